@@ -1,0 +1,147 @@
+package dev.chat.app;
+
+import dev.chat.auth.Accounts;
+import dev.chat.auth.FileUserStore;
+import dev.chat.auth.HandshakeAuthenticator;
+import dev.chat.auth.JwtTokenIssuer;
+import dev.chat.auth.JwtTokenVerifier;
+import dev.chat.auth.OriginPolicy;
+import dev.chat.auth.PasswordHasher;
+import dev.chat.auth.UserStore;
+import dev.chat.cluster.ClusterBus;
+import dev.chat.cluster.MemoryClusterBus;
+import dev.chat.config.ChatConfig;
+import dev.chat.connection.Connection;
+import dev.chat.connection.Connections;
+import dev.chat.room.RoomRegistry;
+import dev.chat.web.HttpApi;
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The composition root: builds config-driven parts once and wires them (users, tokens, Origin
+ * policy, bus, rooms, connections, HTTP API). A small adapter per runtime starts and stops it: the
+ * WAR's {@code ChatWebListener} and the jar's {@code EmbeddedServer}; endpoint instances get it from
+ * the configurator.
+ *
+ * <p>Threads it owns: {@code chat-heartbeat} (pings and reaps every ping interval) and
+ * {@code chat-close} (closes transports, so a close that blocks never holds up a broadcaster).
+ */
+public final class ChatApp implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ChatApp.class.getName());
+
+    private final ChatConfig config;
+    private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
+    private final Accounts accounts;
+    private final HandshakeAuthenticator authenticator;
+    private final ClusterBus bus;
+    private final RoomRegistry rooms;
+    private final Connections connections;
+    private final RequestDispatcher dispatcher;
+    private final HttpApi httpApi;
+    private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("chat-heartbeat"));
+    private final ExecutorService closer = Executors.newFixedThreadPool(2, daemon("chat-close"));
+
+    private ChatApp(ChatConfig config) {
+        this.config = config;
+        Clock clock = Clock.systemUTC();
+        byte[] secret = config.jwtSecret();
+        if (secret == null) {
+            secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            LOG.log(Level.WARNING, "CHAT_JWT_SECRET is not set: generated a random key; tokens die with this process");
+        }
+        UserStore users = new FileUserStore(config.dataDir());
+        JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
+        this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
+        this.authenticator = new HandshakeAuthenticator(new JwtTokenVerifier(secret, users, clock),
+                new OriginPolicy(config.allowedOrigins()));
+        this.bus = new MemoryClusterBus();
+        this.rooms = new RoomRegistry(bus, clock, config.maxText(), config.maxRoomsPerConnection(), config.maxRoomMembers());
+        this.connections = new Connections(nodeId,
+                new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
+                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms);
+        this.dispatcher = new RequestDispatcher(rooms);
+        this.httpApi = new HttpApi(accounts, config);
+    }
+
+    /** Builds and starts a node; the caller owns it and must {@link #close} it. */
+    public static ChatApp start(ChatConfig config) {
+        ChatApp app = new ChatApp(config);
+        app.bus.start(app.rooms);
+        long ping = config.pingInterval().toMillis();
+        app.heartbeat.scheduleWithFixedDelay(app::beat, ping, ping, TimeUnit.MILLISECONDS);
+        LOG.log(Level.INFO, "chat node {0} started with {1}", app.nodeId, config);
+        return app;
+    }
+
+    private void beat() {
+        try {
+            connections.heartbeat();
+        } catch (RuntimeException e) {
+            // a failed tick must not cancel the schedule; the next one retries
+            LOG.log(Level.WARNING, "heartbeat failed", e);
+        }
+    }
+
+    /** Graceful stop: no new connections, queued frames flushed, all closed with 1001, within the grace. */
+    @Override
+    public void close() {
+        try {
+            connections.shutdown(config.shutdownGrace().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            heartbeat.shutdownNow();
+            closer.shutdown();
+            bus.close();
+            LOG.log(Level.INFO, "chat node {0} stopped", nodeId);
+        }
+    }
+
+    public ChatConfig config() {
+        return config;
+    }
+
+    public HandshakeAuthenticator authenticator() {
+        return authenticator;
+    }
+
+    public Connections connections() {
+        return connections;
+    }
+
+    public RequestDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public RoomRegistry rooms() {
+        return rooms;
+    }
+
+    public HttpApi httpApi() {
+        return httpApi;
+    }
+
+    /** Where transports are closed: off the broadcasting and inbound threads. */
+    public ExecutorService closer() {
+        return closer;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

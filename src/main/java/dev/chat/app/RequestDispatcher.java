@@ -1,0 +1,44 @@
+package dev.chat.app;
+
+import dev.chat.connection.Connection;
+import dev.chat.connection.RateLimiter;
+import dev.chat.protocol.ClientFrame;
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ServerFrame;
+import dev.chat.room.RoomRegistry;
+
+/**
+ * Turns one decoded client frame into a call on the room registry, after the connection's rate
+ * limit. Runs on the connection's inbound thread.
+ */
+public final class RequestDispatcher {
+    private final RoomRegistry rooms;
+
+    public RequestDispatcher(RoomRegistry rooms) {
+        this.rooms = rooms;
+    }
+
+    public void dispatch(Connection c, ClientFrame frame) {
+        long now = System.nanoTime();
+        c.touch(now);
+        RateLimiter.Verdict verdict = c.acquire(now);
+        if (verdict == RateLimiter.Verdict.FLOODING) {
+            c.close(CloseCode.FLOODING);
+            return;
+        }
+        if (verdict == RateLimiter.Verdict.REFUSE) {
+            c.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "too many frames; this one was dropped", frame.id()));
+            return;
+        }
+        if (frame instanceof ClientFrame.Join j) {
+            rooms.join(c, j.room(), j.id());
+        } else if (frame instanceof ClientFrame.Leave l) {
+            rooms.leave(c, l.room(), l.id());
+        } else if (frame instanceof ClientFrame.Send s) {
+            rooms.send(c, s.room(), s.text(), s.id());
+        } else if (frame instanceof ClientFrame.Invalid i) {
+            c.send(new ServerFrame.Error(i.code(), i.message(), i.id()));
+        }
+    }
+}

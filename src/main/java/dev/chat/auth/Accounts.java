@@ -1,0 +1,55 @@
+package dev.chat.auth;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Registration and login: validates names and passwords, hashes, and issues tokens. */
+public final class Accounts {
+    public static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+    public static final int MIN_PASSWORD = 8;
+    /** Hashing is deliberately slow; an unbounded password would make it a lever for denial of service. */
+    public static final int MAX_PASSWORD = 1024;
+
+    /** The outcomes of a registration, each answered with its own HTTP status. */
+    public enum Registration { CREATED, TAKEN, INVALID_NAME, INVALID_PASSWORD, CLOSED }
+
+    private final UserStore users;
+    private final PasswordHasher hasher;
+    private final JwtTokenIssuer issuer;
+    private final boolean registrationOpen;
+
+    public Accounts(UserStore users, PasswordHasher hasher, JwtTokenIssuer issuer, boolean registrationOpen) {
+        this.users = users;
+        this.hasher = hasher;
+        this.issuer = issuer;
+        this.registrationOpen = registrationOpen;
+    }
+
+    public Registration register(String username, String password) {
+        if (!registrationOpen) {
+            return Registration.CLOSED;
+        }
+        if (username == null || !USERNAME.matcher(username).matches()) {
+            return Registration.INVALID_NAME;
+        }
+        if (password == null || password.length() < MIN_PASSWORD || password.length() > MAX_PASSWORD) {
+            return Registration.INVALID_PASSWORD;
+        }
+        if (users.exists(username)) {
+            return Registration.TAKEN; // cheap answer before the slow hash; create() re-checks atomically
+        }
+        return users.create(username, hasher.hash(password)) ? Registration.CREATED : Registration.TAKEN;
+    }
+
+    /** A token for the right password; empty for a wrong password and an unknown user alike, in the same time. */
+    public Optional<JwtTokenIssuer.IssuedToken> login(String username, String password) {
+        if (username == null || password == null || password.length() > MAX_PASSWORD) {
+            return Optional.empty();
+        }
+        String stored = USERNAME.matcher(username).matches() ? users.passwordHash(username).orElse(null) : null;
+        if (!hasher.verify(password, stored)) {
+            return Optional.empty();
+        }
+        return Optional.of(issuer.issue(username, Principal.ROLE_USER));
+    }
+}

@@ -1,0 +1,21 @@
+package dev.chat.cluster;
+
+/** What travels between nodes about a room: an accepted message or a presence change. */
+public sealed interface RoomEvent {
+
+    String room();
+
+    /**
+     * A message accepted from {@code originConnection}; {@code seq} is 0 until the bus assigns it.
+     * {@code clientId} is the sender's request id (may be null), {@code ts} ISO-8601 UTC with millis.
+     */
+    record Posted(String room, String from, String text, String clientId, String originConnection,
+                  long seq, String ts) implements RoomEvent {
+        public Posted withSeq(long seq) {
+            return new Posted(room, from, text, clientId, originConnection, seq, ts);
+        }
+    }
+
+    /** A user's first connection entered the room ({@code joined}) or the last one went ({@code left}). */
+    record PresenceChanged(String room, String user, String state) implements RoomEvent { }
+}

@@ -1,0 +1,164 @@
+package dev.chat.config;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Every setting of a node, immutable, read once at start from the environment ({@code CHAT_PORT})
+ * or the same name as a system property ({@code -Dchat.port}, which wins). {@link #load} checks all
+ * of them and reports every problem at once. The README's configuration table lists the same
+ * names, defaults and units.
+ *
+ * @param host                  embedded server only: address to bind; default 127.0.0.1 (dev safe)
+ * @param port                  embedded server only: TCP port; 0 picks a free one; default 8080
+ * @param jwtSecret             HS256 key (UTF-8, at least 32 bytes); null means "generate one per start"
+ * @param tokenTtl              lifetime of the tokens that login issues; default 1 h
+ * @param allowedOrigins        origins allowed to open WebSockets; empty means same origin only,
+ *                              {@code ["*"]} means any (only when set explicitly)
+ * @param dataDir               where a single node persists registered users; default ./data
+ * @param registration          whether POST /api/register is open; default true
+ * @param maxText               characters (code points) per message text; default 4096
+ * @param maxFrameBytes         largest inbound text frame, refused before it is buffered; default 64 KiB
+ * @param outboxMaxMessages     frames queued for one connection before it is a slow consumer; default 1000
+ * @param outboxMaxBytes        bytes queued for one connection before it is a slow consumer; default 1 MiB
+ * @param pingInterval          how often the server pings each connection; default 25 s
+ * @param idleTimeout           silence after which a connection is closed; default 60 s, must exceed pingInterval
+ * @param maxRoomsPerConnection rooms one connection may be in; default 100
+ * @param maxRoomMembers        connections one room may hold on this node; default 10000
+ * @param maxConnections        open connections on this node; default 10000
+ * @param maxConnectionsPerUser open connections of one user on this node; default 10
+ * @param ratePerSec            inbound frames per second per connection (token bucket refill); default 20
+ * @param rateBurst             token bucket size; default 40
+ * @param shutdownGrace         how long a stop may take to flush and close; default 10 s
+ */
+public record ChatConfig(
+        String host,
+        int port,
+        byte[] jwtSecret,
+        Duration tokenTtl,
+        List<String> allowedOrigins,
+        Path dataDir,
+        boolean registration,
+        int maxText,
+        int maxFrameBytes,
+        int outboxMaxMessages,
+        int outboxMaxBytes,
+        Duration pingInterval,
+        Duration idleTimeout,
+        int maxRoomsPerConnection,
+        int maxRoomMembers,
+        int maxConnections,
+        int maxConnectionsPerUser,
+        int ratePerSec,
+        int rateBurst,
+        Duration shutdownGrace) {
+
+    /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
+    public static final int MIN_SECRET_BYTES = 32;
+
+    public ChatConfig {
+        allowedOrigins = List.copyOf(allowedOrigins);
+        jwtSecret = jwtSecret == null ? null : jwtSecret.clone();
+    }
+
+    /** Reads this process's environment and system properties. */
+    public static ChatConfig fromEnvironment() {
+        return load(System.getenv(), System.getProperties());
+    }
+
+    /** Builds and validates a config; throws {@link ConfigException} naming every bad setting. */
+    public static ChatConfig load(Map<String, String> env, Properties props) {
+        SettingsReader r = new SettingsReader(env, props);
+        String host = r.string("CHAT_HOST", "127.0.0.1");
+        int port = r.integer("CHAT_PORT", 8080, 0, 65535);
+        byte[] secret = secret(r);
+        Duration tokenTtl = r.duration("CHAT_TOKEN_TTL", Duration.ofHours(1), Duration.ofSeconds(1));
+        List<String> origins = origins(r);
+        Path dataDir = Path.of(r.string("CHAT_DATA_DIR", "./data"));
+        boolean registration = r.bool("CHAT_REGISTRATION", true);
+        int maxText = r.integer("CHAT_MAX_TEXT", 4096, 1, 1 << 20);
+        int maxFrame = r.size("CHAT_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 << 20);
+        int outboxMessages = r.integer("CHAT_OUTBOX_MAX_MESSAGES", 1000, 1, 1_000_000);
+        int outboxBytes = r.size("CHAT_OUTBOX_MAX_BYTES", 1 << 20, 1024, 1 << 30);
+        Duration ping = r.duration("CHAT_PING_INTERVAL", Duration.ofSeconds(25), Duration.ofMillis(10));
+        Duration idle = r.duration("CHAT_IDLE_TIMEOUT", Duration.ofSeconds(60), Duration.ofMillis(10));
+        int roomsPerConnection = r.integer("CHAT_MAX_ROOMS_PER_CONNECTION", 100, 1, 100_000);
+        int roomMembers = r.integer("CHAT_MAX_ROOM_MEMBERS", 10_000, 1, 10_000_000);
+        int connections = r.integer("CHAT_MAX_CONNECTIONS", 10_000, 1, 10_000_000);
+        int perUser = r.integer("CHAT_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000);
+        int rate = r.integer("CHAT_RATE_PER_SEC", 20, 1, 1_000_000);
+        int burst = r.integer("CHAT_RATE_BURST", 40, 1, 1_000_000);
+        Duration grace = r.duration("CHAT_SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO);
+
+        if (idle.compareTo(ping) <= 0) {
+            r.problem("CHAT_IDLE_TIMEOUT (" + idle.toMillis() + "ms) must exceed CHAT_PING_INTERVAL ("
+                    + ping.toMillis() + "ms), or live clients would be closed between two pings");
+        }
+        if (outboxBytes < maxFrame) {
+            r.problem("CHAT_OUTBOX_MAX_BYTES (" + outboxBytes + ") must be at least CHAT_MAX_FRAME_BYTES ("
+                    + maxFrame + "), or one reply could overflow an empty outbox");
+        }
+        if (!r.problems().isEmpty()) {
+            throw new ConfigException(r.problems());
+        }
+        return new ChatConfig(host, port, secret, tokenTtl, origins, dataDir, registration, maxText,
+                maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
+                connections, perUser, rate, burst, grace);
+    }
+
+    private static byte[] secret(SettingsReader r) {
+        String value = r.raw("CHAT_JWT_SECRET");
+        if (value == null) {
+            return null;
+        }
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < MIN_SECRET_BYTES) {
+            // never echo the value: it is a secret even when it is a bad one
+            r.problem("CHAT_JWT_SECRET is invalid: expected at least " + MIN_SECRET_BYTES
+                    + " bytes, got " + bytes.length);
+        }
+        return bytes;
+    }
+
+    private static List<String> origins(SettingsReader r) {
+        String value = r.raw("CHAT_ALLOWED_ORIGINS");
+        if (value == null) {
+            return List.of();
+        }
+        List<String> origins = Arrays.stream(value.split(","))
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+        for (String origin : origins) {
+            if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+                r.problem("CHAT_ALLOWED_ORIGINS", value,
+                        "a comma-separated list of origins such as https://chat.example.com, or *");
+                break;
+            }
+        }
+        return origins;
+    }
+
+    @Override
+    public byte[] jwtSecret() {
+        return jwtSecret == null ? null : jwtSecret.clone();
+    }
+
+    /** Same as a record's, with the secret masked: this is what the start log prints. */
+    @Override
+    public String toString() {
+        return "ChatConfig[host=" + host + ", port=" + port
+                + ", jwtSecret=" + (jwtSecret == null ? "(generated)" : "****")
+                + ", tokenTtl=" + tokenTtl + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
+                + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
+                + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval
+                + ", idleTimeout=" + idleTimeout + ", maxRoomsPerConnection=" + maxRoomsPerConnection
+                + ", maxRoomMembers=" + maxRoomMembers + ", maxConnections=" + maxConnections
+                + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", ratePerSec=" + ratePerSec
+                + ", rateBurst=" + rateBurst + ", shutdownGrace=" + shutdownGrace + "]";
+    }
+}

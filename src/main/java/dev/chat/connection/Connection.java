@@ -1,0 +1,137 @@
+package dev.chat.connection;
+
+import dev.chat.auth.Principal;
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.EncodedFrame;
+import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.ServerFrame;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One authenticated WebSocket: who it is, the rooms it is in, and its {@link Outbox}, the only way
+ * anything is written to it. Thread-safe: rooms and the outbox are touched by broadcasters on any
+ * thread; the rate limiter only by the connection's inbound thread.
+ */
+public final class Connection {
+    private final String id;
+    private final Principal principal;
+    private final String traceId;
+    private final FrameSink sink;
+    private final Outbox outbox;
+    private final RateLimiter rateLimiter;
+    private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ConnectionListener listener;
+    private volatile long lastSeenNanos;
+
+    /** Told once when a connection ends, however it ends, so its rooms forget it at once. */
+    public interface ConnectionListener {
+        void closed(Connection connection, int code);
+    }
+
+    Connection(String id, Principal principal, String traceId, FrameSink sink, Limits limits,
+               ConnectionListener listener, long nowNanos) {
+        this.id = id;
+        this.principal = principal;
+        this.traceId = traceId;
+        this.sink = sink;
+        this.listener = listener;
+        this.outbox = new Outbox(sink, limits.outboxMaxMessages(), limits.outboxMaxBytes(),
+                () -> close(CloseCode.SLOW_CONSUMER));
+        this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
+        this.lastSeenNanos = nowNanos;
+    }
+
+    /** The per-connection bounds, from the config. */
+    public record Limits(int outboxMaxMessages, int outboxMaxBytes, int ratePerSec, int rateBurst) { }
+
+    public String id() {
+        return id;
+    }
+
+    public String user() {
+        return principal.user();
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    public String traceId() {
+        return traceId;
+    }
+
+    /** The rooms this connection is in; the room registry keeps it in step with the rooms. */
+    public Set<String> rooms() {
+        return rooms;
+    }
+
+    public void send(ServerFrame frame) {
+        outbox.offer(ProtocolCodec.encode(frame));
+    }
+
+    /** Queues a frame encoded once for many receivers. */
+    public void send(EncodedFrame frame) {
+        outbox.offer(frame);
+    }
+
+    public RateLimiter.Verdict acquire(long nowNanos) {
+        return rateLimiter.acquire(nowNanos);
+    }
+
+    /** Any inbound frame or pong proves the peer alive. */
+    public void touch(long nowNanos) {
+        lastSeenNanos = nowNanos;
+    }
+
+    public long lastSeenNanos() {
+        return lastSeenNanos;
+    }
+
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    Outbox outbox() {
+        return outbox;
+    }
+
+    /** Closes now, dropping what is queued. The first close wins; its code is the one reported. */
+    public void close(CloseCode code) {
+        if (closed.compareAndSet(false, true)) {
+            outbox.discard();
+            listener.closed(this, code.code());
+            sink.close(code);
+        }
+    }
+
+    /** Closes after what is queued has been written (graceful shutdown: nothing accepted is lost). */
+    public void closeAfterFlush(CloseCode code) {
+        if (closed.compareAndSet(false, true)) {
+            listener.closed(this, code.code());
+            outbox.closeWhenDrained(code);
+        }
+    }
+
+    /** Closes the transport whatever state the connection is in (a stuck send at the end of a shutdown grace). */
+    void forceClose(CloseCode code) {
+        closed.set(true);
+        outbox.discard();
+        sink.close(code);
+    }
+
+    /** The transport ended on its own (peer close, network error): forget the connection. */
+    public void transportClosed(int code) {
+        if (closed.compareAndSet(false, true)) {
+            outbox.discard();
+            listener.closed(this, code);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "connection " + id + " (user " + principal.user() + ", trace " + traceId + ")";
+    }
+}

@@ -1,0 +1,130 @@
+package dev.chat.connection;
+
+import dev.chat.auth.Principal;
+import dev.chat.protocol.CloseCode;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every open connection of this node: admission against the node and per-user limits, the
+ * heartbeat that pings and reaps, and the graceful close of all of them at shutdown. When a
+ * connection ends, however it ends, its rooms are told through the {@link Connection.ConnectionListener}
+ * given here (the room registry).
+ */
+public final class Connections implements Connection.ConnectionListener {
+    private static final System.Logger LOG = System.getLogger(Connections.class.getName());
+
+    private final String nodeId;
+    private final Connection.Limits limits;
+    private final int maxConnections;
+    private final int maxPerUser;
+    private final long idleTimeoutNanos;
+    private final Connection.ConnectionListener rooms;
+    private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+    private final AtomicInteger count = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile boolean accepting = true;
+
+    public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
+                       long idleTimeoutNanos, Connection.ConnectionListener rooms) {
+        this.nodeId = nodeId;
+        this.limits = limits;
+        this.maxConnections = maxConnections;
+        this.maxPerUser = maxPerUser;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.rooms = rooms;
+    }
+
+    /** The outcome of {@link #admit}: a connection, or the close code that refuses it. */
+    public sealed interface Admission {
+        record Admitted(Connection connection) implements Admission { }
+
+        record Refused(CloseCode code) implements Admission { }
+    }
+
+    /** Admits an authenticated connection unless this node or this user is at its limit, or the node is stopping. */
+    public Admission admit(Principal principal, String traceId, FrameSink sink) {
+        if (!accepting) {
+            return new Admission.Refused(CloseCode.GOING_AWAY);
+        }
+        if (count.incrementAndGet() > maxConnections) {
+            count.decrementAndGet();
+            return new Admission.Refused(CloseCode.SERVER_FULL);
+        }
+        AtomicInteger mine = perUser.computeIfAbsent(principal.user(), u -> new AtomicInteger());
+        if (mine.incrementAndGet() > maxPerUser) {
+            release(principal.user());
+            count.decrementAndGet();
+            return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
+        }
+        String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
+        Connection c = new Connection(id, principal, traceId, sink, limits, this, System.nanoTime());
+        open.put(id, c);
+        LOG.log(Level.INFO, "open {0}", c);
+        return new Admission.Admitted(c);
+    }
+
+    @Override
+    public void closed(Connection connection, int code) {
+        if (open.remove(connection.id()) != null) {
+            release(connection.user());
+            count.decrementAndGet();
+            LOG.log(Level.INFO, "close {0} code {1}", connection, code);
+        }
+        rooms.closed(connection, code);
+    }
+
+    private void release(String user) {
+        perUser.computeIfPresent(user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /** One heartbeat tick: closes connections silent for longer than the idle timeout, pings the rest. */
+    public void heartbeat() {
+        long now = System.nanoTime();
+        for (Connection c : open.values()) {
+            if (now - c.lastSeenNanos() > idleTimeoutNanos) {
+                LOG.log(Level.DEBUG, "idle timeout {0}", c);
+                c.close(CloseCode.IDLE_TIMEOUT);
+            } else {
+                c.outbox().pingIfIdle();
+            }
+        }
+    }
+
+    /**
+     * Stops admitting, lets every outbox drain, then closes each connection with 1001 Going Away;
+     * waits at most {@code graceMillis} for them to go, then closes what is left at once.
+     */
+    public void shutdown(long graceMillis) throws InterruptedException {
+        accepting = false;
+        List<Connection> closing = new ArrayList<>(open.values());
+        for (Connection c : closing) {
+            c.closeAfterFlush(CloseCode.GOING_AWAY);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        while (closing.stream().anyMatch(c -> !c.outbox().isDone()) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        for (Connection c : closing) {
+            if (!c.outbox().isDone()) {
+                LOG.log(Level.WARNING, "{0} did not drain within the shutdown grace; closing it", c);
+                c.forceClose(CloseCode.GOING_AWAY);
+            }
+        }
+    }
+
+    public int size() {
+        return count.get();
+    }
+
+    public Collection<Connection> all() {
+        return open.values();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.chat.connection;
+
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.EncodedFrame;
+import java.util.ArrayDeque;
+
+/**
+ * The single writer of one connection: a bounded queue with at most one send in flight. The send's
+ * completion starts the next one, which carries everything queued meanwhile as one frame, the
+ * objects separated by {@code \n} (protocol v1 allows it; it is what keeps fan-out cheap). Whoever
+ * enqueues never waits on the network: a client that lets {@link #maxMessages} or {@link #maxBytes}
+ * pile up is closed as a slow consumer instead.
+ *
+ * <p>The lock guards only the queue and flags; no I/O runs under it.
+ */
+public final class Outbox {
+    /** A coalesced frame stops growing here (a single larger object still goes out alone). */
+    static final int MAX_BATCH_BYTES = 64 * 1024;
+
+    private final FrameSink sink;
+    private final int maxMessages;
+    private final int maxBytes;
+    private final Runnable onOverflow;
+
+    private final ArrayDeque<EncodedFrame> queue = new ArrayDeque<>();
+    private int queuedBytes;
+    private boolean inFlight;
+    private boolean closed;
+    private CloseCode closeWhenDrained;
+
+    /** @param onOverflow runs once, outside the lock, when the bounds are exceeded */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, Runnable onOverflow) {
+        this.sink = sink;
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+        this.onOverflow = onOverflow;
+    }
+
+    /** Queues a frame and starts a send if none is in flight; false when the outbox is closed or overflowed. */
+    public boolean offer(EncodedFrame frame) {
+        boolean overflow = false;
+        String batch = null;
+        synchronized (this) {
+            if (closed || closeWhenDrained != null) {
+                return false;
+            }
+            if (queue.size() >= maxMessages || queuedBytes + frame.bytes() > maxBytes) {
+                overflow = true;
+                discardLocked();
+            } else {
+                queue.add(frame);
+                queuedBytes += frame.bytes();
+                if (!inFlight) {
+                    batch = takeBatch();
+                }
+            }
+        }
+        if (overflow) {
+            onOverflow.run();
+            return false;
+        }
+        if (batch != null) {
+            sink.sendText(batch, this::onSent);
+        }
+        return true;
+    }
+
+    /** Sends a ping if the line is idle; a busy line needs none and must not get a second writer. */
+    public void pingIfIdle() {
+        synchronized (this) {
+            if (closed || inFlight) {
+                return;
+            }
+            inFlight = true;
+        }
+        try {
+            sink.sendPing();
+        } finally {
+            onSent(null);
+        }
+    }
+
+    /** Lets what is queued go out, then closes with {@code code}; later offers are refused. */
+    public void closeWhenDrained(CloseCode code) {
+        boolean now;
+        synchronized (this) {
+            if (closed || closeWhenDrained != null) {
+                return;
+            }
+            closeWhenDrained = code;
+            now = !inFlight && queue.isEmpty();
+            if (now) {
+                closed = true;
+            }
+        }
+        if (now) {
+            sink.close(code);
+        }
+    }
+
+    /** Drops what is queued; nothing more will be sent. */
+    public synchronized void discard() {
+        discardLocked();
+    }
+
+    private void discardLocked() {
+        closed = true;
+        queue.clear();
+        queuedBytes = 0;
+    }
+
+    /** True once the outbox is closed and nothing is in flight any more. */
+    public synchronized boolean isDone() {
+        return closed && !inFlight;
+    }
+
+    public synchronized int queuedMessages() {
+        return queue.size();
+    }
+
+    private void onSent(Throwable failure) {
+        String batch;
+        CloseCode close = null;
+        synchronized (this) {
+            if (failure != null) {
+                discardLocked();
+            }
+            batch = closed ? null : takeBatch();
+            if (batch == null) {
+                inFlight = false;
+                if (!closed && closeWhenDrained != null) {
+                    closed = true;
+                    close = closeWhenDrained;
+                }
+            }
+        }
+        if (batch != null) {
+            sink.sendText(batch, this::onSent);
+        } else if (close != null) {
+            sink.close(close);
+        }
+    }
+
+    /** Takes queued frames up to {@link #MAX_BATCH_BYTES} as one text; marks a send in flight. Caller holds the lock. */
+    private String takeBatch() {
+        EncodedFrame first = queue.poll();
+        if (first == null) {
+            return null;
+        }
+        inFlight = true;
+        queuedBytes -= first.bytes();
+        if (queue.isEmpty() || first.bytes() >= MAX_BATCH_BYTES) {
+            return first.json();
+        }
+        StringBuilder sb = new StringBuilder(Math.min(MAX_BATCH_BYTES, first.bytes() + queuedBytes + queue.size()));
+        sb.append(first.json());
+        int size = first.bytes();
+        EncodedFrame next;
+        while ((next = queue.peek()) != null && size + 1 + next.bytes() <= MAX_BATCH_BYTES) {
+            queue.poll();
+            queuedBytes -= next.bytes();
+            size += 1 + next.bytes();
+            sb.append('\n').append(next.json());
+        }
+        return sb.toString();
+    }
+}

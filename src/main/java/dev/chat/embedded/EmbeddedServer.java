@@ -1,0 +1,145 @@
+package dev.chat.embedded;
+
+import dev.chat.app.ChatApp;
+import dev.chat.config.ChatConfig;
+import dev.chat.config.ConfigException;
+import dev.chat.ws.ChatConfigurator;
+import dev.chat.ws.ChatEndpoint;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.glassfish.grizzly.http.server.AddOn;
+import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.ServerConfiguration;
+import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
+
+/**
+ * The jar's lifecycle adapter: one Grizzly listener on {@code CHAT_HOST:CHAT_PORT} serving the page
+ * (from the classpath copy of {@code webapp/}), the HTTP API under {@code /api/} and the WebSocket
+ * endpoint {@code /ws} through Tyrus. The chat itself is the same {@link ChatApp} the WAR runs.
+ *
+ * <p>Threads: Grizzly's selector and worker threads run HTTP requests and the endpoint's callbacks;
+ * a shutdown hook stops the node gracefully on SIGTERM.
+ */
+public final class EmbeddedServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EmbeddedServer.class.getName());
+
+    private final ChatApp app;
+    private final HttpServer http;
+    private final TyrusContainer tyrus;
+    private final NetworkListener listener;
+
+    private EmbeddedServer(ChatApp app, HttpServer http, TyrusContainer tyrus, NetworkListener listener) {
+        this.app = app;
+        this.http = http;
+        this.tyrus = tyrus;
+        this.listener = listener;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        ChatConfig config;
+        try {
+            config = ChatConfig.fromEnvironment();
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        EmbeddedServer server;
+        try {
+            server = start(config);
+        } catch (IOException e) {
+            System.err.println("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "chat-shutdown"));
+        System.out.println("chat-server listening on " + server.url());
+        stopped.await();
+    }
+
+    /** Starts a node and its listener; returns once it accepts connections. */
+    public static EmbeddedServer start(ChatConfig config) throws IOException {
+        ChatApp app = ChatApp.start(config);
+        try {
+            ChatConfigurator.install(app);
+            TyrusContainer tyrus = new TyrusContainer(config.maxFrameBytes());
+            tyrus.register(ChatEndpoint.class);
+
+            HttpServer http = new HttpServer();
+            NetworkListener listener = new NetworkListener("chat", config.host(), config.port());
+            listener.getKeepAlive().setIdleTimeoutInSeconds(-1); // WebSocket liveness is the heartbeat's job
+            listener.registerAddOn(webSocketAddOn(tyrus));
+            listener.registerAddOn(new RejectedUpgradeFix());
+            http.addListener(listener);
+
+            ServerConfiguration routes = http.getServerConfiguration();
+            routes.addHttpHandler(new ApiHandler(app.httpApi()), "/api/*");
+            CLStaticHttpHandler page = new CLStaticHttpHandler(EmbeddedServer.class.getClassLoader(), "/webapp/");
+            page.setFileCacheEnabled(false);
+            routes.addHttpHandler(page, "/");
+            http.start();
+            return new EmbeddedServer(app, http, tyrus, listener);
+        } catch (IOException | RuntimeException | jakarta.websocket.DeploymentException e) {
+            ChatConfigurator.uninstall(app);
+            app.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("cannot start the embedded server", e);
+        }
+    }
+
+    /**
+     * Tyrus's own Grizzly add-on, which routes upgrade requests to the engine. Its constructor is
+     * package-private in Tyrus 2.1.6, hence reflection: the alternative is copying Tyrus's filter.
+     */
+    private static AddOn webSocketAddOn(TyrusContainer tyrus) {
+        try {
+            var constructor = WebSocketAddOn.class.getDeclaredConstructor(
+                    org.glassfish.tyrus.spi.ServerContainer.class, String.class);
+            constructor.setAccessible(true);
+            return constructor.newInstance(tyrus, "/");
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Tyrus's WebSocketAddOn is not where 2.1.6 has it", e);
+        }
+    }
+
+    /** The real port, also when 0 was asked for. */
+    public int port() {
+        return listener.getPort();
+    }
+
+    public String url() {
+        String host = listener.getHost().contains(":") ? "[" + listener.getHost() + "]" : listener.getHost();
+        return "http://" + host + ":" + port() + "/";
+    }
+
+    public ChatApp app() {
+        return app;
+    }
+
+    /** Graceful stop: the node flushes and closes its connections (1001) within the grace, then the listener goes. */
+    @Override
+    public void close() {
+        ChatConfigurator.uninstall(app);
+        app.close();
+        tyrus.stop();
+        try {
+            http.shutdown(1, TimeUnit.SECONDS).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.DEBUG, "listener did not stop in time: {0}", e.toString());
+            http.shutdownNow();
+        }
+    }
+}

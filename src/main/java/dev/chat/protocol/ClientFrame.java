@@ -1,0 +1,21 @@
+package dev.chat.protocol;
+
+/**
+ * What a client can ask for: a closed set, decoded by {@link ProtocolCodec#decode}. A frame that is
+ * not a valid request decodes to {@link Invalid} rather than throwing, so the connection gets an
+ * {@code error} frame with the request's id and stays open on every runtime.
+ */
+public sealed interface ClientFrame {
+
+    /** The request id echoed in the reply; null when the client sent none. */
+    String id();
+
+    record Join(String room, String id) implements ClientFrame { }
+
+    record Leave(String room, String id) implements ClientFrame { }
+
+    record Send(String room, String text, String id) implements ClientFrame { }
+
+    /** Not a valid request: answered with an error frame carrying {@code code}. */
+    record Invalid(ErrorCode code, String message, String id) implements ClientFrame { }
+}

@@ -1,0 +1,37 @@
+package dev.chat.protocol;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One server frame already turned into JSON, with its UTF-8 size. A broadcast encodes once and
+ * hands the same instance to every receiver's outbox; the size is what the outbox bounds.
+ */
+public record EncodedFrame(String json, int bytes) {
+
+    public static EncodedFrame of(String json) {
+        return new EncodedFrame(json, utf8Length(json));
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4; // with the low surrogate that follows
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /** For tests and logs: the same count the JDK's encoder gives. */
+    static int jdkUtf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

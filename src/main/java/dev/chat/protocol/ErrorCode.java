@@ -1,0 +1,33 @@
+package dev.chat.protocol;
+
+/**
+ * The {@code code} of an {@code error} frame. Errors never close the connection; the request
+ * they answer had no effect.
+ */
+public enum ErrorCode {
+    BAD_REQUEST("bad_request", "Malformed JSON, a missing or mistyped field, an invalid room name, or a binary frame."),
+    UNKNOWN_TYPE("unknown_type", "The frame's type is not one the server knows."),
+    NOT_JOINED("not_joined", "Sending to or leaving a room the connection has not joined."),
+    TOO_LARGE("too_large", "The text is longer than CHAT_MAX_TEXT characters."),
+    TOO_MANY_ROOMS("too_many_rooms", "The connection is in CHAT_MAX_ROOMS_PER_CONNECTION rooms already."),
+    ROOM_FULL("room_full", "The room holds CHAT_MAX_ROOM_MEMBERS connections on this node already."),
+    RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST); the frame was dropped."),
+    INTERNAL("internal", "The server failed to handle the request; it had no effect.");
+
+    private final String wire;
+    private final String meaning;
+
+    ErrorCode(String wire, String meaning) {
+        this.wire = wire;
+        this.meaning = meaning;
+    }
+
+    /** The value on the wire. */
+    public String wire() {
+        return wire;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+}

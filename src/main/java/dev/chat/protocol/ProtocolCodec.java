@@ -1,0 +1,81 @@
+package dev.chat.protocol;
+
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbException;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The one JSON mapping of protocol v1 (JSON-B). Stateless and thread-safe: the WebSocket
+ * {@link ClientFrameDecoder} and {@link ServerFrameEncoder}, the outbox and the tests all go
+ * through it, so the wire format has exactly one definition.
+ */
+public final class ProtocolCodec {
+    public static final int PROTOCOL_VERSION = 1;
+    public static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    public static final int MAX_ID_LENGTH = 64;
+
+    /** JSON-B instances are thread-safe and costly to build: one per class loader. */
+    private static final Jsonb JSONB = JsonbBuilder.create();
+
+    private ProtocolCodec() {
+    }
+
+    public static EncodedFrame encode(ServerFrame frame) {
+        return EncodedFrame.of(JSONB.toJson(frame));
+    }
+
+    /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
+    public static ClientFrame decode(String text) {
+        Map<?, ?> map;
+        try {
+            Object parsed = JSONB.fromJson(text, Object.class);
+            if (!(parsed instanceof Map<?, ?> m)) {
+                return invalid("a frame must be one JSON object", null);
+            }
+            map = m;
+        } catch (JsonbException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
+            // Parsson's own limits (nesting depth, number size) surface as these too
+            return invalid("malformed JSON", null);
+        }
+        Object rawId = map.get("id");
+        String id = rawId instanceof String s && s.length() <= MAX_ID_LENGTH ? s : null;
+        if (rawId != null && id == null) {
+            return invalid("id must be a string of at most " + MAX_ID_LENGTH + " characters", null);
+        }
+        if (!(map.get("type") instanceof String type)) {
+            return invalid("type must be a string", id);
+        }
+        return switch (type) {
+            case "join" -> room(map, id, r -> new ClientFrame.Join(r, id));
+            case "leave" -> room(map, id, r -> new ClientFrame.Leave(r, id));
+            case "send" -> send(map, id);
+            default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
+        };
+    }
+
+    private static ClientFrame room(Map<?, ?> map, String id, java.util.function.Function<String, ClientFrame> make) {
+        Object room = map.get("room");
+        if (!(room instanceof String r) || !ROOM_NAME.matcher(r).matches()) {
+            return invalid("room must be a string matching ^[A-Za-z0-9_-]{1,64}$", id);
+        }
+        return make.apply(r);
+    }
+
+    private static ClientFrame send(Map<?, ?> map, String id) {
+        Object text = map.get("text");
+        if (!(text instanceof String t) || t.isEmpty()) {
+            return invalid("text must be a non-empty string", id);
+        }
+        return room(map, id, r -> new ClientFrame.Send(r, t, id));
+    }
+
+    private static ClientFrame.Invalid invalid(String message, String id) {
+        return new ClientFrame.Invalid(ErrorCode.BAD_REQUEST, message, id);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 32 ? s : s.substring(0, 32) + "...";
+    }
+}

@@ -1,0 +1,165 @@
+package dev.chat.room;
+
+import dev.chat.cluster.ClusterBus;
+import dev.chat.cluster.RoomEvent;
+import dev.chat.connection.Connection;
+import dev.chat.protocol.EncodedFrame;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.ServerFrame;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The application's rooms and their members on this node. Joins, leaves and sends come in from the
+ * connections; accepted messages and presence changes go out through the {@link ClusterBus} and
+ * come back through {@link #onEvent}, on every node the same way, where each is encoded once and
+ * queued on every local member's outbox. Queuing never blocks, and no lock is held across members.
+ */
+public final class RoomRegistry implements ClusterBus.Listener, Connection.ConnectionListener {
+    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    private final ClusterBus bus;
+    private final Clock clock;
+    private final int maxText;
+    private final int maxRoomsPerConnection;
+    private final int maxRoomMembers;
+
+    public RoomRegistry(ClusterBus bus, Clock clock, int maxText, int maxRoomsPerConnection, int maxRoomMembers) {
+        this.bus = bus;
+        this.clock = clock;
+        this.maxText = maxText;
+        this.maxRoomsPerConnection = maxRoomsPerConnection;
+        this.maxRoomMembers = maxRoomMembers;
+    }
+
+    /** Joins a room (idempotent) and answers {@code joined} with its members, before any of its messages. */
+    public void join(Connection c, String name, String id) {
+        if (!c.rooms().contains(name) && c.rooms().size() >= maxRoomsPerConnection) {
+            c.send(new ServerFrame.Error(ErrorCode.TOO_MANY_ROOMS,
+                    "a connection may be in at most " + maxRoomsPerConnection + " rooms", id));
+            return;
+        }
+        boolean firstOfUser;
+        while (true) {
+            Room room = rooms.computeIfAbsent(name, Room::new);
+            synchronized (room) {
+                if (room.dead) {
+                    continue; // removed by a concurrent last leave: take the fresh one
+                }
+                if (room.members.contains(c)) {
+                    c.send(new ServerFrame.Joined(name, room.userNames(), id));
+                    return;
+                }
+                if (room.members.size() >= maxRoomMembers) {
+                    c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
+                            "room " + name + " is full (" + maxRoomMembers + " members)", id));
+                    return;
+                }
+                if (room.members.isEmpty()) {
+                    bus.subscribe(name);
+                }
+                firstOfUser = room.add(c);
+                c.rooms().add(name);
+                // queued under the lock, so no message of the room can overtake it
+                c.send(new ServerFrame.Joined(name, room.userNames(), id));
+                break;
+            }
+        }
+        if (!c.isOpen()) {
+            closed(c, 0); // closed while joining: undo, so no room keeps a dead member
+            return;
+        }
+        if (firstOfUser) {
+            bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.JOINED));
+        }
+    }
+
+    public void leave(Connection c, String name, String id) {
+        if (!remove(c, name)) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "not in room " + name, id));
+            return;
+        }
+        c.send(new ServerFrame.Left(name, id));
+    }
+
+    /** Accepts a message: the bus gives it its seq, then the sender gets the ack. */
+    public void send(Connection c, String name, String text, String id) {
+        if (!c.rooms().contains(name)) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before sending to it", id));
+            return;
+        }
+        if (text.codePointCount(0, text.length()) > maxText) {
+            c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
+            return;
+        }
+        String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        long seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), 0, ts));
+        c.send(new ServerFrame.Ack(name, id, seq));
+    }
+
+    /** A connection ended: it leaves every room, and the others see it go. */
+    @Override
+    public void closed(Connection c, int code) {
+        for (String name : c.rooms()) {
+            remove(c, name);
+        }
+    }
+
+    /** Fans an event out to this node's members: encoded once, queued on each outbox. */
+    @Override
+    public void onEvent(RoomEvent event) {
+        Room room = rooms.get(event.room());
+        if (room == null) {
+            return;
+        }
+        if (event instanceof RoomEvent.Posted p) {
+            EncodedFrame frame = ProtocolCodec.encode(
+                    new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts()));
+            for (Connection member : room.members) {
+                if (!member.id().equals(p.originConnection())) {
+                    member.send(frame);
+                }
+            }
+        } else if (event instanceof RoomEvent.PresenceChanged p) {
+            EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Presence(p.room(), p.user(), p.state()));
+            for (Connection member : room.members) {
+                if (!member.user().equals(p.user())) {
+                    member.send(frame);
+                }
+            }
+        }
+    }
+
+    /** Removes one membership; true if there was one. Publishes {@code left} for the user's last connection. */
+    private boolean remove(Connection c, String name) {
+        Room room = rooms.get(name);
+        if (room == null) {
+            return false;
+        }
+        boolean lastOfUser;
+        synchronized (room) {
+            if (!room.members.contains(c)) {
+                return false;
+            }
+            lastOfUser = room.remove(c);
+            c.rooms().remove(name);
+            if (room.members.isEmpty()) {
+                room.dead = true;
+                rooms.remove(name, room);
+                bus.unsubscribe(name);
+            }
+        }
+        if (lastOfUser) {
+            bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.LEFT));
+        }
+        return true;
+    }
+
+    /** Connections in a room on this node (for tests and metrics). */
+    public int localMembers(String name) {
+        Room room = rooms.get(name);
+        return room == null ? 0 : room.members.size();
+    }
+}

@@ -1,0 +1,131 @@
+package dev.chat.web;
+
+import dev.chat.auth.Accounts;
+import dev.chat.auth.JwtTokenIssuer;
+import dev.chat.config.ChatConfig;
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ProtocolCodec;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The HTTP API under {@code api/}, independent of the runtime: the servlet in the WAR and a Grizzly
+ * handler in the jar both hand it the method, the path below {@code api/} and the body, and write
+ * back the {@link Response}. Bodies are JSON both ways; errors are {@code {"error":"..."}}.
+ */
+public final class HttpApi {
+    private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+    /** Credentials fit in far less; a larger body is refused unread. */
+    public static final int MAX_BODY_BYTES = 16 * 1024;
+
+    private final Accounts accounts;
+    private final ChatConfig config;
+    private final Jsonb jsonb = JsonbBuilder.create();
+
+    public HttpApi(Accounts accounts, ChatConfig config) {
+        this.accounts = accounts;
+        this.config = config;
+    }
+
+    /** A status and a JSON body. */
+    public record Response(int status, String body) { }
+
+    /**
+     * @param path the path below {@code api/}, without a leading slash ({@code "login"})
+     * @param body the request body, at most {@link #MAX_BODY_BYTES}; null when it was larger
+     */
+    public Response handle(String method, String path, byte[] body) {
+        try {
+            return switch (path) {
+                case "register" -> post(method, body, this::register);
+                case "login" -> post(method, body, this::login);
+                case "protocol" -> "GET".equals(method) ? json(200, protocol()) : error(405, "use GET");
+                default -> error(404, "no such endpoint");
+            };
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "api/" + path + " failed", e);
+            return error(500, "internal error");
+        }
+    }
+
+    private Response post(String method, byte[] body, java.util.function.Function<Credentials, Response> action) {
+        if (!"POST".equals(method)) {
+            return error(405, "use POST");
+        }
+        if (body == null) {
+            return error(413, "body larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        return credentials(body).map(action).orElseGet(() ->
+                error(400, "body must be a JSON object with string fields username and password"));
+    }
+
+    private Response register(Credentials c) {
+        return switch (accounts.register(c.username(), c.password())) {
+            case CREATED -> json(201, Map.of("username", c.username()));
+            case TAKEN -> error(409, "username is taken");
+            case INVALID_NAME -> error(400, "username must match ^[A-Za-z0-9_.-]{1,32}$");
+            case INVALID_PASSWORD -> error(400, "password must be " + Accounts.MIN_PASSWORD + " to "
+                    + Accounts.MAX_PASSWORD + " characters");
+            case CLOSED -> error(403, "registration is disabled");
+        };
+    }
+
+    private Response login(Credentials c) {
+        Optional<JwtTokenIssuer.IssuedToken> token = accounts.login(c.username(), c.password());
+        return token.map(t -> json(200, Map.of("token", t.token(), "expiresIn", t.expiresIn())))
+                .orElseGet(() -> error(401, "invalid credentials"));
+    }
+
+    private Map<String, Object> protocol() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("protocol", ProtocolCodec.PROTOCOL_VERSION);
+        out.put("maxText", config.maxText());
+        out.put("closeCodes", Arrays.stream(CloseCode.values()).map(c -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("code", c.code());
+            m.put("name", c.label());
+            m.put("reconnect", c.reconnect());
+            m.put("meaning", c.meaning());
+            return m;
+        }).toList());
+        out.put("errorCodes", Arrays.stream(ErrorCode.values()).map(ErrorCode::wire).toList());
+        return out;
+    }
+
+    private record Credentials(String username, String password) { }
+
+    private Optional<Credentials> credentials(byte[] body) {
+        try {
+            Object parsed = jsonb.fromJson(new String(body, StandardCharsets.UTF_8), Object.class);
+            if (parsed instanceof Map<?, ?> m && m.get("username") instanceof String u && m.get("password") instanceof String p) {
+                return Optional.of(new Credentials(u, p));
+            }
+        } catch (JsonbException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
+            // malformed JSON: answered as a bad request below
+        }
+        return Optional.empty();
+    }
+
+    private Response json(int status, Object body) {
+        return new Response(status, jsonb.toJson(body));
+    }
+
+    private Response error(int status, String message) {
+        return json(status, Map.of("error", message));
+    }
+
+    /** Headers every API answer carries: JSON, never cached (tokens), never sniffed. */
+    public static final List<Map.Entry<String, String>> HEADERS = List.of(
+            Map.entry("Content-Type", "application/json; charset=utf-8"),
+            Map.entry("Cache-Control", "no-store"),
+            Map.entry("X-Content-Type-Options", "nosniff"));
+}

@@ -1,0 +1,123 @@
+package dev.chat.ws;
+
+import dev.chat.app.ChatApp;
+import dev.chat.auth.HandshakeResult;
+import dev.chat.connection.Connection;
+import dev.chat.connection.Connections;
+import dev.chat.protocol.ClientFrame;
+import dev.chat.protocol.ClientFrameDecoder;
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.ServerFrame;
+import dev.chat.protocol.ServerFrameEncoder;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+
+/**
+ * The WebSocket endpoint {@code /ws}, a thin adapter: it turns the container's callbacks into calls
+ * on the connection set and the dispatcher, and does nothing else. One instance per connection.
+ */
+@ServerEndpoint(value = "/ws", configurator = ChatConfigurator.class,
+        decoders = ClientFrameDecoder.class, encoders = ServerFrameEncoder.class)
+public final class ChatEndpoint {
+    private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
+
+    private final ChatApp app;
+    /** Set in open, read by the container's later callbacks, which may run on other threads. */
+    private volatile Connection connection;
+
+    /** For a container that insists on a no-argument constructor; the configurator normally creates instances. */
+    public ChatEndpoint() {
+        this(ChatConfigurator.app());
+    }
+
+    ChatEndpoint(ChatApp app) {
+        this.app = app;
+    }
+
+    @OnOpen
+    public void open(Session session, EndpointConfig config) {
+        session.setMaxTextMessageBufferSize(app.config().maxFrameBytes());
+        session.setMaxBinaryMessageBufferSize(app.config().maxFrameBytes());
+        Object verdict = session.getUserProperties().get(ChatConfigurator.HANDSHAKE);
+        if (verdict == null) {
+            verdict = config.getUserProperties().get(ChatConfigurator.HANDSHAKE);
+        }
+        if (!(verdict instanceof HandshakeResult.Accepted accepted)) {
+            HandshakeResult.Rejected rejected = verdict instanceof HandshakeResult.Rejected r ? r
+                    : new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no handshake verdict");
+            LOG.log(Level.INFO, "handshake rejected on session {0}: {1}", session.getId(), rejected.reason());
+            refuse(session, rejected.code());
+            return;
+        }
+        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.traceId(),
+                new SessionSink(session, app.closer()));
+        if (admission instanceof Connections.Admission.Refused refused) {
+            LOG.log(Level.INFO, "connection of {0} refused: {1}", accepted.principal().user(), refused.code().label());
+            refuse(session, refused.code());
+            return;
+        }
+        Connection c = ((Connections.Admission.Admitted) admission).connection();
+        connection = c;
+        c.send(new ServerFrame.Welcome(c.user(), ProtocolCodec.PROTOCOL_VERSION));
+    }
+
+    @OnMessage
+    public void text(ClientFrame frame) {
+        Connection c = connection;
+        if (c != null) {
+            app.dispatcher().dispatch(c, frame);
+        }
+    }
+
+    @OnMessage
+    public void binary(ByteBuffer data) {
+        text(new ClientFrame.Invalid(ErrorCode.BAD_REQUEST, "binary frames are not part of protocol v1", null));
+    }
+
+    @OnMessage
+    public void pong(PongMessage pong) {
+        Connection c = connection;
+        if (c != null) {
+            c.touch(System.nanoTime());
+        }
+    }
+
+    @OnClose
+    public void close(CloseReason reason) {
+        Connection c = connection;
+        if (c != null) {
+            c.transportClosed(reason.getCloseCode().getCode());
+        }
+    }
+
+    /** Transport failures end in {@link #close}; they are the peer's doing and logged at debug. */
+    @OnError
+    public void error(Session session, Throwable failure) {
+        Connection c = connection;
+        if (failure instanceof IOException) {
+            LOG.log(Level.DEBUG, "transport error on {0}: {1}", c, failure.toString());
+        } else {
+            LOG.log(Level.WARNING, "error on " + (c != null ? c : "session " + session.getId()), failure);
+        }
+    }
+
+    private static void refuse(Session session, CloseCode code) {
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), code.label()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "close of a refused session failed: {0}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.chat.server;
+
+import static dev.chat.testing.TestServer.credentials;
+import static dev.chat.testing.TestServer.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Behaviour that depends on a setting, each against its own server. One node runs per class
+ * loader (see ChatConfigurator), so each test starts and stops its own, one at a time.
+ */
+@Timeout(60)
+class SettingsTest {
+
+    @Test
+    void registrationCanBeTurnedOff() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("CHAT_REGISTRATION", "false"))) {
+            HttpResponse<String> r = server.post("api/register", credentials("late", "password1"));
+            assertEquals(403, r.statusCode());
+            assertEquals("registration is disabled", json(r.body()).get("error"));
+        }
+    }
+
+    @Test
+    void registeredUsersSurviveARestart() throws Exception {
+        TestServer first = TestServer.start();
+        first.token("survivor");
+        try (TestServer second = first.restart()) {
+            assertEquals(200, second.post("api/login", credentials("survivor", "password-survivor")).statusCode());
+            assertEquals(401, second.post("api/login", credentials("survivor", "wrong-password")).statusCode());
+        }
+    }
+
+    @Test
+    void anExplicitAllowlistAdmitsListedOriginsOnly() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("CHAT_ALLOWED_ORIGINS", "https://chat.example.com"))) {
+            String t = server.token("hs-listed");
+            try (WsClient ok = WsClient.connect(server.ws(t), Map.of("Origin", "https://chat.example.com"))) {
+                assertEquals("hs-listed", ok.welcome());
+            }
+            try (WsClient same = WsClient.connect(server.ws(t), Map.of("Origin", server.origin()))) {
+                WsClient.assertCode(4502, same);
+            }
+        }
+    }
+
+    @Test
+    void aSecondNodeInTheSameClassLoaderIsRefused() {
+        try (TestServer server = TestServer.start()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, TestServer::start);
+            assertEquals("a chat application is already running in this class loader", e.getMessage());
+        }
+    }
+}

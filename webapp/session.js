@@ -1,0 +1,72 @@
+// sessionStorage persistence: token (so a reload stays logged in), user name,
+// token expiry, joined rooms and the room in view. Cleared on logout.
+
+const KEY = "chat.session";
+const ROOMS_KEY = "chat.rooms";
+const CURRENT_KEY = "chat.currentRoom";
+
+function read(key) {
+  try {
+    return JSON.parse(sessionStorage.getItem(key));
+  } catch {
+    return null;
+  }
+}
+
+function write(key, value) {
+  try {
+    sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage full or disabled (private mode): the app still works, a reload logs out.
+  }
+}
+
+/** Store a fresh login. expiresIn is in seconds (0 = unknown). */
+export function saveSession({ token, user, expiresIn }) {
+  const expiresAt = expiresIn > 0 ? Date.now() + expiresIn * 1000 : 0;
+  write(KEY, { token, user, expiresAt });
+}
+
+/** {token, user, expiresAt} or null. */
+export function loadSession() {
+  const s = read(KEY);
+  return s && typeof s.token === "string" && s.token ? s : null;
+}
+
+export function updateUser(user) {
+  const s = loadSession();
+  if (s && s.user !== user) write(KEY, { ...s, user });
+}
+
+export function isExpired(s) {
+  return Boolean(s && s.expiresAt && Date.now() >= s.expiresAt);
+}
+
+/** Joined room names, or null if nothing was stored yet (first login). */
+export function loadRooms() {
+  const rooms = read(ROOMS_KEY);
+  return Array.isArray(rooms) ? rooms.filter((r) => typeof r === "string") : null;
+}
+
+export function saveRooms(names) {
+  write(ROOMS_KEY, names);
+}
+
+export function loadCurrentRoom() {
+  const r = read(CURRENT_KEY);
+  return typeof r === "string" ? r : null;
+}
+
+export function saveCurrentRoom(name) {
+  write(CURRENT_KEY, name);
+}
+
+export function clearSession() {
+  for (const k of [KEY, ROOMS_KEY, CURRENT_KEY]) {
+    try {
+      sessionStorage.removeItem(k);
+    } catch {
+      /* ignore */
+    }
+  }
+}

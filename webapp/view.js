@@ -1,0 +1,294 @@
+// DOM building blocks. All user-controlled text goes through textContent or
+// text nodes (Element.append with strings); innerHTML is never used.
+
+const MAX_NODES_PER_ROOM = 1000;
+const STICK_THRESHOLD_PX = 80;
+
+/** Tiny element factory: h("li", {className, text, dataset, ...attrs}, ...children). */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === "className") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child != null) el.append(child); // strings become text nodes
+  return el;
+}
+
+// ---------- time formatting ----------
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** Local HH:MM (24h), independent of locale quirks. */
+export const formatTime = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+
+const dayKey = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+function dayLabel(d) {
+  const now = new Date();
+  const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
+  if (dayKey(d) === dayKey(now)) return "Today";
+  if (dayKey(d) === dayKey(yesterday)) return "Yesterday";
+  return d.toLocaleDateString(undefined, { weekday: "long", year: "numeric", month: "long", day: "numeric" });
+}
+
+/** Parse a server timestamp; falls back to "now" when missing or invalid. */
+export function parseTs(ts) {
+  const d = typeof ts === "string" ? new Date(ts) : new Date(NaN);
+  return Number.isNaN(d.getTime()) ? new Date() : d;
+}
+
+// ---------- message elements ----------
+
+const MARKERS = {
+  pending: { icon: "◷", label: "Sending…" },
+  sent: { icon: "✓", label: "Sent" },
+  failed: { icon: "!", label: "Not sent" },
+};
+
+function statusMarker(kind) {
+  const { icon, label } = MARKERS[kind];
+  return h(
+    "span",
+    { className: `status-marker ${kind}`, title: label },
+    h("span", { "aria-hidden": "true", text: icon }),
+    h("span", { className: "sr-only", text: label })
+  );
+}
+
+function setMarker(el, kind) {
+  const meta = el.querySelector(".meta");
+  meta.querySelector(".status-marker")?.remove();
+  meta.querySelector(".retry-btn")?.remove();
+  meta.append(statusMarker(kind));
+}
+
+/** A chat message: li.msg[data-seq][data-from] > .meta(.author .time) + .text */
+export function createMessage({ from, text, date, seq, id, own, pending }) {
+  const li = h("li", { className: "msg", dataset: { from } });
+  if (typeof seq === "number") li.dataset.seq = String(seq);
+  if (id) li.dataset.id = id;
+  if (own) li.classList.add("own");
+  const meta = h(
+    "div",
+    { className: "meta" },
+    h("span", { className: "author", text: from }),
+    h("time", { className: "time", datetime: date.toISOString(), title: date.toLocaleString(), text: formatTime(date) })
+  );
+  li.append(meta, h("p", { className: "text", text }));
+  if (pending) {
+    li.classList.add("pending");
+    meta.append(statusMarker("pending"));
+  } else if (own) {
+    meta.append(statusMarker("sent"));
+  }
+  return li;
+}
+
+export function markSent(el, seq) {
+  el.classList.remove("pending", "failed");
+  el.classList.add("sent");
+  if (typeof seq === "number") el.dataset.seq = String(seq);
+  setMarker(el, "sent");
+}
+
+export function markPending(el, id) {
+  el.classList.remove("failed", "sent");
+  el.classList.add("pending");
+  el.dataset.id = id;
+  setMarker(el, "pending");
+}
+
+/** Failed own message, with a Retry button (handled by delegation in app.js). */
+export function markFailed(el, reason) {
+  el.classList.remove("pending", "sent");
+  el.classList.add("failed");
+  setMarker(el, "failed");
+  const marker = el.querySelector(".status-marker");
+  if (reason) marker.title = `Not sent: ${reason}`;
+  el.querySelector(".meta").append(h("button", { type: "button", className: "retry-btn", text: "Retry" }));
+}
+
+/** System line such as "bob joined". */
+export function createSystemLine(text, date = new Date()) {
+  return h(
+    "li",
+    { className: "system" },
+    h("span", { className: "system-text", text }),
+    h("time", { className: "time", datetime: date.toISOString(), text: formatTime(date) })
+  );
+}
+
+// ---------- message pane ----------
+
+/**
+ * Keeps one list of nodes per room. The room in view lives in the real
+ * #messages element; the others are parked in detached holders.
+ */
+export class MessagePane {
+  constructor(listEl) {
+    this.list = listEl;
+    this.holders = new Map(); // room -> detached <ol>
+    this.lastDay = new Map(); // room -> day key of the last appended line
+    this.current = null;
+  }
+
+  ensure(room) {
+    if (!this.holders.has(room)) this.holders.set(room, document.createElement("ol"));
+  }
+
+  #container(room) {
+    return room === this.current ? this.list : this.holders.get(room);
+  }
+
+  show(room) {
+    if (this.current === room) return;
+    if (this.current && this.holders.has(this.current)) this.holders.get(this.current).append(...this.list.childNodes);
+    this.list.replaceChildren();
+    this.current = room;
+    if (room) {
+      this.ensure(room);
+      this.list.append(...this.holders.get(room).childNodes);
+    }
+    this.scrollToBottom();
+  }
+
+  append(room, node, date) {
+    this.ensure(room);
+    const box = this.#container(room);
+    const stick = room === this.current && this.#nearBottom();
+    const key = dayKey(date);
+    if (this.lastDay.get(room) !== key) {
+      this.lastDay.set(room, key);
+      box.append(h("li", { className: "day-separator", role: "separator", text: dayLabel(date) }));
+    }
+    box.append(node);
+    while (box.childElementCount > MAX_NODES_PER_ROOM) box.firstElementChild.remove();
+    if (stick || node.classList.contains("own")) this.scrollToBottom();
+  }
+
+  remove(room) {
+    if (room === this.current) {
+      this.list.replaceChildren();
+      this.current = null;
+    }
+    this.holders.delete(room);
+    this.lastDay.delete(room);
+  }
+
+  reset() {
+    this.list.replaceChildren();
+    this.holders.clear();
+    this.lastDay.clear();
+    this.current = null;
+  }
+
+  #nearBottom() {
+    const l = this.list;
+    return l.scrollHeight - l.scrollTop - l.clientHeight < STICK_THRESHOLD_PX;
+  }
+
+  scrollToBottom() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+// ---------- room list, members ----------
+
+function createRoomItem(name) {
+  const li = h("li", { className: "room", dataset: { room: name } });
+  const open = h(
+    "button",
+    { type: "button", className: "room-open" },
+    h("span", { className: "room-hash", "aria-hidden": "true", text: "#" }),
+    h("span", { className: "room-name", text: name }),
+    h("span", { className: "unread", "aria-hidden": "true", hidden: true, text: "0" })
+  );
+  const leave = h(
+    "button",
+    { type: "button", className: "leave-btn", "aria-label": `Leave room ${name}`, title: `Leave ${name}` },
+    h("span", { "aria-hidden": "true", text: "×" })
+  );
+  li.append(open, leave);
+  return li;
+}
+
+function updateRoomItem(li, room, isCurrent) {
+  const open = li.querySelector(".room-open");
+  const badge = li.querySelector(".unread");
+  li.classList.toggle("current", isCurrent);
+  li.classList.toggle("joining", room.status !== "joined");
+  badge.textContent = String(room.unread);
+  badge.hidden = room.unread === 0;
+  if (isCurrent) open.setAttribute("aria-current", "true");
+  else open.removeAttribute("aria-current");
+  const extra = room.unread ? `, ${room.unread} unread` : "";
+  const status = room.status !== "joined" ? ", joining" : "";
+  open.setAttribute("aria-label", `${room.name}${extra}${status}`);
+}
+
+/** Keyed update so focus on a room button survives re-renders. */
+export function syncRoomList(listEl, state) {
+  const existing = new Map([...listEl.children].map((li) => [li.dataset.room, li]));
+  for (const [name, li] of existing) if (!state.rooms.has(name)) li.remove();
+  for (const room of state.rooms.values()) {
+    let li = existing.get(room.name);
+    if (!li) {
+      li = createRoomItem(room.name);
+      listEl.append(li);
+    }
+    updateRoomItem(li, room, room.name === state.current);
+  }
+}
+
+export function renderMembers(listEl, members, me) {
+  const sorted = [...members].sort((a, b) => a.localeCompare(b));
+  listEl.replaceChildren(
+    ...sorted.map((user) =>
+      h(
+        "li",
+        { className: user === me ? "member me" : "member", dataset: { user } },
+        h("span", { className: "avatar", "aria-hidden": "true", text: user.charAt(0).toUpperCase() }),
+        h("span", { className: "member-name", text: user }),
+        user === me ? h("span", { className: "you", text: "(you)" }) : null
+      )
+    )
+  );
+}
+
+// ---------- toasts, live announcements, connection state ----------
+
+const TOAST_TIMEOUT_MS = 8000;
+const MAX_TOASTS = 4;
+
+export function showToast(region, message, kind = "error") {
+  const item = h("div", { className: `toast-item ${kind}`, role: kind === "error" ? "alert" : "status" });
+  const close = h("button", { type: "button", className: "toast-close", "aria-label": "Dismiss notification" }, h("span", { "aria-hidden": "true", text: "×" }));
+  item.append(h("p", { className: "toast-text", text: message }), close);
+  const dismiss = () => item.remove();
+  close.addEventListener("click", dismiss);
+  setTimeout(dismiss, TOAST_TIMEOUT_MS);
+  region.append(item);
+  while (region.childElementCount > MAX_TOASTS) region.firstElementChild.remove();
+}
+
+/** Append to the polite live region; keep only the last few nodes. */
+export function announce(live, text) {
+  live.append(h("p", { text }));
+  while (live.childElementCount > 3) live.firstElementChild.remove();
+}
+
+const STATE_TEXT = {
+  connecting: () => "Connecting…",
+  online: () => "Online",
+  reconnecting: ({ seconds }) => (seconds > 0 ? `Reconnecting in ${seconds}s` : "Reconnecting…"),
+  offline: () => "Offline",
+};
+
+export function renderConnState(el, state, info = {}) {
+  el.dataset.state = state;
+  el.querySelector(".conn-text").textContent = (STATE_TEXT[state] || STATE_TEXT.offline)(info);
+}
