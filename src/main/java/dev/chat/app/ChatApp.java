@@ -68,7 +68,7 @@ public final class ChatApp implements AutoCloseable {
         this.rooms = new RoomRegistry(bus, clock, config.maxText(), config.maxRoomsPerConnection(), config.maxRoomMembers());
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
-                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms);
+                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer);
         this.dispatcher = new RequestDispatcher(rooms);
         this.httpApi = new HttpApi(accounts, config);
     }

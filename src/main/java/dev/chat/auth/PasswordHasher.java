@@ -14,6 +14,8 @@ import javax.crypto.spec.PBEKeySpec;
 public final class PasswordHasher {
     /** OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256. */
     public static final int DEFAULT_ITERATIONS = 600_000;
+    /** A stored count above this is corrupt or hostile, not a stronger hash. */
+    private static final int MAX_ITERATIONS = 10_000_000;
     private static final String ALGORITHM = "PBKDF2WithHmacSHA256";
     private static final String PREFIX = "pbkdf2-sha256";
     private static final int SALT_BYTES = 16;
@@ -39,15 +41,21 @@ public final class PasswordHasher {
 
     /** Constant-time check; a null or unreadable stored hash burns the same time and fails. */
     public boolean verify(String password, String stored) {
-        String[] parts = (stored == null ? decoy : stored).split("\\$");
-        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
-            parts = decoy.split("\\$");
-            stored = null;
+        if (stored != null) {
+            try {
+                String[] parts = stored.split("\\$");
+                int storedIterations = parts.length == 4 && parts[0].equals(PREFIX) ? Integer.parseInt(parts[1]) : -1;
+                if (storedIterations > 0 && storedIterations <= MAX_ITERATIONS) {
+                    Base64.Decoder b64 = Base64.getDecoder();
+                    byte[] expected = b64.decode(parts[3]);
+                    return MessageDigest.isEqual(expected, derive(password, b64.decode(parts[2]), storedIterations));
+                }
+            } catch (IllegalArgumentException e) {
+                // unreadable: fall through to the decoy, so the answer takes the usual time
+            }
         }
-        Base64.Decoder b64 = Base64.getDecoder();
-        byte[] expected = b64.decode(parts[3]);
-        byte[] actual = derive(password, b64.decode(parts[2]), Integer.parseInt(parts[1]));
-        return MessageDigest.isEqual(expected, actual) && stored != null;
+        verify(password, decoy);
+        return false;
     }
 
     private static byte[] derive(String password, byte[] salt, int iterations) {

@@ -6,8 +6,10 @@ package dev.chat.cluster;
  * node included, so one node and many deliver through the same path. {@link MemoryClusterBus} is
  * the single-node default.
  *
- * <p>Contract: {@link #subscribe} and {@link #unsubscribe} never block (room locks are held around
- * them); each room's messages reach the listener in {@code seq} order, one at a time per room.
+ * <p>Contract: {@link #subscribe}, {@link #unsubscribe} and {@link #publish(RoomEvent.PresenceChanged)}
+ * never block on the network (the registry calls them under a room's lock, which is what orders a
+ * presence change against joins); each room's messages reach the listener in {@code seq} order,
+ * one at a time per room.
  */
 public interface ClusterBus extends AutoCloseable {
 

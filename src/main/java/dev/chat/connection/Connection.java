@@ -6,6 +6,8 @@ import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ProtocolCodec;
 import dev.chat.protocol.ServerFrame;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -32,14 +34,16 @@ public final class Connection {
     }
 
     Connection(String id, Principal principal, String traceId, FrameSink sink, Limits limits,
-               ConnectionListener listener, long nowNanos) {
+               ConnectionListener listener, Executor closer, long nowNanos) {
         this.id = id;
         this.principal = principal;
         this.traceId = traceId;
         this.sink = sink;
         this.listener = listener;
         this.outbox = new Outbox(sink, limits.outboxMaxMessages(), limits.outboxMaxBytes(),
-                () -> close(CloseCode.SLOW_CONSUMER));
+                // Deferred: an overflow is found by a broadcaster, maybe under a room's lock; the
+                // outbox already refuses frames, so cleaning up a moment later loses nothing.
+                () -> closeLater(closer, CloseCode.SLOW_CONSUMER));
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.lastSeenNanos = nowNanos;
     }
@@ -96,6 +100,14 @@ public final class Connection {
 
     Outbox outbox() {
         return outbox;
+    }
+
+    private void closeLater(Executor closer, CloseCode code) {
+        try {
+            closer.execute(() -> close(code));
+        } catch (RejectedExecutionException e) {
+            close(code); // the node is stopping
+        }
     }
 
     /** Closes now, dropping what is queued. The first close wins; its code is the one reported. */

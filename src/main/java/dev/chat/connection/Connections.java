@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +27,7 @@ public final class Connections implements Connection.ConnectionListener {
     private final int maxPerUser;
     private final long idleTimeoutNanos;
     private final Connection.ConnectionListener rooms;
+    private final Executor closer;
     private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
@@ -33,13 +35,14 @@ public final class Connections implements Connection.ConnectionListener {
     private volatile boolean accepting = true;
 
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
-                       long idleTimeoutNanos, Connection.ConnectionListener rooms) {
+                       long idleTimeoutNanos, Connection.ConnectionListener rooms, Executor closer) {
         this.nodeId = nodeId;
         this.limits = limits;
         this.maxConnections = maxConnections;
         this.maxPerUser = maxPerUser;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.rooms = rooms;
+        this.closer = closer;
     }
 
     /** The outcome of {@link #admit}: a connection, or the close code that refuses it. */
@@ -65,7 +68,7 @@ public final class Connections implements Connection.ConnectionListener {
             return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
         }
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
-        Connection c = new Connection(id, principal, traceId, sink, limits, this, System.nanoTime());
+        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, System.nanoTime());
         open.put(id, c);
         LOG.log(Level.INFO, "open {0}", c);
         return new Admission.Admitted(c);

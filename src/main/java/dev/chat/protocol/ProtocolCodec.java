@@ -28,6 +28,10 @@ public final class ProtocolCodec {
 
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
+        String shape = shapeProblem(text);
+        if (shape != null) {
+            return invalid(shape, null);
+        }
         Map<?, ?> map;
         try {
             Object parsed = JSONB.fromJson(text, Object.class);
@@ -53,6 +57,43 @@ public final class ProtocolCodec {
             case "send" -> send(map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
+    }
+
+    /** Deeper than any request; the parser recurses per level, so depth is capped before parsing. */
+    static final int MAX_DEPTH = 16;
+
+    /**
+     * One pass over the text, skipping string contents: refuses nesting deeper than
+     * {@link #MAX_DEPTH} (which would overflow the parser's stack) and anything after the first
+     * complete value (the parser would silently drop it). Null when the shape is fine.
+     */
+    private static String shapeProblem(String text) {
+        int depth = 0;
+        boolean inString = false;
+        boolean closed = false;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (inString) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    inString = false;
+                }
+            } else if (closed) {
+                if (!Character.isWhitespace(ch)) {
+                    return "a frame must be one JSON object, with nothing after it";
+                }
+            } else if (ch == '"') {
+                inString = true;
+            } else if (ch == '{' || ch == '[') {
+                if (++depth > MAX_DEPTH) {
+                    return "JSON nested deeper than " + MAX_DEPTH + " levels";
+                }
+            } else if (ch == '}' || ch == ']') {
+                closed = --depth == 0;
+            }
+        }
+        return null;
     }
 
     private static ClientFrame room(Map<?, ?> map, String id, java.util.function.Function<String, ClientFrame> make) {

@@ -41,7 +41,6 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                     "a connection may be in at most " + maxRoomsPerConnection + " rooms", id));
             return;
         }
-        boolean firstOfUser;
         while (true) {
             Room room = rooms.computeIfAbsent(name, Room::new);
             synchronized (room) {
@@ -60,19 +59,18 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                 if (room.members.isEmpty()) {
                     bus.subscribe(name);
                 }
-                firstOfUser = room.add(c);
                 c.rooms().add(name);
-                // queued under the lock, so no message of the room can overtake it
+                if (room.add(c)) {
+                    bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.JOINED));
+                }
+                // Both under the lock: no later joiner sees this presence after its own joined
+                // list, and no message of the room overtakes the joined reply.
                 c.send(new ServerFrame.Joined(name, room.userNames(), id));
-                break;
+                if (!c.isOpen()) {
+                    remove(c, name); // closed while joining, after its rooms were left: leave this one too
+                }
+                return;
             }
-        }
-        if (!c.isOpen()) {
-            closed(c, 0); // closed while joining: undo, so no room keeps a dead member
-            return;
-        }
-        if (firstOfUser) {
-            bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.JOINED));
         }
     }
 
@@ -138,21 +136,19 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         if (room == null) {
             return false;
         }
-        boolean lastOfUser;
         synchronized (room) {
             if (!room.members.contains(c)) {
                 return false;
             }
-            lastOfUser = room.remove(c);
             c.rooms().remove(name);
+            if (room.remove(c)) {
+                bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.LEFT));
+            }
             if (room.members.isEmpty()) {
                 room.dead = true;
                 rooms.remove(name, room);
                 bus.unsubscribe(name);
             }
-        }
-        if (lastOfUser) {
-            bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.LEFT));
         }
         return true;
     }

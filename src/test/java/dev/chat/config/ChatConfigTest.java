@@ -1,0 +1,200 @@
+package dev.chat.config;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@link ChatConfig#load}: defaults, sources, units, validation, and that the secret never leaks. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ChatConfigTest {
+    private static final String VALID_SECRET = "0123456789abcdef0123456789abcdef-valid";
+
+    private static ChatConfig load(Map<String, String> env) {
+        return ChatConfig.load(env, new Properties());
+    }
+
+    private static Properties props(String key, String value) {
+        Properties p = new Properties();
+        p.setProperty(key, value);
+        return p;
+    }
+
+    private static ConfigException rejected(Map<String, String> env) {
+        return assertThrows(ConfigException.class, () -> load(env));
+    }
+
+    @Test
+    void defaultsMatchTheDocumentedDefaults() {
+        ChatConfig c = ChatConfig.load(Map.of(), new Properties());
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(8080, c.port());
+        assertNull(c.jwtSecret(), "no secret configured means one is generated per start");
+        assertEquals(Duration.ofHours(1), c.tokenTtl());
+        assertEquals(List.of(), c.allowedOrigins());
+        assertEquals(Path.of("./data"), c.dataDir());
+        assertTrue(c.registration());
+        assertEquals(4096, c.maxText());
+        assertEquals(64 * 1024, c.maxFrameBytes());
+        assertEquals(1000, c.outboxMaxMessages());
+        assertEquals(1024 * 1024, c.outboxMaxBytes());
+        assertEquals(Duration.ofSeconds(25), c.pingInterval());
+        assertEquals(Duration.ofSeconds(60), c.idleTimeout());
+        assertEquals(100, c.maxRoomsPerConnection());
+        assertEquals(10_000, c.maxRoomMembers());
+        assertEquals(10_000, c.maxConnections());
+        assertEquals(10, c.maxConnectionsPerUser());
+        assertEquals(20, c.ratePerSec());
+        assertEquals(40, c.rateBurst());
+        assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
+    }
+
+    @Test
+    void environmentVariableSetsThePort() {
+        assertEquals(9000, load(Map.of("CHAT_PORT", "9000")).port());
+    }
+
+    @Test
+    void systemPropertySetsThePort() {
+        assertEquals(9001, ChatConfig.load(Map.of(), props("chat.port", "9001")).port());
+    }
+
+    @Test
+    void systemPropertyWinsOverEnvironmentVariable() {
+        assertEquals(9001, ChatConfig.load(Map.of("CHAT_PORT", "9000"), props("chat.port", "9001")).port());
+    }
+
+    @Test
+    void blankValueMeansTheDefault() {
+        assertEquals(8080, load(Map.of("CHAT_PORT", "   ")).port());
+    }
+
+    @ParameterizedTest(name = "{0} = {1} ms")
+    @CsvSource({"500ms, 500", "25s, 25000", "10m, 600000", "2h, 7200000", "30, 30000"})
+    void durationsAcceptMillisSecondsMinutesHoursAndBareSeconds(String value, long millis) {
+        // the shutdown grace has no interplay with other settings
+        assertEquals(Duration.ofMillis(millis), load(Map.of("CHAT_SHUTDOWN_GRACE", value)).shutdownGrace());
+    }
+
+    @ParameterizedTest(name = "{0} = {1} bytes")
+    @CsvSource({"65536, 65536", "64KiB, 65536", "1MiB, 1048576"})
+    void sizesAcceptBytesKibAndMib(String value, int bytes) {
+        assertEquals(bytes, load(Map.of("CHAT_MAX_FRAME_BYTES", value)).maxFrameBytes());
+    }
+
+    @Test
+    void everyInvalidSettingIsReportedInOneException() {
+        ConfigException e = rejected(Map.of(
+                "CHAT_PORT", "eighty",
+                "CHAT_MAX_TEXT", "0",
+                "CHAT_REGISTRATION", "maybe",
+                "CHAT_TOKEN_TTL", "forever",
+                "CHAT_MAX_FRAME_BYTES", "12 parsecs"));
+        List<String> problems = e.problems();
+        assertEquals(5, problems.size(), problems::toString);
+        for (String name : List.of("CHAT_PORT", "CHAT_MAX_TEXT", "CHAT_REGISTRATION", "CHAT_TOKEN_TTL",
+                "CHAT_MAX_FRAME_BYTES")) {
+            assertTrue(problems.stream().anyMatch(p -> p.startsWith(name + "=")), () -> name + " not in " + problems);
+            assertTrue(e.getMessage().contains(name), () -> name + " not in message " + e.getMessage());
+        }
+    }
+
+    @Test
+    void portOutOfRangeIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_PORT", "65536"));
+        assertEquals(1, e.problems().size());
+        assertTrue(e.problems().get(0).startsWith("CHAT_PORT=65536 is invalid"), e.problems()::toString);
+    }
+
+    @Test
+    void idleTimeoutEqualToPingIntervalIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_PING_INTERVAL", "30s", "CHAT_IDLE_TIMEOUT", "30s"));
+        assertEquals(1, e.problems().size(), e.problems()::toString);
+        assertTrue(e.problems().get(0).contains("CHAT_IDLE_TIMEOUT"), e.problems()::toString);
+        assertTrue(e.problems().get(0).contains("CHAT_PING_INTERVAL"), e.problems()::toString);
+    }
+
+    @Test
+    void idleTimeoutShorterThanPingIntervalIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_PING_INTERVAL", "30s", "CHAT_IDLE_TIMEOUT", "10s"));
+        assertTrue(e.problems().get(0).contains("CHAT_IDLE_TIMEOUT"), e.problems()::toString);
+    }
+
+    @Test
+    void idleTimeoutLongerThanPingIntervalIsAccepted() {
+        ChatConfig c = load(Map.of("CHAT_PING_INTERVAL", "30s", "CHAT_IDLE_TIMEOUT", "31s"));
+        assertEquals(Duration.ofSeconds(31), c.idleTimeout());
+    }
+
+    @Test
+    void tooShortJwtSecretIsRejectedWithoutEchoingIt() {
+        String secret = "short-but-very-secret-31-bytes!";
+        assertEquals(31, secret.getBytes(StandardCharsets.UTF_8).length);
+        ConfigException e = rejected(Map.of("CHAT_JWT_SECRET", secret));
+        assertEquals(1, e.problems().size(), e.problems()::toString);
+        assertTrue(e.problems().get(0).startsWith("CHAT_JWT_SECRET"), e.problems()::toString);
+        assertFalse(e.getMessage().contains(secret), "the secret leaked into the message");
+        assertFalse(String.join("\n", e.problems()).contains(secret), "the secret leaked into problems()");
+    }
+
+    @Test
+    void tooShortJwtSecretDoesNotAppearAlongsideOtherProblems() {
+        // a rejected secret never reaches a ChatConfig, but the other problems' text must not carry it either
+        String secret = "tiny-secret";
+        ConfigException e = rejected(Map.of("CHAT_JWT_SECRET", secret, "CHAT_PORT", "x"));
+        assertEquals(2, e.problems().size(), e.problems()::toString);
+        assertFalse(e.toString().contains(secret));
+    }
+
+    @Test
+    void validJwtSecretIsKeptAsItsUtf8Bytes() {
+        ChatConfig c = load(Map.of("CHAT_JWT_SECRET", VALID_SECRET));
+        assertArrayEquals(VALID_SECRET.getBytes(StandardCharsets.UTF_8), c.jwtSecret());
+    }
+
+    @Test
+    void validJwtSecretNeverAppearsInToString() {
+        ChatConfig c = load(Map.of("CHAT_JWT_SECRET", VALID_SECRET));
+        String text = c.toString();
+        assertFalse(text.contains(VALID_SECRET), text);
+        assertTrue(text.contains("jwtSecret=****"), text);
+    }
+
+    @Test
+    void allowedOriginsAreACommaSeparatedTrimmedList() {
+        ChatConfig c = load(Map.of("CHAT_ALLOWED_ORIGINS", "https://a.example, http://b.example:8080"));
+        assertEquals(List.of("https://a.example", "http://b.example:8080"), c.allowedOrigins());
+    }
+
+    @Test
+    void allowedOriginsStarMeansAny() {
+        assertEquals(List.of("*"), load(Map.of("CHAT_ALLOWED_ORIGINS", "*")).allowedOrigins());
+    }
+
+    @Test
+    void allowedOriginWithAnotherSchemeIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_ALLOWED_ORIGINS", "ftp://x"));
+        assertEquals(1, e.problems().size(), e.problems()::toString);
+        assertTrue(e.problems().get(0).startsWith("CHAT_ALLOWED_ORIGINS=ftp://x is invalid"), e.problems()::toString);
+    }
+
+    @Test
+    void allowedOriginWithAPathIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_ALLOWED_ORIGINS", "https://a.example/chat"));
+        assertTrue(e.problems().get(0).startsWith("CHAT_ALLOWED_ORIGINS="), e.problems()::toString);
+    }
+}

@@ -1,0 +1,443 @@
+package dev.chat.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.EncodedFrame;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The single writer of a connection: one send in flight, coalescing, bounds, draining close. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OutboxTest {
+
+    /**
+     * Our own {@link FrameSink} for tests: records what the outbox sends and keeps each send's
+     * completion so the test decides when (and how) it finishes.
+     */
+    static final class ManualSink implements FrameSink {
+        final List<String> sent = new ArrayList<>();
+        final ArrayDeque<Consumer<Throwable>> pending = new ArrayDeque<>();
+        final List<CloseCode> closes = new ArrayList<>();
+        int pings;
+        int inFlight;
+        int maxInFlight;
+
+        @Override
+        public void sendText(String text, Consumer<Throwable> done) {
+            sent.add(text);
+            pending.add(done);
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+        }
+
+        @Override
+        public void sendPing() {
+            pings++;
+        }
+
+        @Override
+        public void close(CloseCode code) {
+            closes.add(code);
+        }
+
+        /** Finishes the oldest send successfully (which may start the next one). */
+        void complete() {
+            finish(null);
+        }
+
+        void fail(Throwable failure) {
+            finish(failure);
+        }
+
+        private void finish(Throwable failure) {
+            Consumer<Throwable> done = pending.poll();
+            if (done == null) {
+                throw new AssertionError("no send in flight");
+            }
+            inFlight--;
+            done.accept(failure);
+        }
+    }
+
+    private final ManualSink sink = new ManualSink();
+    private final AtomicInteger overflows = new AtomicInteger();
+
+    private Outbox outbox(int maxMessages, int maxBytes) {
+        return new Outbox(sink, maxMessages, maxBytes, overflows::incrementAndGet);
+    }
+
+    private Outbox roomyOutbox() {
+        return outbox(1000, 1 << 20);
+    }
+
+    private static EncodedFrame frame(String json) {
+        return EncodedFrame.of(json);
+    }
+
+    private static int utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    @Test
+    void firstOfferIsSentImmediately() {
+        Outbox box = roomyOutbox();
+        assertTrue(box.offer(frame("A")));
+        assertEquals(List.of("A"), sink.sent);
+        assertEquals(0, box.queuedMessages());
+    }
+
+    @Test
+    void offersWhileASendIsInFlightAreQueued() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        assertTrue(box.offer(frame("B")));
+        assertTrue(box.offer(frame("C")));
+        assertEquals(List.of("A"), sink.sent);
+        assertEquals(2, box.queuedMessages());
+    }
+
+    @Test
+    void completingASendSendsEverythingQueuedAsOneNewlineJoinedText() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        box.offer(frame("B"));
+        box.offer(frame("C"));
+        box.offer(frame("D"));
+        sink.complete();
+        assertEquals(List.of("A", "B\nC\nD"), sink.sent);
+        assertEquals(0, box.queuedMessages());
+    }
+
+    @Test
+    void completingTheLastSendLeavesTheLineIdleSoTheNextOfferSendsAtOnce() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        sink.complete();
+        box.offer(frame("B"));
+        assertEquals(List.of("A", "B"), sink.sent);
+    }
+
+    @Test
+    void neverTwoSendsInFlight() {
+        Outbox box = roomyOutbox();
+        for (int round = 0; round < 50; round++) {
+            box.offer(frame("x" + round));
+            box.offer(frame("y" + round));
+            if (round % 3 == 0) {
+                sink.complete();
+            }
+        }
+        while (!sink.pending.isEmpty()) {
+            sink.complete();
+        }
+        assertEquals(1, sink.maxInFlight);
+    }
+
+    @Test
+    void overflowByMessageCountCallsOnOverflowOnceAndRefusesLaterOffers() {
+        Outbox box = outbox(2, 1 << 20);
+        box.offer(frame("A")); // in flight, not queued
+        box.offer(frame("B"));
+        box.offer(frame("C"));
+        assertFalse(box.offer(frame("D")));
+        assertEquals(1, overflows.get());
+        assertFalse(box.offer(frame("E")));
+        assertFalse(box.offer(frame("F")));
+        assertEquals(1, overflows.get());
+    }
+
+    @Test
+    void overflowByMessageCountNeverSendsTheQueuedFrames() {
+        Outbox box = outbox(2, 1 << 20);
+        box.offer(frame("A"));
+        box.offer(frame("B"));
+        box.offer(frame("C"));
+        box.offer(frame("D"));
+        sink.complete();
+        assertEquals(List.of("A"), sink.sent);
+        assertTrue(sink.pending.isEmpty());
+        assertTrue(box.isDone());
+    }
+
+    @Test
+    void overflowByBytesCallsOnOverflowOnceAndNeverSendsTheQueuedFrames() {
+        String forty = "x".repeat(40);
+        Outbox box = outbox(1000, 100);
+        box.offer(frame(forty)); // in flight
+        assertTrue(box.offer(frame(forty)));
+        assertTrue(box.offer(frame(forty))); // 80 of 100 bytes queued
+        assertFalse(box.offer(frame(forty))); // would be 120
+        assertFalse(box.offer(frame("y")));
+        sink.complete();
+        assertEquals(1, overflows.get());
+        assertEquals(List.of(forty), sink.sent);
+    }
+
+    @Test
+    void queuedBytesAreCountedInUtf8NotChars() {
+        String twentyChars = "é".repeat(20); // 40 bytes
+        Outbox box = outbox(1000, 100);
+        box.offer(frame("A"));
+        box.offer(frame(twentyChars));
+        box.offer(frame(twentyChars));
+        assertFalse(box.offer(frame(twentyChars)));
+        assertEquals(1, overflows.get());
+    }
+
+    @Test
+    void failedSendDiscardsTheQueueAndRefusesLaterOffers() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        box.offer(frame("B"));
+        box.offer(frame("C"));
+        sink.fail(new java.io.IOException("connection reset"));
+        assertEquals(List.of("A"), sink.sent);
+        assertEquals(0, box.queuedMessages());
+        assertFalse(box.offer(frame("D")));
+        assertEquals(List.of("A"), sink.sent);
+        assertTrue(box.isDone());
+        assertEquals(0, overflows.get());
+    }
+
+    @Test
+    void closeWhenDrainedWaitsForTheInFlightSendAndTheQueue() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        box.offer(frame("B"));
+        box.closeWhenDrained(CloseCode.GOING_AWAY);
+        assertEquals(List.of(), sink.closes);
+        sink.complete(); // A done, B goes out
+        assertEquals(List.of("A", "B"), sink.sent);
+        assertEquals(List.of(), sink.closes);
+        sink.complete(); // B done: drained
+        assertEquals(List.of(CloseCode.GOING_AWAY), sink.closes);
+        assertTrue(box.isDone());
+    }
+
+    @Test
+    void closeWhenDrainedRefusesLaterOffers() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        box.closeWhenDrained(CloseCode.GOING_AWAY);
+        assertFalse(box.offer(frame("B")));
+        sink.complete();
+        assertEquals(List.of("A"), sink.sent);
+        assertEquals(List.of(CloseCode.GOING_AWAY), sink.closes);
+    }
+
+    @Test
+    void closeWhenDrainedClosesImmediatelyWhenIdle() {
+        Outbox box = roomyOutbox();
+        box.closeWhenDrained(CloseCode.SLOW_CONSUMER);
+        assertEquals(List.of(CloseCode.SLOW_CONSUMER), sink.closes);
+        assertTrue(box.isDone());
+    }
+
+    @Test
+    void closeWhenDrainedTwiceClosesOnceWithTheFirstCode() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        box.closeWhenDrained(CloseCode.GOING_AWAY);
+        box.closeWhenDrained(CloseCode.IDLE_TIMEOUT);
+        sink.complete();
+        assertEquals(List.of(CloseCode.GOING_AWAY), sink.closes);
+    }
+
+    @Test
+    void pingIfIdlePingsWhenNothingIsInFlight() {
+        Outbox box = roomyOutbox();
+        box.pingIfIdle();
+        assertEquals(1, sink.pings);
+    }
+
+    @Test
+    void pingIfIdleDoesNotPingWhileASendIsInFlight() {
+        Outbox box = roomyOutbox();
+        box.offer(frame("A"));
+        box.pingIfIdle();
+        assertEquals(0, sink.pings);
+    }
+
+    @Test
+    void pingLeavesTheLineIdleForTheNextOffer() {
+        Outbox box = roomyOutbox();
+        box.pingIfIdle();
+        box.offer(frame("A"));
+        assertEquals(List.of("A"), sink.sent);
+    }
+
+    @Test
+    void pingIfIdleDoesNotPingAClosedOutbox() {
+        Outbox box = roomyOutbox();
+        box.discard();
+        box.pingIfIdle();
+        assertEquals(0, sink.pings);
+    }
+
+    @Test
+    void aBatchNeverExceedsMaxBatchBytes() {
+        String kb = "é".repeat(500); // 1000 bytes, 500 chars
+        Outbox box = outbox(100_000, 1 << 30);
+        box.offer(frame("first"));
+        int frames = 300; // 300 KB queued: several batches
+        for (int i = 0; i < frames; i++) {
+            assertTrue(box.offer(frame(kb)));
+        }
+        while (!sink.pending.isEmpty()) {
+            sink.complete();
+        }
+        int delivered = 0;
+        for (String text : sink.sent.subList(1, sink.sent.size())) {
+            assertTrue(utf8(text) <= Outbox.MAX_BATCH_BYTES, () -> "batch of " + utf8(text) + " bytes");
+            delivered += text.split("\n").length;
+        }
+        assertEquals(frames, delivered);
+        assertTrue(sink.sent.size() >= 1 + (frames * 1001) / Outbox.MAX_BATCH_BYTES, "expected several batches");
+    }
+
+    @Test
+    void aBatchIsFilledUpToMaxBatchBytesExactly() {
+        // 1 + 1 + 65534 = MAX_BATCH_BYTES: the separator counts, and the limit is inclusive
+        String one = "a";
+        String rest = "b".repeat(Outbox.MAX_BATCH_BYTES - 2);
+        Outbox box = outbox(1000, 1 << 20);
+        box.offer(frame("first"));
+        box.offer(frame(one));
+        box.offer(frame(rest));
+        box.offer(frame("c"));
+        sink.complete();
+        assertEquals(2, sink.sent.size());
+        assertEquals(Outbox.MAX_BATCH_BYTES, utf8(sink.sent.get(1)));
+        sink.complete();
+        assertEquals("c", sink.sent.get(2));
+    }
+
+    @Test
+    void aFrameLargerThanMaxBatchBytesGoesOutAloneAndInOrder() {
+        String big = "z".repeat(Outbox.MAX_BATCH_BYTES + 10);
+        Outbox box = outbox(1000, 1 << 20);
+        box.offer(frame("A"));
+        box.offer(frame("B"));
+        box.offer(frame(big));
+        box.offer(frame("C"));
+        box.offer(frame("D"));
+        while (!sink.pending.isEmpty()) {
+            sink.complete();
+        }
+        assertEquals(List.of("A", "B", big, "C\nD"), sink.sent);
+    }
+
+    @Test
+    void concurrentOffersArriveExactlyOnceInPerThreadOrderWithOneSendInFlight() throws Exception {
+        int threads = 8;
+        int perThread = 10_000;
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
+        LinkedBlockingQueue<Consumer<Throwable>> completions = new LinkedBlockingQueue<>();
+        ConcurrentLinkedQueue<String> sentTexts = new ConcurrentLinkedQueue<>();
+        CountDownLatch allFramesSent = new CountDownLatch(threads * perThread);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        // completes every send on its own thread, as an asynchronous WebSocket remote does
+        FrameSink asyncSink = new FrameSink() {
+            @Override
+            public void sendText(String text, Consumer<Throwable> done) {
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                sentTexts.add(text);
+                for (int i = text.split("\n", -1).length; i > 0; i--) {
+                    allFramesSent.countDown();
+                }
+                completions.add(done);
+            }
+
+            @Override
+            public void sendPing() {
+                failure.compareAndSet(null, new AssertionError("unexpected ping"));
+            }
+
+            @Override
+            public void close(CloseCode code) {
+                failure.compareAndSet(null, new AssertionError("unexpected close " + code));
+            }
+        };
+        Outbox box = new Outbox(asyncSink, 1_000_000, 1 << 30, overflows::incrementAndGet);
+
+        Thread completer = new Thread(() -> {
+            try {
+                while (true) {
+                    Consumer<Throwable> done = completions.take();
+                    inFlight.decrementAndGet();
+                    done.accept(null);
+                }
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }, "outbox-completer");
+        completer.setDaemon(true);
+        completer.start();
+
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread p = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int n = 0; n < perThread; n++) {
+                        if (!box.offer(frame("{\"t\":" + thread + ",\"n\":" + n + "}"))) {
+                            throw new AssertionError("offer refused at thread " + thread + " frame " + n);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "producer-" + t);
+            producers.add(p);
+            p.start();
+        }
+        start.countDown();
+        for (Thread p : producers) {
+            p.join();
+        }
+        boolean all = allFramesSent.await(30, TimeUnit.SECONDS);
+        completer.interrupt();
+        completer.join(10_000);
+
+        assertEquals(null, failure.get());
+        assertTrue(all, () -> "only " + (threads * perThread - allFramesSent.getCount()) + " frames arrived");
+        assertEquals(0, overflows.get());
+        assertEquals(1, maxInFlight.get(), "two sends were in flight at once");
+
+        int[] next = new int[threads];
+        int total = 0;
+        for (String text : sentTexts) {
+            for (String line : text.split("\n", -1)) {
+                int t = Integer.parseInt(line.substring(line.indexOf("\"t\":") + 4, line.indexOf(',')));
+                int n = Integer.parseInt(line.substring(line.indexOf("\"n\":") + 4, line.indexOf('}')));
+                assertEquals(next[t], n, "thread " + t + ": frame out of order, lost or duplicated");
+                next[t]++;
+                total++;
+            }
+        }
+        assertEquals(threads * perThread, total);
+        for (int t = 0; t < threads; t++) {
+            assertEquals(perThread, next[t], "frames of thread " + t);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.chat.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The shipped jar, run as an operator runs it ({@code java -jar target/chat-server.jar}): it says
+ * where it listens, serves the page and the API, chats, refuses bad settings by name, never logs a
+ * token, and stops gracefully on SIGTERM.
+ */
+@Timeout(120)
+class ServerJarIT {
+    private static final Path JAR = Path.of(System.getProperty("chat.serverJar", "target/chat-server.jar"));
+    private static final Pattern LISTENING = Pattern.compile("chat-server listening on (http://127\\.0\\.0\\.1:(\\d+)/)");
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private Process process;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+
+    @AfterEach
+    void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Starts the jar with these settings and returns the URL it prints, or null if it exited first. */
+    private String start(Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toAbsolutePath().toString()).redirectErrorStream(true);
+        pb.directory(Files.createTempDirectory("chat-jar-").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("CHAT_"));
+        pb.environment().putAll(env);
+        process = pb.start();
+        CompletableFuture<String> url = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.add(line);
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        url.complete(m.group(1));
+                    }
+                }
+            } catch (Exception e) {
+                // the process ended
+            } finally {
+                url.complete(null);
+            }
+        }, "jar-output");
+        reader.setDaemon(true);
+        reader.start();
+        return url.get(60, TimeUnit.SECONDS);
+    }
+
+    private static HttpResponse<String> post(String url, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesChatsAndStopsGracefullyOnSigterm() throws Exception {
+        String base = start(Map.of("CHAT_PORT", "0", "CHAT_SHUTDOWN_GRACE", "3s"));
+        assertTrue(base != null, "no listening line in: " + output);
+        assertTrue(HTTP.send(HttpRequest.newBuilder(URI.create(base)).build(), HttpResponse.BodyHandlers.ofString())
+                .body().contains("app.js"));
+
+        String[] tokens = new String[2];
+        String[] users = {"jar-alice", "jar-bob"};
+        for (int i = 0; i < 2; i++) {
+            assertEquals(201, post(base + "api/register", TestServer.credentials(users[i], "password1")).statusCode());
+            HttpResponse<String> login = post(base + "api/login", TestServer.credentials(users[i], "password1"));
+            tokens[i] = (String) TestServer.json(login.body()).get("token");
+        }
+        URI ws = URI.create(base.replace("http://", "ws://") + "ws");
+        try (WsClient a = WsClient.connect(URI.create(ws + "?access_token=" + tokens[0]), Map.of("Origin", base.substring(0, base.length() - 1)));
+             WsClient b = WsClient.connect(ws, Map.of("Authorization", "Bearer " + tokens[1]))) {
+            a.welcome();
+            b.welcome();
+            a.join("jar");
+            b.join("jar");
+            a.expect("presence");
+            assertEquals(1, a.say("jar", "from the jar"));
+            assertEquals("from the jar", b.expect("message").get("text"));
+
+            long start = System.nanoTime();
+            process.destroy(); // SIGTERM
+            assertEquals(1001, a.awaitClose());
+            assertEquals(1001, b.awaitClose());
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the jar exits after SIGTERM");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8), "within the grace");
+        }
+        String log = String.join("\n", output);
+        assertTrue(log.contains("CHAT_JWT_SECRET is not set"), "warns about the generated key");
+        for (String token : tokens) {
+            assertFalse(log.contains(token), "a token was logged");
+            assertFalse(log.contains(token.substring(token.lastIndexOf('.') + 1)), "a token signature was logged");
+        }
+        assertFalse(log.contains("password1"), "a password was logged");
+    }
+
+    @Test
+    void invalidSettingsStopTheStartNamingEachSetting() throws Exception {
+        String base = start(Map.of("CHAT_PORT", "eighty", "CHAT_TOKEN_TTL", "soon", "CHAT_JWT_SECRET", "short-secret"));
+        assertEquals(null, base);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, process.exitValue());
+        String log = String.join("\n", output);
+        assertTrue(log.contains("CHAT_PORT=eighty is invalid"), log);
+        assertTrue(log.contains("CHAT_TOKEN_TTL=soon is invalid"), log);
+        assertTrue(log.contains("CHAT_JWT_SECRET is invalid"), log);
+        assertFalse(log.contains("short-secret"), "the secret is never echoed");
+    }
+}

@@ -1,0 +1,372 @@
+package dev.chat.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Protocol v1 on the wire: every server frame against its golden file, every client frame decoded
+ * from its golden file, and every way {@link ProtocolCodec#decode} refuses a frame.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProtocolCodecTest {
+    private static final String ROOM_MESSAGE = "room must be a string matching ^[A-Za-z0-9_-]{1,64}$";
+    private static final String TEXT_MESSAGE = "text must be a non-empty string";
+    private static final String ID_MESSAGE = "id must be a string of at most 64 characters";
+    private static final String TYPE_MESSAGE = "type must be a string";
+    private static final String OBJECT_MESSAGE = "a frame must be one JSON object";
+    private static final String MALFORMED = "malformed JSON";
+
+    private static final Jsonb JSONB = JsonbBuilder.create();
+
+    @AfterAll
+    static void closeJsonb() throws Exception {
+        JSONB.close();
+    }
+
+    /** A golden file's text; a trailing line break an editor may add is not part of the frame. */
+    static String golden(String path) {
+        try (InputStream in = ProtocolCodecTest.class.getResourceAsStream("/golden/" + path)) {
+            assertNotNull(in, "missing golden file src/test/resources/golden/" + path);
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+                    : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static ClientFrame.Invalid badRequest(String message, String id) {
+        return new ClientFrame.Invalid(ErrorCode.BAD_REQUEST, message, id);
+    }
+
+    // ---------------------------------------------------------------- server frames (encode)
+
+    static Stream<Arguments> serverFrames() {
+        return Stream.of(
+                Arguments.of("welcome", new ServerFrame.Welcome("alice", 1)),
+                Arguments.of("joined", new ServerFrame.Joined("general", List.of("alice", "bob"), "c-1")),
+                Arguments.of("left", new ServerFrame.Left("general", "c-2")),
+                Arguments.of("ack", new ServerFrame.Ack("general", "c-42", 17)),
+                Arguments.of("message", new ServerFrame.Message("general", "alice", "hello", "c-42", 17,
+                        "2025-01-02T03:04:05.678Z")),
+                Arguments.of("presence", new ServerFrame.Presence("general", "bob", ServerFrame.Presence.JOINED)),
+                Arguments.of("error", new ServerFrame.Error(ErrorCode.NOT_JOINED, "not in room general", "c-7")),
+                Arguments.of("error-without-id", new ServerFrame.Error(ErrorCode.BAD_REQUEST, MALFORMED, null)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("serverFrames")
+    void encodeProducesExactlyTheGoldenJson(String name, ServerFrame frame) {
+        assertEquals(golden("server/" + name + ".json"), ProtocolCodec.encode(frame).json());
+    }
+
+    @Test
+    void encodedFrameCarriesTheUtf8SizeOfItsJson() {
+        EncodedFrame frame = ProtocolCodec.encode(
+                new ServerFrame.Message("general", "zoë", "héllo € 😀", "c-1", 1, "2025-01-02T03:04:05.678Z"));
+        assertEquals(frame.json().getBytes(StandardCharsets.UTF_8).length, frame.bytes());
+    }
+
+    @Test
+    void encodeLeavesOutNullComponents() {
+        String json = ProtocolCodec.encode(new ServerFrame.Left("general", null)).json();
+        assertEquals("{\"type\":\"left\",\"room\":\"general\"}", json);
+    }
+
+    @Test
+    void encodedMessageNeverContainsARawNewlineEvenWhenItsTextHasNewlines() {
+        String text = "line1\nline2\r\nline3\n";
+        String json = ProtocolCodec.encode(
+                new ServerFrame.Message("general", "alice", text, null, 3, "2025-01-02T03:04:05.678Z")).json();
+        assertFalse(json.contains("\n"), () -> "raw newline in " + json);
+        assertFalse(json.contains("\r"), () -> "raw carriage return in " + json);
+        assertEquals(text, JSONB.fromJson(json, Map.class).get("text"));
+    }
+
+    // ---------------------------------------------------------------- client frames (decode)
+
+    static Stream<Arguments> clientFrames() {
+        return Stream.of(
+                Arguments.of("join", new ClientFrame.Join("general", "c-1")),
+                Arguments.of("leave", new ClientFrame.Leave("general", "c-2")),
+                Arguments.of("send", new ClientFrame.Send("general", "hello", "c-3")),
+                Arguments.of("send-without-id", new ClientFrame.Send("general", "hello", null)),
+                Arguments.of("unknown-fields", new ClientFrame.Join("general", "c-4")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clientFrames")
+    void decodeOfGoldenClientFrameGivesTheExpectedRecord(String name, ClientFrame expected) {
+        assertEquals(expected, ProtocolCodec.decode(golden("client/" + name + ".json")));
+    }
+
+    @Test
+    void decodeTurnsAnEscapedNewlineInTextIntoARealNewline() {
+        ClientFrame frame = ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"general\",\"text\":\"a\\nb\",\"id\":\"c-1\"}");
+        assertEquals(new ClientFrame.Send("general", "a\nb", "c-1"), frame);
+    }
+
+    @Test
+    void textWithNewlineRoundTripsFromClientFrameToServerMessage() {
+        ClientFrame.Send send = assertInstanceOf(ClientFrame.Send.class,
+                ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"general\",\"text\":\"a\\nb\"}"));
+        String json = ProtocolCodec.encode(new ServerFrame.Message(send.room(), "alice", send.text(), send.id(), 1,
+                "2025-01-02T03:04:05.678Z")).json();
+        assertTrue(json.contains("\"text\":\"a\\nb\""), json);
+        assertEquals("a\nb", JSONB.fromJson(json, Map.class).get("text"));
+    }
+
+    // ---------------------------------------------------------------- decode: not a JSON object
+
+    @Test
+    void malformedJsonIsBadRequestWithoutId() {
+        assertEquals(badRequest(MALFORMED, null), ProtocolCodec.decode("{\"type\":\"join\",\"room\":"));
+    }
+
+    @Test
+    void emptyTextIsMalformedJson() {
+        assertEquals(badRequest(MALFORMED, null), ProtocolCodec.decode(""));
+    }
+
+    @Test
+    void jsonArrayIsNotAFrame() {
+        assertEquals(badRequest(OBJECT_MESSAGE, null), ProtocolCodec.decode("[{\"type\":\"join\",\"room\":\"general\"}]"));
+    }
+
+    @Test
+    void jsonNullIsNotAFrame() {
+        assertEquals(badRequest(OBJECT_MESSAGE, null), ProtocolCodec.decode("null"));
+    }
+
+    @Test
+    void jsonNumberIsNotAFrame() {
+        assertEquals(badRequest(OBJECT_MESSAGE, null), ProtocolCodec.decode("42"));
+    }
+
+    @Test
+    void jsonStringIsNotAFrame() {
+        assertEquals(badRequest(OBJECT_MESSAGE, null), ProtocolCodec.decode("\"join\""));
+    }
+
+    // ---------------------------------------------------------------- decode: type
+
+    @Test
+    void missingTypeIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(TYPE_MESSAGE, "c-1"), ProtocolCodec.decode("{\"room\":\"general\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void typeThatIsNotAStringIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(TYPE_MESSAGE, "c-1"), ProtocolCodec.decode("{\"type\":1,\"room\":\"general\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void unknownTypeIsUnknownTypeWithIdEchoed() {
+        assertEquals(new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: shout", "c-1"),
+                ProtocolCodec.decode("{\"type\":\"shout\",\"room\":\"general\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void unknownTypeIsAbbreviatedToItsFirst32CharactersInTheMessage() {
+        String type = "x".repeat(40);
+        assertEquals(new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + "x".repeat(32) + "...", "c-1"),
+                ProtocolCodec.decode("{\"type\":\"" + type + "\",\"id\":\"c-1\"}"));
+    }
+
+    // ---------------------------------------------------------------- decode: room
+
+    @Test
+    void joinWithoutRoomIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"), ProtocolCodec.decode("{\"type\":\"join\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void leaveWithoutRoomIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"), ProtocolCodec.decode("{\"type\":\"leave\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void sendWithoutRoomIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"text\":\"hi\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void roomThatIsNotAStringIsBadRequest() {
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"), ProtocolCodec.decode("{\"type\":\"join\",\"room\":7,\"id\":\"c-1\"}"));
+    }
+
+    @ParameterizedTest(name = "[{index}] \"{0}\"")
+    @ValueSource(strings = {"", "gen eral", "général", "日本", "room/1", "room.1", "room\\n"})
+    void roomWithCharactersOutsideTheAllowedSetIsBadRequest(String room) {
+        String frame = "{\"type\":\"join\",\"room\":" + JSONB.toJson(room) + ",\"id\":\"c-1\"}";
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"), ProtocolCodec.decode(frame));
+    }
+
+    @Test
+    void roomOf65CharactersIsBadRequest() {
+        String room = "r".repeat(65);
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"" + room + "\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void roomOf64AllowedCharactersIsValid() {
+        String room = "Aa0_-".repeat(12) + "Zz9_";
+        assertEquals(64, room.length());
+        assertEquals(new ClientFrame.Join(room, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"" + room + "\",\"id\":\"c-1\"}"));
+    }
+
+    // ---------------------------------------------------------------- decode: text
+
+    @Test
+    void sendWithoutTextIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(TEXT_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"general\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void sendWithEmptyTextIsBadRequest() {
+        assertEquals(badRequest(TEXT_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"general\",\"text\":\"\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void sendWithNumericTextIsBadRequest() {
+        assertEquals(badRequest(TEXT_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"general\",\"text\":42,\"id\":\"c-1\"}"));
+    }
+
+    // ---------------------------------------------------------------- decode: id
+
+    @Test
+    void numericIdIsBadRequestWithoutId() {
+        assertEquals(badRequest(ID_MESSAGE, null),
+                ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"general\",\"id\":7}"));
+    }
+
+    @Test
+    void idOf65CharactersIsBadRequestWithoutId() {
+        String id = "i".repeat(65);
+        assertEquals(badRequest(ID_MESSAGE, null),
+                ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"general\",\"id\":\"" + id + "\"}"));
+    }
+
+    @Test
+    void idOf64CharactersIsEchoed() {
+        String id = "i".repeat(64);
+        assertEquals(new ClientFrame.Join("general", id),
+                ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"general\",\"id\":\"" + id + "\"}"));
+    }
+
+    // ---------------------------------------------------------------- decode: hostile input never throws
+
+    @Test
+    void deeplyNestedUnclosedArraysAreMalformedJsonNotAnException() {
+        String text = "[".repeat(100_000);
+        ClientFrame frame = assertDoesNotThrow(() -> ProtocolCodec.decode(text));
+        assertEquals(badRequest("JSON nested deeper than 16 levels", null), frame);
+    }
+
+    @Test
+    void nestingUpToTheLimitIsParsed() {
+        String text = "{\"type\":\"join\",\"room\":\"general\",\"x\":" + "[".repeat(15) + "]".repeat(15) + "}";
+        assertEquals(new ClientFrame.Join("general", null), ProtocolCodec.decode(text));
+    }
+
+    @Test
+    void anythingAfterTheObjectIsABadRequest() {
+        String expected = "a frame must be one JSON object, with nothing after it";
+        assertEquals(badRequest(expected, null), ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"g\"} x"));
+        assertEquals(badRequest(expected, null),
+                ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"g\"}\n{\"type\":\"join\",\"room\":\"h\"}"));
+        assertEquals(new ClientFrame.Join("g", null), ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"g\"}\n "));
+    }
+
+    @Test
+    void bracesInsideStringsDoNotCountAsNesting() {
+        assertEquals(new ClientFrame.Send("g", "}}]] {{[[ \\\" }", null),
+                ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"g\",\"text\":\"}}]] {{[[ \\\\\\\" }\"}"));
+    }
+
+    @Test
+    void deeplyNestedArraysWithinTheFrameSizeLimitAreBadRequestNotAnException() {
+        // 2,000 levels is 4 KB: far under CHAT_MAX_FRAME_BYTES, so any client can send it
+        String text = "{\"type\":\"join\",\"room\":\"general\",\"x\":" + "[".repeat(2_000) + "]".repeat(2_000) + "}";
+        ClientFrame frame = assertDoesNotThrow(() -> ProtocolCodec.decode(text));
+        ClientFrame.Invalid invalid = assertInstanceOf(ClientFrame.Invalid.class, frame);
+        assertEquals(ErrorCode.BAD_REQUEST, invalid.code());
+        assertNull(invalid.id());
+    }
+
+    @Test
+    void hugeExponentNumberAsTheWholeFrameIsInvalidNotAnException() {
+        ClientFrame frame = assertDoesNotThrow(() -> ProtocolCodec.decode("1e1000000"));
+        assertEquals(badRequest(OBJECT_MESSAGE, null), frame);
+    }
+
+    @Test
+    void hugeExponentNumberAsTheIdIsBadRequestWithoutId() {
+        ClientFrame frame = assertDoesNotThrow(
+                () -> ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"general\",\"id\":1e1000000}"));
+        assertEquals(badRequest(ID_MESSAGE, null), frame);
+    }
+
+    @Test
+    void hugeExponentNumberAsTheRoomIsBadRequest() {
+        ClientFrame frame = assertDoesNotThrow(
+                () -> ProtocolCodec.decode("{\"type\":\"join\",\"room\":1e1000000,\"id\":\"c-1\"}"));
+        assertEquals(badRequest(ROOM_MESSAGE, "c-1"), frame);
+    }
+
+    @Test
+    void numberWithHundredThousandDigitsIsInvalidNotAnException() {
+        String text = "1" + "0".repeat(100_000);
+        ClientFrame frame = assertDoesNotThrow(() -> ProtocolCodec.decode(text));
+        assertInstanceOf(ClientFrame.Invalid.class, frame);
+    }
+
+    // ---------------------------------------------------------------- EncodedFrame
+
+    static Stream<Arguments> utf8Strings() {
+        return Stream.of(
+                Arguments.of(Named.of("empty", "")),
+                Arguments.of(Named.of("ASCII", "{\"type\":\"ack\"}")),
+                Arguments.of(Named.of("2-byte", "é ü ß ñ Ω")),
+                Arguments.of(Named.of("3-byte", "€ 日本語 ☃")),
+                Arguments.of(Named.of("emoji (surrogate pairs)", "😀👍🏽🇩🇪")),
+                Arguments.of(Named.of("mixed", "a é € 😀 z")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("utf8Strings")
+    void encodedFrameBytesEqualsTheJdkUtf8Length(String s) {
+        EncodedFrame frame = EncodedFrame.of(s);
+        assertEquals(s, frame.json());
+        assertEquals(s.getBytes(StandardCharsets.UTF_8).length, frame.bytes());
+    }
+}
