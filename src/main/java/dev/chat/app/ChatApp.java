@@ -13,6 +13,7 @@ import dev.chat.cluster.MemoryClusterBus;
 import dev.chat.config.ChatConfig;
 import dev.chat.connection.Connection;
 import dev.chat.connection.Connections;
+import dev.chat.metrics.ChatMetrics;
 import dev.chat.room.RoomRegistry;
 import dev.chat.web.HttpApi;
 import java.lang.System.Logger.Level;
@@ -49,6 +50,8 @@ public final class ChatApp implements AutoCloseable {
     private final HttpApi httpApi;
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("chat-heartbeat"));
     private final ExecutorService closer = Executors.newFixedThreadPool(2, daemon("chat-close"));
+    private final ChatMetrics metrics = new ChatMetrics();
+    private volatile boolean stopping;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
@@ -65,12 +68,17 @@ public final class ChatApp implements AutoCloseable {
         this.authenticator = new HandshakeAuthenticator(new JwtTokenVerifier(secret, users, clock),
                 new OriginPolicy(config.allowedOrigins()));
         this.bus = new MemoryClusterBus();
-        this.rooms = new RoomRegistry(bus, clock, config.maxText(), config.maxRoomsPerConnection(), config.maxRoomMembers());
+        this.rooms = new RoomRegistry(bus, clock, metrics, config.maxText(), config.maxRoomsPerConnection(),
+                config.maxRoomMembers());
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
-                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer);
-        this.dispatcher = new RequestDispatcher(rooms);
-        this.httpApi = new HttpApi(accounts, config);
+                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer,
+                metrics);
+        this.dispatcher = new RequestDispatcher(rooms, metrics);
+        this.httpApi = new HttpApi(accounts, config, metrics, this::ready);
+        metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
+        metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
+        metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
     }
 
     /** Builds and starts a node; the caller owns it and must {@link #close} it. */
@@ -95,6 +103,7 @@ public final class ChatApp implements AutoCloseable {
     /** Graceful stop: no new connections, queued frames flushed, all closed with 1001, within the grace. */
     @Override
     public void close() {
+        stopping = true;
         try {
             connections.shutdown(config.shutdownGrace().toMillis());
         } catch (InterruptedException e) {
@@ -103,6 +112,7 @@ public final class ChatApp implements AutoCloseable {
             heartbeat.shutdownNow();
             closer.shutdown();
             bus.close();
+            metrics.close();
             LOG.log(Level.INFO, "chat node {0} stopped", nodeId);
         }
     }
@@ -125,6 +135,15 @@ public final class ChatApp implements AutoCloseable {
 
     public RoomRegistry rooms() {
         return rooms;
+    }
+
+    public ChatMetrics metrics() {
+        return metrics;
+    }
+
+    /** Whether the node can take traffic: false once it is stopping. */
+    public boolean ready() {
+        return !stopping;
     }
 
     public HttpApi httpApi() {

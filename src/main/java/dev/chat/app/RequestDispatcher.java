@@ -2,6 +2,7 @@ package dev.chat.app;
 
 import dev.chat.connection.Connection;
 import dev.chat.connection.RateLimiter;
+import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.ClientFrame;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
@@ -15,8 +16,11 @@ import dev.chat.room.RoomRegistry;
 public final class RequestDispatcher {
     private final RoomRegistry rooms;
 
-    public RequestDispatcher(RoomRegistry rooms) {
+    private final ChatMetrics metrics;
+
+    public RequestDispatcher(RoomRegistry rooms, ChatMetrics metrics) {
         this.rooms = rooms;
+        this.metrics = metrics;
     }
 
     public void dispatch(Connection c, ClientFrame frame) {
@@ -28,16 +32,21 @@ public final class RequestDispatcher {
             return;
         }
         if (verdict == RateLimiter.Verdict.REFUSE) {
+            metrics.rateLimited();
             c.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "too many frames; this one was dropped", frame.id()));
             return;
         }
         if (frame instanceof ClientFrame.Join j) {
+            metrics.frameIn("join");
             rooms.join(c, j.room(), j.id());
         } else if (frame instanceof ClientFrame.Leave l) {
+            metrics.frameIn("leave");
             rooms.leave(c, l.room(), l.id());
         } else if (frame instanceof ClientFrame.Send s) {
+            metrics.frameIn("send");
             rooms.send(c, s.room(), s.text(), s.id());
         } else if (frame instanceof ClientFrame.Invalid i) {
+            metrics.frameIn("invalid");
             c.send(new ServerFrame.Error(i.code(), i.message(), i.id()));
         }
     }

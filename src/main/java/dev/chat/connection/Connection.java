@@ -1,6 +1,7 @@
 package dev.chat.connection;
 
 import dev.chat.auth.Principal;
+import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ProtocolCodec;
@@ -26,6 +27,7 @@ public final class Connection {
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConnectionListener listener;
+    private final ChatMetrics metrics;
     private volatile long lastSeenNanos;
 
     /** Told once when a connection ends, however it ends, so its rooms forget it at once. */
@@ -34,16 +36,20 @@ public final class Connection {
     }
 
     Connection(String id, Principal principal, String traceId, FrameSink sink, Limits limits,
-               ConnectionListener listener, Executor closer, long nowNanos) {
+               ConnectionListener listener, Executor closer, ChatMetrics metrics, long nowNanos) {
         this.id = id;
         this.principal = principal;
         this.traceId = traceId;
         this.sink = sink;
         this.listener = listener;
+        this.metrics = metrics;
         this.outbox = new Outbox(sink, limits.outboxMaxMessages(), limits.outboxMaxBytes(),
                 // Deferred: an overflow is found by a broadcaster, maybe under a room's lock; the
                 // outbox already refuses frames, so cleaning up a moment later loses nothing.
-                () -> closeLater(closer, CloseCode.SLOW_CONSUMER));
+                dropped -> {
+                    metrics.slowConsumer(dropped);
+                    closeLater(closer, CloseCode.SLOW_CONSUMER);
+                });
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.lastSeenNanos = nowNanos;
     }
@@ -73,6 +79,7 @@ public final class Connection {
     }
 
     public void send(ServerFrame frame) {
+        metrics.framesOut(frame.getType(), 1);
         outbox.offer(ProtocolCodec.encode(frame));
     }
 

@@ -1,6 +1,7 @@
 package dev.chat.connection;
 
 import dev.chat.auth.Principal;
+import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public final class Connections implements Connection.ConnectionListener {
     private final long idleTimeoutNanos;
     private final Connection.ConnectionListener rooms;
     private final Executor closer;
+    private final ChatMetrics metrics;
     private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
@@ -35,7 +37,8 @@ public final class Connections implements Connection.ConnectionListener {
     private volatile boolean accepting = true;
 
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
-                       long idleTimeoutNanos, Connection.ConnectionListener rooms, Executor closer) {
+                       long idleTimeoutNanos, Connection.ConnectionListener rooms, Executor closer,
+                       ChatMetrics metrics) {
         this.nodeId = nodeId;
         this.limits = limits;
         this.maxConnections = maxConnections;
@@ -43,6 +46,7 @@ public final class Connections implements Connection.ConnectionListener {
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.rooms = rooms;
         this.closer = closer;
+        this.metrics = metrics;
     }
 
     /** The outcome of {@link #admit}: a connection, or the close code that refuses it. */
@@ -59,17 +63,20 @@ public final class Connections implements Connection.ConnectionListener {
         }
         if (count.incrementAndGet() > maxConnections) {
             count.decrementAndGet();
+            metrics.limitHit(CloseCode.SERVER_FULL.label());
             return new Admission.Refused(CloseCode.SERVER_FULL);
         }
         AtomicInteger mine = perUser.computeIfAbsent(principal.user(), u -> new AtomicInteger());
         if (mine.incrementAndGet() > maxPerUser) {
             release(principal.user());
             count.decrementAndGet();
+            metrics.limitHit(CloseCode.TOO_MANY_USER_CONNECTIONS.label());
             return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
         }
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
-        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, System.nanoTime());
+        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, metrics, System.nanoTime());
         open.put(id, c);
+        metrics.connected();
         LOG.log(Level.INFO, "open {0}", c);
         return new Admission.Admitted(c);
     }
@@ -79,6 +86,7 @@ public final class Connections implements Connection.ConnectionListener {
         if (open.remove(connection.id()) != null) {
             release(connection.user());
             count.decrementAndGet();
+            metrics.disconnected(code);
             LOG.log(Level.INFO, "close {0} code {1}", connection, code);
         }
         rooms.closed(connection, code);

@@ -3,6 +3,7 @@ package dev.chat.connection;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.EncodedFrame;
 import java.util.ArrayDeque;
+import java.util.function.IntConsumer;
 
 /**
  * The single writer of one connection: a bounded queue with at most one send in flight. The send's
@@ -20,7 +21,7 @@ public final class Outbox {
     private final FrameSink sink;
     private final int maxMessages;
     private final int maxBytes;
-    private final Runnable onOverflow;
+    private final IntConsumer onOverflow;
 
     private final ArrayDeque<EncodedFrame> queue = new ArrayDeque<>();
     private int queuedBytes;
@@ -28,8 +29,8 @@ public final class Outbox {
     private boolean closed;
     private CloseCode closeWhenDrained;
 
-    /** @param onOverflow runs once, outside the lock, when the bounds are exceeded */
-    public Outbox(FrameSink sink, int maxMessages, int maxBytes, Runnable onOverflow) {
+    /** @param onOverflow runs once, outside the lock, when the bounds are exceeded; gets the number of frames dropped */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow) {
         this.sink = sink;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
@@ -38,14 +39,14 @@ public final class Outbox {
 
     /** Queues a frame and starts a send if none is in flight; false when the outbox is closed or overflowed. */
     public boolean offer(EncodedFrame frame) {
-        boolean overflow = false;
+        int dropped = -1;
         String batch = null;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
                 return false;
             }
             if (queue.size() >= maxMessages || queuedBytes + frame.bytes() > maxBytes) {
-                overflow = true;
+                dropped = queue.size() + 1;
                 discardLocked();
             } else {
                 queue.add(frame);
@@ -55,8 +56,8 @@ public final class Outbox {
                 }
             }
         }
-        if (overflow) {
-            onOverflow.run();
+        if (dropped >= 0) {
+            onOverflow.accept(dropped);
             return false;
         }
         if (batch != null) {

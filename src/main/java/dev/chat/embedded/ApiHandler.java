@@ -8,7 +8,7 @@ import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 
-/** The HTTP API in the embedded server: hands each request under {@code /api/} to {@link HttpApi}. */
+/** The HTTP API and operations endpoints in the embedded server: hands each request to {@link HttpApi}. */
 final class ApiHandler extends HttpHandler {
     private final HttpApi api;
 
@@ -18,7 +18,7 @@ final class ApiHandler extends HttpHandler {
 
     @Override
     public void service(Request request, Response response) throws Exception {
-        String path = request.getPathInfo() == null ? "" : request.getPathInfo().replaceFirst("^/", "");
+        String path = request.getRequestURI().replaceFirst("^/", "");
         byte[] body;
         try (InputStream in = request.getInputStream()) {
             body = in.readNBytes(HttpApi.MAX_BODY_BYTES + 1);
@@ -26,6 +26,7 @@ final class ApiHandler extends HttpHandler {
         HttpApi.Response answer = api.handle(request.getMethod().getMethodString(), path,
                 body.length > HttpApi.MAX_BODY_BYTES ? null : body);
         response.setStatus(answer.status());
+        response.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {
             response.setHeader(h.getKey(), h.getValue());
         }

@@ -3,6 +3,7 @@ package dev.chat.embedded;
 import dev.chat.app.ChatApp;
 import dev.chat.config.ChatConfig;
 import dev.chat.config.ConfigException;
+import dev.chat.web.HttpApi;
 import dev.chat.ws.ChatConfigurator;
 import dev.chat.ws.ChatEndpoint;
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class EmbeddedServer implements AutoCloseable {
             http.addListener(listener);
 
             ServerConfiguration routes = http.getServerConfiguration();
-            routes.addHttpHandler(new ApiHandler(app.httpApi()), "/api/*");
+            routes.addHttpHandler(new ApiHandler(app.httpApi()), HttpApi.PREFIXES.toArray(String[]::new));
             CLStaticHttpHandler page = new CLStaticHttpHandler(EmbeddedServer.class.getClassLoader(), "/webapp/");
             page.setFileCacheEnabled(false);
             routes.addHttpHandler(page, "/");

@@ -3,6 +3,7 @@ package dev.chat.room;
 import dev.chat.cluster.ClusterBus;
 import dev.chat.cluster.RoomEvent;
 import dev.chat.connection.Connection;
+import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ProtocolCodec;
@@ -22,11 +23,14 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private final ClusterBus bus;
     private final Clock clock;
+    private final ChatMetrics metrics;
     private final int maxText;
     private final int maxRoomsPerConnection;
     private final int maxRoomMembers;
 
-    public RoomRegistry(ClusterBus bus, Clock clock, int maxText, int maxRoomsPerConnection, int maxRoomMembers) {
+    public RoomRegistry(ClusterBus bus, Clock clock, ChatMetrics metrics, int maxText, int maxRoomsPerConnection,
+                        int maxRoomMembers) {
+        this.metrics = metrics;
         this.bus = bus;
         this.clock = clock;
         this.maxText = maxText;
@@ -37,6 +41,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     /** Joins a room (idempotent) and answers {@code joined} with its members, before any of its messages. */
     public void join(Connection c, String name, String id) {
         if (!c.rooms().contains(name) && c.rooms().size() >= maxRoomsPerConnection) {
+            metrics.limitHit(ErrorCode.TOO_MANY_ROOMS.wire());
             c.send(new ServerFrame.Error(ErrorCode.TOO_MANY_ROOMS,
                     "a connection may be in at most " + maxRoomsPerConnection + " rooms", id));
             return;
@@ -52,6 +57,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                     return;
                 }
                 if (room.members.size() >= maxRoomMembers) {
+                    metrics.limitHit(ErrorCode.ROOM_FULL.wire());
                     c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
                             "room " + name + " is full (" + maxRoomMembers + " members)", id));
                     return;
@@ -115,18 +121,24 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         if (event instanceof RoomEvent.Posted p) {
             EncodedFrame frame = ProtocolCodec.encode(
                     new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts()));
+            int sent = 0;
             for (Connection member : room.members) {
                 if (!member.id().equals(p.originConnection())) {
                     member.send(frame);
+                    sent++;
                 }
             }
+            metrics.framesOut("message", sent);
         } else if (event instanceof RoomEvent.PresenceChanged p) {
             EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Presence(p.room(), p.user(), p.state()));
+            int sent = 0;
             for (Connection member : room.members) {
                 if (!member.user().equals(p.user())) {
                     member.send(frame);
+                    sent++;
                 }
             }
+            metrics.framesOut("presence", sent);
         }
     }
 
@@ -151,6 +163,20 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             }
         }
         return true;
+    }
+
+    /** Rooms with members on this node. */
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    /** Memberships on this node, summed over rooms. */
+    public int memberCount() {
+        int n = 0;
+        for (Room room : rooms.values()) {
+            n += room.members.size();
+        }
+        return n;
     }
 
     /** Connections in a room on this node (for tests and metrics). */

@@ -11,16 +11,17 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The HTTP API in the WAR: hands each request under {@code api/} to {@link HttpApi}. */
-@WebServlet("/api/*")
+/** The HTTP API and operations endpoints in the WAR: hands each request to {@link HttpApi}. */
+@WebServlet({"/api/*", "/metrics", "/health/*"})
 public final class ApiServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         ChatApp app = (ChatApp) getServletContext().getAttribute(ChatApp.class.getName());
-        String path = req.getPathInfo() == null ? "" : req.getPathInfo().replaceFirst("^/", "");
+        String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
         HttpApi.Response answer = app.httpApi().handle(req.getMethod(), path, readBody(req.getInputStream()));
         resp.setStatus(answer.status());
+        resp.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {
             resp.setHeader(h.getKey(), h.getValue());
         }

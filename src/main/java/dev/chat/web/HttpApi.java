@@ -3,6 +3,7 @@ package dev.chat.web;
 import dev.chat.auth.Accounts;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.config.ChatConfig;
+import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ProtocolCodec;
@@ -16,11 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
- * The HTTP API under {@code api/}, independent of the runtime: the servlet in the WAR and a Grizzly
- * handler in the jar both hand it the method, the path below {@code api/} and the body, and write
- * back the {@link Response}. Bodies are JSON both ways; errors are {@code {"error":"..."}}.
+ * The HTTP API ({@code api/*}) and the operations endpoints ({@code metrics}, {@code health/*}),
+ * independent of the runtime: the servlet in the WAR and a Grizzly handler in the jar both hand it
+ * the method, the path below the context root and the body, and write back the {@link Response}.
+ * API bodies are JSON both ways; errors are {@code {"error":"..."}}.
  */
 public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
@@ -31,30 +34,54 @@ public final class HttpApi {
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
 
-    public HttpApi(Accounts accounts, ChatConfig config) {
+    private final ChatMetrics metrics;
+    private final BooleanSupplier ready;
+
+    public HttpApi(Accounts accounts, ChatConfig config, ChatMetrics metrics, BooleanSupplier ready) {
         this.accounts = accounts;
         this.config = config;
+        this.metrics = metrics;
+        this.ready = ready;
     }
 
-    /** A status and a JSON body. */
-    public record Response(int status, String body) { }
+    /** A status, a content type and a body. */
+    public record Response(int status, String contentType, String body) {
+        public static final String JSON = "application/json; charset=utf-8";
+    }
+
+    /** The paths below the context root that this class answers; each runtime routes them here. */
+    public static final List<String> PREFIXES = List.of("/api/*", "/metrics", "/health/*");
 
     /**
-     * @param path the path below {@code api/}, without a leading slash ({@code "login"})
+     * @param path the path below the context root, without a leading slash ({@code "api/login"})
      * @param body the request body, at most {@link #MAX_BODY_BYTES}; null when it was larger
      */
     public Response handle(String method, String path, byte[] body) {
         try {
             return switch (path) {
-                case "register" -> post(method, body, this::register);
-                case "login" -> post(method, body, this::login);
-                case "protocol" -> "GET".equals(method) ? json(200, protocol()) : error(405, "use GET");
+                case "api/register" -> post(method, body, this::register);
+                case "api/login" -> post(method, body, this::login);
+                case "api/protocol" -> get(method, () -> json(200, protocol()));
+                case "metrics" -> get(method, () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
+                case "health/live" -> get(method, () -> json(200, Map.of("status", "UP", "checks", Map.of("process", "UP"))));
+                case "health/ready" -> get(method, this::readiness);
                 default -> error(404, "no such endpoint");
             };
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "api/" + path + " failed", e);
             return error(500, "internal error");
         }
+    }
+
+    private Response get(String method, java.util.function.Supplier<Response> answer) {
+        return "GET".equals(method) ? answer.get() : error(405, "use GET");
+    }
+
+    /** Ready while the node is not stopping; the clustering issue adds a check per dependency. */
+    private Response readiness() {
+        boolean up = ready.getAsBoolean();
+        String state = up ? "UP" : "DOWN";
+        return json(up ? 200 : 503, Map.of("status", state, "checks", Map.of("accepting", state)));
     }
 
     private Response post(String method, byte[] body, java.util.function.Function<Credentials, Response> action) {
@@ -116,16 +143,15 @@ public final class HttpApi {
     }
 
     private Response json(int status, Object body) {
-        return new Response(status, jsonb.toJson(body));
+        return new Response(status, Response.JSON, jsonb.toJson(body));
     }
 
     private Response error(int status, String message) {
         return json(status, Map.of("error", message));
     }
 
-    /** Headers every API answer carries: JSON, never cached (tokens), never sniffed. */
+    /** Headers every answer carries besides its content type: never cached (tokens), never sniffed. */
     public static final List<Map.Entry<String, String>> HEADERS = List.of(
-            Map.entry("Content-Type", "application/json; charset=utf-8"),
             Map.entry("Cache-Control", "no-store"),
             Map.entry("X-Content-Type-Options", "nosniff"));
 }

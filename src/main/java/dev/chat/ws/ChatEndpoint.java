@@ -58,6 +58,7 @@ public final class ChatEndpoint {
             HandshakeResult.Rejected rejected = verdict instanceof HandshakeResult.Rejected r ? r
                     : new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no handshake verdict");
             LOG.log(Level.INFO, "handshake rejected on session {0}: {1}", session.getId(), rejected.reason());
+            app.metrics().handshakeRejected(rejected.code().code());
             refuse(session, rejected.code());
             return;
         }

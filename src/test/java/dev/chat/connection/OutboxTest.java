@@ -77,7 +77,7 @@ class OutboxTest {
     private final AtomicInteger overflows = new AtomicInteger();
 
     private Outbox outbox(int maxMessages, int maxBytes) {
-        return new Outbox(sink, maxMessages, maxBytes, overflows::incrementAndGet);
+        return new Outbox(sink, maxMessages, maxBytes, dropped -> overflows.incrementAndGet());
     }
 
     private Outbox roomyOutbox() {
@@ -374,7 +374,7 @@ class OutboxTest {
                 failure.compareAndSet(null, new AssertionError("unexpected close " + code));
             }
         };
-        Outbox box = new Outbox(asyncSink, 1_000_000, 1 << 30, overflows::incrementAndGet);
+        Outbox box = new Outbox(asyncSink, 1_000_000, 1 << 30, dropped -> overflows.incrementAndGet());
 
         Thread completer = new Thread(() -> {
             try {

@@ -1,0 +1,105 @@
+package dev.chat.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The node's counters and gauges, in one Micrometer registry rendered by {@code GET /metrics} in
+ * the Prometheus text format. Hot paths hold their {@link Counter} (a striped adder) instead of
+ * looking it up per event. Every metric is listed in the README.
+ */
+public final class ChatMetrics implements AutoCloseable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
+    private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limitHits = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> disconnects = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> handshakeRejections = new ConcurrentHashMap<>();
+    private final Counter connects;
+    private final Counter rateLimited;
+    private final Counter slowConsumers;
+    private final Counter droppedFrames;
+
+    public ChatMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        connects = Counter.builder("chat.connects").description("Connections admitted").register(registry);
+        rateLimited = Counter.builder("chat.rate.limited").description("Frames dropped by the rate limit").register(registry);
+        slowConsumers = Counter.builder("chat.slow.consumers").description("Connections closed because their outbox overflowed").register(registry);
+        droppedFrames = Counter.builder("chat.outbox.dropped").description("Frames discarded from overflowing outboxes").register(registry);
+    }
+
+    /** Registers a gauge read at scrape time. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    public void connected() {
+        connects.increment();
+    }
+
+    public void disconnected(int code) {
+        disconnects.computeIfAbsent(code, c -> Counter.builder("chat.disconnects")
+                .description("Connections ended, by close code").tag("code", Integer.toString(c)).register(registry))
+                .increment();
+    }
+
+    public void handshakeRejected(int code) {
+        handshakeRejections.computeIfAbsent(code, c -> Counter.builder("chat.handshakes.rejected")
+                .description("Handshakes refused, by close code").tag("code", Integer.toString(c)).register(registry))
+                .increment();
+    }
+
+    public void frameIn(String type) {
+        framesIn.computeIfAbsent(type, t -> Counter.builder("chat.frames.in")
+                .description("Client frames received, by type").tag("type", t).register(registry)).increment();
+    }
+
+    /** {@code count} frames of one type queued for clients (a broadcast counts one per receiver). */
+    public void framesOut(String type, int count) {
+        framesOut.computeIfAbsent(type, t -> Counter.builder("chat.frames.out")
+                .description("Server frames queued for clients, by type").tag("type", t).register(registry)).increment(count);
+    }
+
+    /** A limit refused something: {@code limit} is the error or close code's name. */
+    public void limitHit(String limit) {
+        limitHits.computeIfAbsent(limit, l -> Counter.builder("chat.limit.hits")
+                .description("Requests or connections refused by a limit").tag("limit", l).register(registry)).increment();
+    }
+
+    public void rateLimited() {
+        rateLimited.increment();
+    }
+
+    public void slowConsumer(int droppedFrameCount) {
+        slowConsumers.increment();
+        droppedFrames.increment(droppedFrameCount);
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}

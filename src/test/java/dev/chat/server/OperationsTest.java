@@ -1,0 +1,84 @@
+package dev.chat.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What an operator sees: health checks and the Prometheus metrics moving with the traffic. */
+@Timeout(60)
+class OperationsTest {
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of("CHAT_MAX_ROOMS_PER_CONNECTION", "1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static double metric(String series) throws Exception {
+        HttpResponse<String> r = server.get("metrics");
+        assertEquals(200, r.statusCode());
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(r.body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void healthIsUpWhileServing() throws Exception {
+        HttpResponse<String> live = server.get("health/live");
+        assertEquals(200, live.statusCode());
+        assertEquals("UP", TestServer.json(live.body()).get("status"));
+        HttpResponse<String> ready = server.get("health/ready");
+        assertEquals(200, ready.statusCode());
+        assertEquals(Map.of("status", "UP", "checks", Map.of("accepting", "UP")), TestServer.json(ready.body()));
+    }
+
+    @Test
+    void metricsAreInThePrometheusTextFormat() throws Exception {
+        HttpResponse<String> r = server.get("metrics");
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        assertTrue(r.body().contains("# TYPE chat_connections_open gauge"), r.body());
+        assertTrue(r.body().contains("jvm_memory_used_bytes"), "JVM basics are there");
+    }
+
+    @Test
+    void trafficMovesTheCounters() throws Exception {
+        double connects = metric("chat_connects_total");
+        double sends = metric("chat_frames_in_total{type=\"send\"}");
+        double messagesOut = metric("chat_frames_out_total{type=\"message\"}");
+        double roomLimit = metric("chat_limit_hits_total{limit=\"too_many_rooms\"}");
+        double normalCloses = metric("chat_disconnects_total{code=\"1000\"}");
+        try (WsClient a = server.client(server.token("ops-a")); WsClient b = server.client(server.token("ops-b"))) {
+            assertEquals(2, metric("chat_connections_open"));
+            a.join("ops");
+            b.join("ops");
+            a.expect("presence");
+            a.say("ops", "counted");
+            b.expect("message");
+            a.send(Map.of("type", "join", "room", "ops-2", "id", "x"));
+            assertEquals("too_many_rooms", a.expect("error").get("code"));
+            assertEquals(connects + 2, metric("chat_connects_total"));
+            assertEquals(sends + 1, metric("chat_frames_in_total{type=\"send\"}"));
+            assertEquals(messagesOut + 1, metric("chat_frames_out_total{type=\"message\"}"));
+            assertEquals(roomLimit + 1, metric("chat_limit_hits_total{limit=\"too_many_rooms\"}"));
+            assertEquals(1, metric("chat_rooms"));
+            assertEquals(2, metric("chat_room_members"));
+            a.close();
+            b.expect("presence"); // a's close has been processed once b hears about it
+            assertEquals(normalCloses + 1, metric("chat_disconnects_total{code=\"1000\"}"));
+        }
+    }
+}
