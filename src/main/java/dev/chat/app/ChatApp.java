@@ -10,6 +10,12 @@ import dev.chat.auth.PasswordHasher;
 import dev.chat.auth.UserStore;
 import dev.chat.cluster.ClusterBus;
 import dev.chat.cluster.MemoryClusterBus;
+import dev.chat.cluster.RedisClusterBus;
+import dev.chat.cluster.RedisKeys;
+import dev.chat.auth.RedisUserStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import dev.chat.config.ChatConfig;
 import dev.chat.connection.Connection;
 import dev.chat.connection.Connections;
@@ -19,7 +25,6 @@ import dev.chat.web.HttpApi;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,10 +45,11 @@ public final class ChatApp implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChatApp.class.getName());
 
     private final ChatConfig config;
-    private final String nodeId = UUID.randomUUID().toString().substring(0, 8);
     private final Accounts accounts;
     private final HandshakeAuthenticator authenticator;
+    private final String nodeId;
     private final ClusterBus bus;
+    private final UserStore users;
     private final RoomRegistry rooms;
     private final Connections connections;
     private final RequestDispatcher dispatcher;
@@ -62,12 +68,20 @@ public final class ChatApp implements AutoCloseable {
             new SecureRandom().nextBytes(secret);
             LOG.log(Level.WARNING, "CHAT_JWT_SECRET is not set: generated a random key; tokens die with this process");
         }
-        UserStore users = new FileUserStore(config.dataDir());
+        this.nodeId = config.nodeId();
+        if (config.clustered()) {
+            RedisClusterBus redisBus = new RedisClusterBus(config.redisUrl(), config.redisPrefix(), nodeId,
+                    config.presenceTtl(), metrics);
+            this.bus = redisBus;
+            this.users = new RedisUserStore(redisBus.client(), new RedisKeys(config.redisPrefix()).users());
+        } else {
+            this.bus = new MemoryClusterBus();
+            this.users = new FileUserStore(config.dataDir());
+        }
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
         this.authenticator = new HandshakeAuthenticator(new JwtTokenVerifier(secret, users, clock),
                 new OriginPolicy(config.allowedOrigins()));
-        this.bus = new MemoryClusterBus();
         this.rooms = new RoomRegistry(bus, clock, metrics, config.maxText(), config.maxRoomsPerConnection(),
                 config.maxRoomMembers());
         this.connections = new Connections(nodeId,
@@ -75,7 +89,12 @@ public final class ChatApp implements AutoCloseable {
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer,
                 metrics);
         this.dispatcher = new RequestDispatcher(rooms, metrics);
-        this.httpApi = new HttpApi(accounts, config, metrics, this::ready);
+        Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
+        readiness.put("accepting", () -> !stopping);
+        if (config.clustered()) {
+            readiness.put("redis", bus::healthy);
+        }
+        this.httpApi = new HttpApi(accounts, config, metrics, readiness);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
@@ -139,11 +158,6 @@ public final class ChatApp implements AutoCloseable {
 
     public ChatMetrics metrics() {
         return metrics;
-    }
-
-    /** Whether the node can take traffic: false once it is stopping. */
-    public boolean ready() {
-        return !stopping;
     }
 
     public HttpApi httpApi() {

@@ -24,6 +24,11 @@ public final class RequestDispatcher {
     }
 
     public void dispatch(Connection c, ClientFrame frame) {
+        if (frame instanceof ClientFrame.TooBig) {
+            metrics.limitHit(CloseCode.TOO_BIG.label());
+            c.close(CloseCode.TOO_BIG);
+            return;
+        }
         long now = System.nanoTime();
         c.touch(now);
         RateLimiter.Verdict verdict = c.acquire(now);

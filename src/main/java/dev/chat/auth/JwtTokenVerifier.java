@@ -41,6 +41,19 @@ public final class JwtTokenVerifier {
         this.clock = clock;
     }
 
+    /**
+     * Whether the token's user is registered. When the store cannot be reached (Redis down), a
+     * token with our valid signature is trusted: we issued it to a user who existed, and refusing
+     * it would turn every reconnect during the outage into a logout.
+     */
+    private boolean exists(String user) {
+        try {
+            return users.exists(user);
+        } catch (UserStoreUnavailableException e) {
+            return true;
+        }
+    }
+
     public Principal verify(String token) throws TokenRejectedException {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
             throw new TokenRejectedException("missing or oversize token", false);
@@ -71,7 +84,7 @@ public final class JwtTokenVerifier {
             throw new TokenRejectedException("token not valid yet", false);
         }
         String user = claims.getSubject();
-        if (user == null || !USER.matcher(user).matches() || !users.exists(user)) {
+        if (user == null || !USER.matcher(user).matches() || !exists(user)) {
             throw new TokenRejectedException("unknown user", false);
         }
         Object role = claims.getClaim("role");

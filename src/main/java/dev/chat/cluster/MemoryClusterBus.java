@@ -1,16 +1,12 @@
 package dev.chat.cluster;
 
-import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-/**
- * The single-node bus: sequences and delivers in memory. Each room has a small sequencer: the seq
- * is taken and the event queued under the room's lock, and whichever publisher finds no delivery
- * running drains the queue in order, outside the lock. So messages reach members in seq order with
- * no lock held while the registry fans them out.
- */
+/** The single-node bus: sequences and delivers in memory, through the same listener as the Redis bus. */
 public final class MemoryClusterBus implements ClusterBus {
-    private final ConcurrentHashMap<String, Sequencer> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RoomSequencer> rooms = new ConcurrentHashMap<>();
     private volatile Listener listener;
 
     @Override
@@ -19,8 +15,8 @@ public final class MemoryClusterBus implements ClusterBus {
     }
 
     @Override
-    public void subscribe(String room) {
-        // one node: every room is local already
+    public CompletableFuture<Void> subscribe(String room) {
+        return CompletableFuture.completedFuture(null); // one node: every room is local already
     }
 
     @Override
@@ -30,51 +26,31 @@ public final class MemoryClusterBus implements ClusterBus {
 
     @Override
     public long publish(RoomEvent.Posted message) {
-        return rooms.computeIfAbsent(message.room(), r -> new Sequencer()).publish(message);
+        return rooms.computeIfAbsent(message.room(), r -> new RoomSequencer(0, listener::onEvent)).publish(message);
     }
 
     @Override
-    public void publish(RoomEvent.PresenceChanged presence) {
-        listener.onEvent(presence);
+    public void memberJoined(String room, String user) {
+        listener.onEvent(new RoomEvent.PresenceChanged(room, user, RoomEvent.JOINED));
+    }
+
+    @Override
+    public void memberLeft(String room, String user) {
+        listener.onEvent(new RoomEvent.PresenceChanged(room, user, RoomEvent.LEFT));
+    }
+
+    @Override
+    public Set<String> members(String room) {
+        return Set.of();
+    }
+
+    @Override
+    public boolean healthy() {
+        return true;
     }
 
     @Override
     public void close() {
         rooms.clear();
-    }
-
-    private final class Sequencer {
-        private final ArrayDeque<RoomEvent.Posted> pending = new ArrayDeque<>();
-        private long seq;
-        private boolean draining;
-
-        long publish(RoomEvent.Posted message) {
-            RoomEvent.Posted sequenced;
-            synchronized (this) {
-                sequenced = message.withSeq(++seq);
-                pending.add(sequenced);
-            }
-            drain();
-            return sequenced.seq();
-        }
-
-        private void drain() {
-            while (true) {
-                RoomEvent.Posted next;
-                synchronized (this) {
-                    if (draining || (next = pending.poll()) == null) {
-                        return;
-                    }
-                    draining = true;
-                }
-                try {
-                    listener.onEvent(next);
-                } finally {
-                    synchronized (this) {
-                        draining = false;
-                    }
-                }
-            }
-        }
     }
 }

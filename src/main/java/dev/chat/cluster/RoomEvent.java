@@ -2,6 +2,8 @@ package dev.chat.cluster;
 
 /** What travels between nodes about a room: an accepted message or a presence change. */
 public sealed interface RoomEvent {
+    String JOINED = "joined";
+    String LEFT = "left";
 
     String room();
 

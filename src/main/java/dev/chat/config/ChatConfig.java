@@ -35,6 +35,10 @@ import java.util.Properties;
  * @param ratePerSec            inbound frames per second per connection (token bucket refill); default 20
  * @param rateBurst             token bucket size; default 40
  * @param shutdownGrace         how long a stop may take to flush and close; default 10 s
+ * @param redisUrl              Redis for clustering, e.g. redis://127.0.0.1:6379/0; null means a single node in memory
+ * @param nodeId                this node's name in the cluster; default random
+ * @param redisPrefix           prefix of every Redis key and channel; default "chat:"
+ * @param presenceTtl           how long a node's presence entries live unless it refreshes them; default 60 s
  */
 public record ChatConfig(
         String host,
@@ -56,7 +60,11 @@ public record ChatConfig(
         int maxConnectionsPerUser,
         int ratePerSec,
         int rateBurst,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        java.net.URI redisUrl,
+        String nodeId,
+        String redisPrefix,
+        Duration presenceTtl) {
 
     /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -94,6 +102,16 @@ public record ChatConfig(
         int rate = r.integer("CHAT_RATE_PER_SEC", 20, 1, 1_000_000);
         int burst = r.integer("CHAT_RATE_BURST", 40, 1, 1_000_000);
         Duration grace = r.duration("CHAT_SHUTDOWN_GRACE", Duration.ofSeconds(10), Duration.ZERO);
+        java.net.URI redis = redisUrl(r);
+        String nodeId = r.string("CHAT_NODE_ID", java.util.UUID.randomUUID().toString().substring(0, 8));
+        if (!nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            r.problem("CHAT_NODE_ID", nodeId, "1 to 64 of A-Z a-z 0-9 _ . -");
+        }
+        String prefix = r.string("CHAT_REDIS_PREFIX", "chat:");
+        Duration presenceTtl = r.duration("CHAT_PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofMillis(300));
+        if (redis != null && secret == null) {
+            r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
+        }
 
         if (idle.compareTo(ping) <= 0) {
             r.problem("CHAT_IDLE_TIMEOUT (" + idle.toMillis() + "ms) must exceed CHAT_PING_INTERVAL ("
@@ -108,7 +126,7 @@ public record ChatConfig(
         }
         return new ChatConfig(host, port, secret, tokenTtl, origins, dataDir, registration, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
-                connections, perUser, rate, burst, grace);
+                connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -123,6 +141,29 @@ public record ChatConfig(
                     + " bytes, got " + bytes.length);
         }
         return bytes;
+    }
+
+    private static java.net.URI redisUrl(SettingsReader r) {
+        String value = r.raw("CHAT_REDIS_URL");
+        if (value == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null) {
+                return uri;
+            }
+        } catch (java.net.URISyntaxException ignored) {
+            // reported below
+        }
+        // the URL may hold a password: name the setting, not the value
+        r.problem("CHAT_REDIS_URL is invalid: expected redis://[:password@]host[:port][/db]");
+        return null;
+    }
+
+    /** Whether the node is one of a Redis cluster. */
+    public boolean clustered() {
+        return redisUrl != null;
     }
 
     private static List<String> origins(SettingsReader r) {
@@ -159,6 +200,12 @@ public record ChatConfig(
                 + ", idleTimeout=" + idleTimeout + ", maxRoomsPerConnection=" + maxRoomsPerConnection
                 + ", maxRoomMembers=" + maxRoomMembers + ", maxConnections=" + maxConnections
                 + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", ratePerSec=" + ratePerSec
-                + ", rateBurst=" + rateBurst + ", shutdownGrace=" + shutdownGrace + "]";
+                + ", rateBurst=" + rateBurst + ", shutdownGrace=" + shutdownGrace
+                + ", redisUrl=" + (redisUrl == null ? "(none: single node)" : maskedRedisUrl())
+                + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl + "]";
+    }
+
+    private String maskedRedisUrl() {
+        return redisUrl.getUserInfo() == null ? redisUrl.toString() : redisUrl.toString().replace(redisUrl.getRawUserInfo(), "****");
     }
 }

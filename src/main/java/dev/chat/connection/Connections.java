@@ -87,7 +87,7 @@ public final class Connections implements Connection.ConnectionListener {
             release(connection.user());
             count.decrementAndGet();
             metrics.disconnected(code);
-            LOG.log(Level.INFO, "close {0} code {1}", connection, code);
+            LOG.log(Level.INFO, "close {0} code {1}", connection, Integer.toString(code));
         }
         rooms.closed(connection, code);
     }

@@ -77,6 +77,7 @@ public final class EmbeddedServer implements AutoCloseable {
             HttpServer http = new HttpServer();
             NetworkListener listener = new NetworkListener("chat", config.host(), config.port());
             listener.getKeepAlive().setIdleTimeoutInSeconds(-1); // WebSocket liveness is the heartbeat's job
+            listener.getTransport().setReadBufferSize(TyrusContainer.READ_BUFFER_BYTES);
             listener.registerAddOn(webSocketAddOn(tyrus));
             listener.registerAddOn(new RejectedUpgradeFix());
             http.addListener(listener);
@@ -133,8 +134,8 @@ public final class EmbeddedServer implements AutoCloseable {
     /** Graceful stop: the node flushes and closes its connections (1001) within the grace, then the listener goes. */
     @Override
     public void close() {
+        app.close(); // still installed meanwhile: late handshakes get a clean 1001, not a dropped socket
         ChatConfigurator.uninstall(app);
-        app.close();
         tyrus.stop();
         try {
             http.shutdown(1, TimeUnit.SECONDS).get(2, TimeUnit.SECONDS);

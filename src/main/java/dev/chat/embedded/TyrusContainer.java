@@ -16,11 +16,19 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
 final class TyrusContainer extends TyrusServerContainer {
     private final WebSocketEngine engine;
 
-    /** @param maxFrameBytes the engine refuses larger frames before buffering them (frame header included) */
+    /** Bytes Grizzly reads from a socket at once; the engine's buffer must hold one read on top of a frame. */
+    static final int READ_BUFFER_BYTES = 64 * 1024;
+
+    /**
+     * The engine's buffer bounds what it holds of one connection's unparsed input, which may be a
+     * frame plus the rest of one read (pipelined small frames). Sized so that no frame within
+     * {@code maxFrameBytes} is refused; the decoder then enforces the limit to the byte (1009),
+     * and the engine refuses, unbuffered, only frames larger than this (1011 "Buffer overflow").
+     */
     TyrusContainer(int maxFrameBytes) {
         super((Set<Class<?>>) null);
         this.engine = TyrusWebSocketEngine.builder(this)
-                .incomingBufferSize(maxFrameBytes + 14) // + the largest frame header
+                .incomingBufferSize(maxFrameBytes + 14 + READ_BUFFER_BYTES) // 14: the largest frame header
                 .build();
     }
 

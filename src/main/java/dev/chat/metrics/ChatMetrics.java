@@ -31,6 +31,9 @@ public final class ChatMetrics implements AutoCloseable {
     private final Counter rateLimited;
     private final Counter slowConsumers;
     private final Counter droppedFrames;
+    private final Counter redisErrors;
+    private final Counter redisOutages;
+    private final Counter redisReconnects;
 
     public ChatMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -43,6 +46,9 @@ public final class ChatMetrics implements AutoCloseable {
         rateLimited = Counter.builder("chat.rate.limited").description("Frames dropped by the rate limit").register(registry);
         slowConsumers = Counter.builder("chat.slow.consumers").description("Connections closed because their outbox overflowed").register(registry);
         droppedFrames = Counter.builder("chat.outbox.dropped").description("Frames discarded from overflowing outboxes").register(registry);
+        redisErrors = Counter.builder("chat.redis.errors").description("Redis commands or connections that failed").register(registry);
+        redisOutages = Counter.builder("chat.redis.outages").description("Times Redis became unreachable").register(registry);
+        redisReconnects = Counter.builder("chat.redis.reconnects").description("Times the Redis subscriber (re)connected").register(registry);
     }
 
     /** Registers a gauge read at scrape time. */
@@ -90,6 +96,18 @@ public final class ChatMetrics implements AutoCloseable {
     public void slowConsumer(int droppedFrameCount) {
         slowConsumers.increment();
         droppedFrames.increment(droppedFrameCount);
+    }
+
+    public void redisError() {
+        redisErrors.increment();
+    }
+
+    public void redisOutage() {
+        redisOutages.increment();
+    }
+
+    public void redisReconnected() {
+        redisReconnects.increment();
     }
 
     /** The Prometheus text exposition of every meter. */

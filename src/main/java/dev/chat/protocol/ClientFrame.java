@@ -16,6 +16,14 @@ public sealed interface ClientFrame {
 
     record Send(String room, String text, String id) implements ClientFrame { }
 
+    /** A frame over {@code CHAT_MAX_FRAME_BYTES}: the connection is closed with 1009. */
+    record TooBig(int bytes) implements ClientFrame {
+        @Override
+        public String id() {
+            return null;
+        }
+    }
+
     /** Not a valid request: answered with an error frame carrying {@code code}. */
     record Invalid(ErrorCode code, String message, String id) implements ClientFrame { }
 }

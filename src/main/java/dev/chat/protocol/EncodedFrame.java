@@ -12,7 +12,8 @@ public record EncodedFrame(String json, int bytes) {
         return new EncodedFrame(json, utf8Length(json));
     }
 
-    private static int utf8Length(String s) {
+    /** The UTF-8 size of a string without encoding it. */
+    public static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -1,5 +1,5 @@
 /**
- * Protocol v1 on the wire: the client and server frame types, their one JSON mapping, the
- * WebSocket encoder and decoder, and the tables of error and close codes.
+ * Protocol v1 on the wire: the client and server frame types, their one JSON mapping, and the
+ * tables of error and close codes. The WebSocket encoder and decoder that use it live in {@code ws}.
  */
 package dev.chat.protocol;

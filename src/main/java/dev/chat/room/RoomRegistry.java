@@ -11,7 +11,13 @@ import dev.chat.protocol.ServerFrame;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The application's rooms and their members on this node. Joins, leaves and sends come in from the
@@ -20,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * queued on every local member's outbox. Queuing never blocks, and no lock is held across members.
  */
 public final class RoomRegistry implements ClusterBus.Listener, Connection.ConnectionListener {
+    private static final System.Logger LOG = System.getLogger(RoomRegistry.class.getName());
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private final ClusterBus bus;
     private final Clock clock;
@@ -38,6 +45,9 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         this.maxRoomMembers = maxRoomMembers;
     }
 
+    /** How long a join waits for this node's subscription to a new room before answering anyway. */
+    private static final long SUBSCRIBE_WAIT_MILLIS = 2000;
+
     /** Joins a room (idempotent) and answers {@code joined} with its members, before any of its messages. */
     public void join(Connection c, String name, String id) {
         if (!c.rooms().contains(name) && c.rooms().size() >= maxRoomsPerConnection) {
@@ -46,38 +56,62 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                     "a connection may be in at most " + maxRoomsPerConnection + " rooms", id));
             return;
         }
+        // Network work first, outside any lock: the room's events must flow to this node before
+        // the joiner is told it is in, and the members elsewhere are part of the answer.
+        awaitSubscription(name);
+        Set<String> elsewhere = bus.members(name);
         while (true) {
             Room room = rooms.computeIfAbsent(name, Room::new);
             synchronized (room) {
                 if (room.dead) {
                     continue; // removed by a concurrent last leave: take the fresh one
                 }
-                if (room.members.contains(c)) {
-                    c.send(new ServerFrame.Joined(name, room.userNames(), id));
-                    return;
+                if (!room.members.contains(c)) {
+                    if (room.members.size() >= maxRoomMembers) {
+                        metrics.limitHit(ErrorCode.ROOM_FULL.wire());
+                        c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
+                                "room " + name + " is full (" + maxRoomMembers + " members)", id));
+                        return;
+                    }
+                    if (room.members.isEmpty()) {
+                        // a concurrent last leave may have queued an unsubscribe since the wait
+                        // above; subscribing again (idempotent, ordered after it) keeps the room
+                        bus.subscribe(name);
+                    }
+                    c.rooms().add(name);
+                    if (room.add(c)) {
+                        bus.memberJoined(name, c.user());
+                    }
                 }
-                if (room.members.size() >= maxRoomMembers) {
-                    metrics.limitHit(ErrorCode.ROOM_FULL.wire());
-                    c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
-                            "room " + name + " is full (" + maxRoomMembers + " members)", id));
-                    return;
-                }
-                if (room.members.isEmpty()) {
-                    bus.subscribe(name);
-                }
-                c.rooms().add(name);
-                if (room.add(c)) {
-                    bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.JOINED));
-                }
-                // Both under the lock: no later joiner sees this presence after its own joined
-                // list, and no message of the room overtakes the joined reply.
-                c.send(new ServerFrame.Joined(name, room.userNames(), id));
+                // Under the lock: no later joiner on this node sees this presence after its own
+                // joined list, and no message of the room overtakes the joined reply.
+                c.send(new ServerFrame.Joined(name, members(room, elsewhere), id));
                 if (!c.isOpen()) {
                     remove(c, name); // closed while joining, after its rooms were left: leave this one too
                 }
                 return;
             }
         }
+    }
+
+    private void awaitSubscription(String name) {
+        try {
+            bus.subscribe(name).get(SUBSCRIBE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.log(System.Logger.Level.WARNING, "subscription to room {0} not confirmed: {1}", name, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Local users and those elsewhere, distinct and sorted. Caller holds the room's lock. */
+    private static List<String> members(Room room, Set<String> elsewhere) {
+        if (elsewhere.isEmpty()) {
+            return room.userNames();
+        }
+        TreeSet<String> all = new TreeSet<>(elsewhere);
+        all.addAll(room.userNames());
+        return List.copyOf(all);
     }
 
     public void leave(Connection c, String name, String id) {
@@ -154,7 +188,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             }
             c.rooms().remove(name);
             if (room.remove(c)) {
-                bus.publish(new RoomEvent.PresenceChanged(name, c.user(), ServerFrame.Presence.LEFT));
+                bus.memberLeft(name, c.user());
             }
             if (room.members.isEmpty()) {
                 room.dead = true;
@@ -163,6 +197,11 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             }
         }
         return true;
+    }
+
+    @Override
+    public boolean hasLocalMembers(String name) {
+        return rooms.containsKey(name);
     }
 
     /** Rooms with members on this node. */

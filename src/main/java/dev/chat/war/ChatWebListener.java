@@ -25,8 +25,8 @@ public final class ChatWebListener implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         if (app != null) {
+            app.close(); // still installed meanwhile: late handshakes get a clean 1001
             ChatConfigurator.uninstall(app);
-            app.close();
             app = null;
         }
     }

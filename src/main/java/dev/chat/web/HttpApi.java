@@ -2,6 +2,7 @@ package dev.chat.web;
 
 import dev.chat.auth.Accounts;
 import dev.chat.auth.JwtTokenIssuer;
+import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.config.ChatConfig;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
@@ -35,13 +36,14 @@ public final class HttpApi {
     private final Jsonb jsonb = JsonbBuilder.create();
 
     private final ChatMetrics metrics;
-    private final BooleanSupplier ready;
+    private final Map<String, BooleanSupplier> readiness;
 
-    public HttpApi(Accounts accounts, ChatConfig config, ChatMetrics metrics, BooleanSupplier ready) {
+    /** @param readiness named checks that must all pass for {@code health/ready} */
+    public HttpApi(Accounts accounts, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
         this.accounts = accounts;
         this.config = config;
         this.metrics = metrics;
-        this.ready = ready;
+        this.readiness = readiness;
     }
 
     /** A status, a content type and a body. */
@@ -67,8 +69,11 @@ public final class HttpApi {
                 case "health/ready" -> get(method, this::readiness);
                 default -> error(404, "no such endpoint");
             };
+        } catch (UserStoreUnavailableException e) {
+            LOG.log(Level.WARNING, "{0}: {1}", path, e.getMessage());
+            return error(503, "the user store is unavailable; try again shortly");
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "api/" + path + " failed", e);
+            LOG.log(Level.ERROR, path + " failed", e);
             return error(500, "internal error");
         }
     }
@@ -77,11 +82,12 @@ public final class HttpApi {
         return "GET".equals(method) ? answer.get() : error(405, "use GET");
     }
 
-    /** Ready while the node is not stopping; the clustering issue adds a check per dependency. */
+    /** Ready while the node accepts connections and, when clustered, reaches Redis; a status per check. */
     private Response readiness() {
-        boolean up = ready.getAsBoolean();
-        String state = up ? "UP" : "DOWN";
-        return json(up ? 200 : 503, Map.of("status", state, "checks", Map.of("accepting", state)));
+        Map<String, String> checks = new LinkedHashMap<>();
+        readiness.forEach((name, check) -> checks.put(name, check.getAsBoolean() ? "UP" : "DOWN"));
+        boolean up = !checks.containsValue("DOWN");
+        return json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "checks", checks));
     }
 
     private Response post(String method, byte[] body, java.util.function.Function<Credentials, Response> action) {

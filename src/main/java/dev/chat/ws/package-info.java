@@ -1,5 +1,6 @@
 /**
  * The WebSocket adapter on the standard Jakarta API only (Tyrus, Undertow and embedded alike): the
- * endpoint, the configurator that authenticates handshakes, and the session-backed transport.
+ * endpoint, its decoder and encoder, the configurator that authenticates handshakes, and the
+ * session-backed transport.
  */
 package dev.chat.ws;

@@ -70,9 +70,10 @@ class MemoryClusterBusTest {
     @Test
     void presenceIsDeliveredToTheListener() {
         bus.start(received::add);
-        RoomEvent.PresenceChanged presence = new RoomEvent.PresenceChanged("general", "bob", "joined");
-        bus.publish(presence);
-        assertEquals(List.of(presence), received);
+        bus.memberJoined("general", "bob");
+        bus.memberLeft("general", "bob");
+        assertEquals(List.of(new RoomEvent.PresenceChanged("general", "bob", "joined"),
+                new RoomEvent.PresenceChanged("general", "bob", "left")), received);
     }
 
     @Test

@@ -1,5 +1,7 @@
-package dev.chat.protocol;
+package dev.chat.ws;
 
+import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.ServerFrame;
 import jakarta.websocket.Encoder;
 
 /**

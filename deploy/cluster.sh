@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Start or stop a local cluster without Docker: one redis-server and N chat nodes (the embedded
+# jar), all on 127.0.0.1. Used for development and by the benchmarks.
+#
+#   deploy/cluster.sh start [NODES]   # default 2; Redis on 6390, nodes on 8081, 8082, ...
+#   deploy/cluster.sh stop
+#   deploy/cluster.sh status
+#
+# Settings: CHAT_JWT_SECRET (generated into the run dir if unset), REDIS_PORT (6390),
+# BASE_PORT (8081), RUN_DIR (./target/cluster). Needs redis-server on PATH and target/chat-server.jar
+# (mvn -B -q package -DskipTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN_DIR=${RUN_DIR:-target/cluster}
+REDIS_PORT=${REDIS_PORT:-6390}
+BASE_PORT=${BASE_PORT:-8081}
+JAR=target/chat-server.jar
+
+start() {
+  local nodes=${1:-2}
+  [[ -f $JAR ]] || { echo "missing $JAR: run mvn -B -q package -DskipTests" >&2; exit 1; }
+  command -v redis-server >/dev/null || { echo "redis-server not found (apt-get install redis-server)" >&2; exit 1; }
+  mkdir -p "$RUN_DIR/redis"
+  if [[ -z ${CHAT_JWT_SECRET:-} ]]; then
+    [[ -f $RUN_DIR/secret ]] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN_DIR/secret"
+    CHAT_JWT_SECRET=$(cat "$RUN_DIR/secret")
+  fi
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" \
+    --appendonly yes --appendfsync everysec --save "" --daemonize no > "$RUN_DIR/redis.log" 2>&1 &
+  echo $! > "$RUN_DIR/redis.pid"
+  for i in $(seq 1 "$nodes"); do
+    local port=$((BASE_PORT + i - 1))
+    CHAT_PORT=$port CHAT_NODE_ID=node$i CHAT_JWT_SECRET=$CHAT_JWT_SECRET \
+      CHAT_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 CHAT_DATA_DIR=$RUN_DIR/node$i \
+      java ${JAVA_OPTS:-} -jar "$JAR" > "$RUN_DIR/node$i.log" 2>&1 &
+    echo $! > "$RUN_DIR/node$i.pid"
+  done
+  for i in $(seq 1 "$nodes"); do
+    for _ in $(seq 1 100); do
+      grep -q "chat-server listening on" "$RUN_DIR/node$i.log" 2>/dev/null && break
+      sleep 0.2
+    done
+    grep "chat-server listening on" "$RUN_DIR/node$i.log" || { echo "node$i did not start:" >&2; tail "$RUN_DIR/node$i.log" >&2; exit 1; }
+  done
+  echo "redis on 127.0.0.1:$REDIS_PORT; logs in $RUN_DIR"
+}
+
+stop() {
+  shopt -s nullglob
+  for pidfile in "$RUN_DIR"/node*.pid "$RUN_DIR"/redis.pid; do
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  echo stopped
+}
+
+status() {
+  shopt -s nullglob
+  for pidfile in "$RUN_DIR"/*.pid; do
+    if kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "$(basename "$pidfile" .pid): running"; else echo "$(basename "$pidfile" .pid): gone"; fi
+  done
+}
+
+case ${1:-} in
+  start) start "${2:-2}" ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start [NODES] | stop | status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,446 @@
+package dev.chat.cluster;
+
+import dev.chat.metrics.ChatMetrics;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The clustered bus on Redis (Jedis). Messages are sequenced and published by one Lua script per
+ * send ({@code INCR} then {@code PUBLISH}), so the channel carries each room's messages in seq
+ * order; every node, the publishing one included, receives them on its subscriber connection and
+ * hands them to the registry. Presence is a sorted set of {@code user|node} entries per room with
+ * expiries that live nodes refresh, so a node that dies stops being listed within the presence TTL.
+ *
+ * <p>Threads: {@code chat-redis-subscriber} owns a dedicated connection, delivers every event, and
+ * reconnects with backoff, resubscribing every room by itself. {@code chat-redis-control} runs
+ * everything that must not block a room's lock: (un)subscribe commands, presence scripts, the
+ * periodic refresh and sweep, and the recovery after an outage. Commands use a pooled client.
+ *
+ * <p>While Redis is unreachable the node keeps its own rooms chatting: messages are sequenced
+ * locally, continuing from the last seq it saw, and delivered to its own members only; when Redis
+ * is back, each such room's counter is raised past the local seqs, so seqs never repeat on this node.
+ */
+public final class RedisClusterBus implements ClusterBus {
+    private static final System.Logger LOG = System.getLogger(RedisClusterBus.class.getName());
+    private static final long MAX_BACKOFF_MILLIS = 2000;
+
+    private final URI uri;
+    private final RedisClient redis;
+    private final RedisKeys keys;
+    private final String nodeId;
+    private final long presenceTtlMillis;
+    private final ChatMetrics metrics;
+    private final Jsonb jsonb = JsonbBuilder.create();
+    private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chat-redis-control");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Rooms this node wants events of, each with the future its first subscription completes. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> subscriptions = new ConcurrentHashMap<>();
+    /** Users with a local membership, per room: what this node refreshes in Redis. */
+    private final ConcurrentHashMap<String, Set<String>> localUsers = new ConcurrentHashMap<>();
+    /** The highest seq this node saw per room, delivered or assigned: where local sequencing resumes. */
+    private final ConcurrentHashMap<String, Long> lastSeq = new ConcurrentHashMap<>();
+    /** Rooms sequenced locally during an outage. */
+    private final ConcurrentHashMap<String, RoomSequencer> fallback = new ConcurrentHashMap<>();
+    private final CountDownLatch firstConnection = new CountDownLatch(1);
+    private final Thread subscriberThread = new Thread(this::subscribeLoop, "chat-redis-subscriber");
+    private volatile Listener listener;
+    private volatile Subscriber subscriber;
+    private volatile boolean healthy;
+    private volatile boolean running = true;
+
+    public RedisClusterBus(URI uri, String prefix, String nodeId, Duration presenceTtl, ChatMetrics metrics) {
+        this.uri = uri;
+        this.redis = RedisClient.create(uri);
+        this.keys = new RedisKeys(prefix);
+        this.nodeId = nodeId;
+        this.presenceTtlMillis = presenceTtl.toMillis();
+        this.metrics = metrics;
+        subscriberThread.setDaemon(true);
+    }
+
+    /** The pooled command client, shared with the Redis user store. */
+    public RedisClient client() {
+        return redis;
+    }
+
+    @Override
+    public void start(Listener listener) {
+        this.listener = listener;
+        subscriberThread.start();
+        long every = Math.max(100, presenceTtlMillis / 3);
+        control.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+        try {
+            if (!firstConnection.await(5, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "Redis at {0} not reachable at start: serving local members only until it is", safeUri());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------ subscriber
+
+    private void subscribeLoop() {
+        long backoff = 100;
+        while (running) {
+            Subscriber s = new Subscriber();
+            try (Jedis jedis = new Jedis(uri, DefaultJedisClientConfig.builder()
+                    .socketTimeoutMillis(0) // a subscriber waits for messages indefinitely
+                    .connectionTimeoutMillis(2000)
+                    .password(password()).database(database()).build())) {
+                // the node's own channel first; its confirmation subscribes every wanted room
+                jedis.subscribe(s, keys.nodeChannel(nodeId)); // returns when unsubscribed or broken
+                backoff = 100;
+            } catch (JedisException | IllegalStateException e) {
+                if (running) {
+                    markDown(e);
+                }
+            } finally {
+                subscriber = null;
+            }
+            if (running) {
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+            }
+        }
+    }
+
+    /** Receives on the subscriber thread; the only place events enter the node from Redis. */
+    private final class Subscriber extends JedisPubSub {
+        @Override
+        public void onSubscribe(String channel, int count) {
+            if (channel.equals(keys.nodeChannel(nodeId))) {
+                subscriber = this;
+                execute(RedisClusterBus.this::subscribeAll);
+                markUp();
+                firstConnection.countDown();
+                return;
+            }
+            String room = keys.roomOf(channel);
+            CompletableFuture<Void> f = room == null ? null : subscriptions.get(room);
+            if (f != null) {
+                f.complete(null);
+            }
+        }
+
+        @Override
+        public void onMessage(String channel, String message) {
+            try {
+                RoomEvent event = decode(message);
+                if (event instanceof RoomEvent.Posted p) {
+                    lastSeq.merge(p.room(), p.seq(), Math::max);
+                }
+                listener.onEvent(event);
+            } catch (RuntimeException e) {
+                // one bad event must not kill the subscriber: log it with its channel and go on
+                LOG.log(Level.WARNING, "dropped an event on " + channel, e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ health
+
+    private void markUp() {
+        if (!healthy) {
+            healthy = true;
+            LOG.log(Level.INFO, "Redis at {0} reachable: cross-node delivery on", safeUri());
+            metrics.redisReconnected();
+            execute(this::recover);
+        }
+    }
+
+    /** Logged once per outage, counted every time. */
+    private void markDown(Exception e) {
+        metrics.redisError();
+        if (healthy) {
+            healthy = false;
+            metrics.redisOutage();
+            LOG.log(Level.WARNING, "Redis at {0} unreachable ({1}): serving local members only, cross-node delivery paused",
+                    safeUri(), e.toString());
+            Subscriber s = subscriber;
+            if (s != null && s.isSubscribed()) {
+                try {
+                    s.unsubscribe(); // make the subscriber reconnect rather than hang on a broken link
+                } catch (RuntimeException ignored) {
+                    // the connection is already gone
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean healthy() {
+        return healthy;
+    }
+
+    /** After an outage: raise the counters past the seqs used locally, then re-announce presence. */
+    private void recover() {
+        for (Map.Entry<String, RoomSequencer> e : fallback.entrySet()) {
+            try {
+                redis.eval(RedisScripts.RAISE_SEQ, List.of(keys.seq(e.getKey())), List.of(Long.toString(e.getValue().lastSeq())));
+                fallback.remove(e.getKey(), e.getValue());
+            } catch (JedisException ex) {
+                markDown(ex);
+                return;
+            }
+        }
+        maintain();
+    }
+
+    // ------------------------------------------------------------------ subscriptions
+
+    @Override
+    public CompletableFuture<Void> subscribe(String room) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> f = subscriptions.putIfAbsent(room, mine);
+        if (f == null) {
+            f = mine;
+            execute(() -> sendSubscribe(room)); // after the put, so the control thread sees it wanted
+        }
+        return healthy ? f : CompletableFuture.completedFuture(null);
+    }
+
+    /** On (re)connect, on the control thread: every wanted room in one command. */
+    private void subscribeAll() {
+        Subscriber s = subscriber;
+        if (s != null && !subscriptions.isEmpty()) {
+            try {
+                s.subscribe(subscriptions.keySet().stream().map(keys::roomChannel).toArray(String[]::new));
+            } catch (JedisException e) {
+                markDown(e);
+            }
+        }
+    }
+
+    private void sendSubscribe(String room) {
+        Subscriber s = subscriber;
+        if (s != null && subscriptions.containsKey(room)) {
+            try {
+                s.subscribe(keys.roomChannel(room));
+            } catch (JedisException e) {
+                markDown(e); // the reconnect subscribes every wanted room
+            }
+        }
+    }
+
+    @Override
+    public void unsubscribe(String room) {
+        execute(() -> {
+            if (listener.hasLocalMembers(room)) {
+                return; // a member came back meanwhile
+            }
+            subscriptions.remove(room);
+            Subscriber s = subscriber;
+            if (s != null) {
+                try {
+                    s.unsubscribe(keys.roomChannel(room));
+                } catch (JedisException e) {
+                    markDown(e);
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    @Override
+    public long publish(RoomEvent.Posted message) {
+        if (healthy && !fallback.containsKey(message.room())) {
+            try {
+                String tail = "," + jsonb.toJson(new PostedWire(message.room(), message.from(), message.text(),
+                        message.clientId(), message.originConnection(), message.ts())).substring(1);
+                Object seq = redis.eval(RedisScripts.PUBLISH_MESSAGE, List.of(keys.seq(message.room())),
+                        List.of(keys.roomChannel(message.room()), "{\"k\":\"m\",\"seq\":", tail));
+                long s = (Long) seq;
+                lastSeq.merge(message.room(), s, Math::max);
+                return s;
+            } catch (JedisException e) {
+                markDown(e);
+            }
+        }
+        return fallback.computeIfAbsent(message.room(),
+                r -> new RoomSequencer(lastSeq.getOrDefault(r, 0L), listener::onEvent)).publish(message);
+    }
+
+    /** A message on the wire without its seq, which the script splices in. */
+    public record PostedWire(String room, String from, String text, String id, String origin, String ts) { }
+
+    private RoomEvent decode(String message) {
+        Map<?, ?> m = jsonb.fromJson(message, Map.class);
+        String room = (String) m.get("room");
+        if ("m".equals(m.get("k"))) {
+            return new RoomEvent.Posted(room, (String) m.get("from"), (String) m.get("text"), (String) m.get("id"),
+                    (String) m.get("origin"), ((Number) m.get("seq")).longValue(), (String) m.get("ts"));
+        }
+        return new RoomEvent.PresenceChanged(room, (String) m.get("user"), (String) m.get("state"));
+    }
+
+    // ------------------------------------------------------------------ presence
+
+    @Override
+    public void memberJoined(String room, String user) {
+        localUsers.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(user);
+        execute(() -> {
+            if (!healthy || !runPresence(RedisScripts.JOIN, room, user, RoomEvent.JOINED)) {
+                listener.onEvent(new RoomEvent.PresenceChanged(room, user, RoomEvent.JOINED));
+            }
+        });
+    }
+
+    @Override
+    public void memberLeft(String room, String user) {
+        localUsers.computeIfPresent(room, (r, users) -> {
+            users.remove(user);
+            return users.isEmpty() ? null : users;
+        });
+        execute(() -> {
+            if (!healthy || !runPresence(RedisScripts.LEAVE, room, user, RoomEvent.LEFT)) {
+                listener.onEvent(new RoomEvent.PresenceChanged(room, user, RoomEvent.LEFT));
+            }
+        });
+    }
+
+    /** Runs the join or leave script; false when Redis failed (the caller delivers locally). */
+    private boolean runPresence(String script, String room, String user, String state) {
+        List<String> args = state.equals(RoomEvent.JOINED)
+                ? List.of(user + "|" + nodeId, Long.toString(presenceTtlMillis), user, keys.roomChannel(room), presencePayload(room, user, state))
+                : List.of(user + "|" + nodeId, user, keys.roomChannel(room), presencePayload(room, user, state));
+        try {
+            redis.eval(script, List.of(keys.presence(room), keys.members(room)), args);
+            return true;
+        } catch (JedisException e) {
+            markDown(e);
+            return false;
+        }
+    }
+
+    /** Room and user names are restricted to characters that need no JSON escaping. */
+    private static String presencePayload(String room, String user, String state) {
+        return presenceHead(room, state) + user + "\"}";
+    }
+
+    private static String presenceHead(String room, String state) {
+        return "{\"k\":\"p\",\"room\":\"" + room + "\",\"state\":\"" + state + "\",\"user\":\"";
+    }
+
+    @Override
+    public Set<String> members(String room) {
+        if (!healthy) {
+            return Set.of();
+        }
+        try {
+            sweep(room);
+            return new HashSet<>(redis.hkeys(keys.members(room)));
+        } catch (JedisException e) {
+            markDown(e);
+            return Set.of();
+        }
+    }
+
+    private void sweep(String room) {
+        redis.eval(RedisScripts.SWEEP, List.of(keys.presence(room), keys.members(room)),
+                List.of(keys.roomChannel(room), presenceHead(room, RoomEvent.LEFT), "\"}"));
+    }
+
+    /** Every presence TTL/3: refresh this node's entries (re-adding any that were swept) and sweep dead nodes' ones. */
+    private void maintain() {
+        if (!healthy) {
+            return;
+        }
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (Map.Entry<String, Set<String>> e : localUsers.entrySet()) {
+                String room = e.getKey();
+                for (String user : e.getValue()) {
+                    p.eval(RedisScripts.JOIN, List.of(keys.presence(room), keys.members(room)),
+                            List.of(user + "|" + nodeId, Long.toString(presenceTtlMillis), user, keys.roomChannel(room),
+                                    presencePayload(room, user, RoomEvent.JOINED)));
+                }
+                p.eval(RedisScripts.SWEEP, List.of(keys.presence(room), keys.members(room)),
+                        List.of(keys.roomChannel(room), presenceHead(room, RoomEvent.LEFT), "\"}"));
+            }
+            p.sync();
+        } catch (JedisException e) {
+            markDown(e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "presence refresh failed", e); // the next tick retries
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void execute(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (RejectedExecutionException e) {
+            // stopping: nothing more to tell the cluster
+        }
+    }
+
+    private String password() {
+        String info = uri.getUserInfo();
+        if (info == null) {
+            return null;
+        }
+        int colon = info.indexOf(':');
+        return colon < 0 ? info : info.substring(colon + 1);
+    }
+
+    private int database() {
+        String path = uri.getPath();
+        return path == null || path.length() <= 1 ? 0 : Integer.parseInt(path.substring(1));
+    }
+
+    /** The URL without its password, for logs. */
+    private String safeUri() {
+        return uri.getUserInfo() == null ? uri.toString() : uri.toString().replace(uri.getRawUserInfo(), "****");
+    }
+
+    /** Lets queued presence changes reach Redis (this node's members leave at shutdown), then disconnects. */
+    @Override
+    public void close() {
+        control.shutdown();
+        try {
+            control.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = false;
+        Subscriber s = subscriber;
+        if (s != null) {
+            try {
+                s.unsubscribe();
+            } catch (RuntimeException ignored) {
+                // already disconnected
+            }
+        }
+        subscriberThread.interrupt();
+        redis.close();
+    }
+}

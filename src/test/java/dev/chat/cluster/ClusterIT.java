@@ -1,0 +1,238 @@
+package dev.chat.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chat.testing.JarNode;
+import dev.chat.testing.RedisServer;
+import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Several nodes (the shipped jar, as processes) and one real redis-server act as one chat server:
+ * messages cross nodes exactly once in seq order, seq is gap-free under concurrent senders on all
+ * nodes, presence is cluster-wide, and a crashed node's users leave within the presence TTL.
+ */
+@Timeout(180)
+class ClusterIT {
+    static final String SECRET = TestServer.SECRET;
+    private static RedisServer redis;
+    private final List<JarNode> nodes = new ArrayList<>();
+    private final List<WsClient> clients = new ArrayList<>();
+    private String prefix;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        redis.close();
+    }
+
+    @AfterEach
+    void stopNodes() throws Exception {
+        clients.forEach(WsClient::close);
+        for (JarNode node : nodes) {
+            node.close();
+        }
+    }
+
+    /** Every test has its own key prefix, so tests never see each other's rooms or users. */
+    private JarNode node(TestInfo test, Map<String, String> extra) throws Exception {
+        if (prefix == null) {
+            prefix = "it-" + test.getTestMethod().orElseThrow().getName() + ":";
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("CHAT_REDIS_URL", redis.url());
+        env.put("CHAT_REDIS_PREFIX", prefix);
+        env.put("CHAT_JWT_SECRET", SECRET);
+        env.put("CHAT_NODE_ID", "node" + (nodes.size() + 1));
+        env.put("CHAT_RATE_PER_SEC", "10000");
+        env.put("CHAT_RATE_BURST", "10000");
+        env.putAll(extra);
+        JarNode node = JarNode.start(env);
+        nodes.add(node);
+        assertTrue(node.base() != null, node::log);
+        return node;
+    }
+
+    private WsClient client(JarNode node, String token) throws Exception {
+        WsClient c = node.client(token);
+        clients.add(c);
+        return c;
+    }
+
+    private static long seq(Map<String, Object> frame) {
+        return ((Number) frame.get("seq")).longValue();
+    }
+
+    @Test
+    void usersRegisteredOnOneNodeLogInOnAnother(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        a.token("shared-user");
+        assertEquals(409, b.post("api/register", TestServer.credentials("shared-user", "password1")).statusCode());
+        String token = b.login("shared-user");
+        assertEquals("shared-user", client(b, token).join("lobby").get("members").toString().replaceAll("[\\[\\]]", ""));
+    }
+
+    @Test
+    void aMessageSentOnOneNodeReachesTheOthersExactlyOnceInSeqOrder(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        JarNode c = node(test, Map.of());
+        WsClient alice = client(a, a.token("alice"));
+        WsClient alice2 = client(a, a.login("alice"));
+        WsClient bob = client(b, b.token("bob"));
+        WsClient carol = client(c, c.token("carol"));
+        for (WsClient w : List.of(alice, alice2, bob, carol)) {
+            w.join("crossing");
+        }
+        // presence crosses nodes asynchronously: let it arrive before counting messages
+        for (WsClient w : List.of(alice, alice2)) {
+            assertEquals(java.util.Set.of("bob", "carol"), java.util.Set.of(w.expect("presence").get("user"), w.expect("presence").get("user")));
+        }
+        assertEquals("carol", bob.expect("presence").get("user"));
+        int n = 50;
+        for (int i = 1; i <= n; i++) {
+            assertEquals(i, alice.say("crossing", "m" + i));
+        }
+        for (WsClient w : List.of(alice2, bob, carol)) {
+            long expected = 1;
+            while (expected <= n) {
+                Map<String, Object> f = w.next();
+                assertEquals("message", f.get("type"), f::toString);
+                assertEquals(expected, seq(f));
+                assertEquals("m" + expected, f.get("text"));
+                assertEquals("alice", f.get("from"));
+                expected++;
+            }
+            w.assertNothingPending("crossing");
+        }
+        alice.assertNothingPending("crossing");
+    }
+
+    @Test
+    void concurrentSendersOnEveryNodeGetGapFreeSeqAndEveryoneSeesTheSameOrder(TestInfo test) throws Exception {
+        List<JarNode> three = List.of(node(test, Map.of()), node(test, Map.of()), node(test, Map.of()));
+        List<WsClient> senders = new ArrayList<>();
+        List<WsClient> readers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            JarNode node = three.get(i);
+            senders.add(client(node, node.token("sender" + i)));
+            readers.add(client(node, node.token("reader" + i)));
+        }
+        for (WsClient r : readers) {
+            r.join("race");
+        }
+        for (WsClient s : senders) {
+            s.join("race");
+        }
+        int each = 100;
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<CompletableFuture<List<Long>>> acks = new ArrayList<>();
+        for (WsClient s : senders) {
+            acks.add(CompletableFuture.supplyAsync(() -> {
+                List<Long> seqs = new ArrayList<>();
+                try {
+                    for (int i = 0; i < each; i++) {
+                        s.send(Map.of("type", "send", "room", "race", "text", "x" + i, "id", "i" + i));
+                    }
+                    while (seqs.size() < each) {
+                        Map<String, Object> f = s.next();
+                        if ("ack".equals(f.get("type"))) {
+                            seqs.add(seq(f));
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return seqs;
+            }, pool));
+        }
+        List<Long> all = new ArrayList<>();
+        for (CompletableFuture<List<Long>> f : acks) {
+            all.addAll(f.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        all.sort(Long::compare);
+        List<Long> expected = new ArrayList<>();
+        for (long i = 1; i <= 3L * each; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, all, "acked seqs are exactly 1..300");
+        for (WsClient r : readers) {
+            List<Long> seen = new ArrayList<>();
+            while (seen.size() < 3 * each) {
+                Map<String, Object> f = r.next();
+                if ("message".equals(f.get("type"))) {
+                    seen.add(seq(f));
+                }
+            }
+            assertEquals(expected, seen, "every reader sees 1..300 once, in order");
+        }
+    }
+
+    @Test
+    void presenceCrossesNodes(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        WsClient alice = client(a, a.token("alice"));
+        alice.join("meet");
+        WsClient bob = client(b, b.token("bob"));
+        assertEquals(List.of("alice", "bob"), bob.join("meet").get("members"));
+        assertEquals(Map.of("type", "presence", "room", "meet", "user", "bob", "state", "joined"), alice.next());
+        WsClient bob2 = client(b, b.login("bob"));
+        bob2.join("meet"); // bob is already in: nobody hears of it
+        bob.close();
+        bob2.close();
+        assertEquals(Map.of("type", "presence", "room", "meet", "user", "bob", "state", "left"), alice.next());
+        alice.assertNothingPending("meet");
+    }
+
+    @Test
+    void aKilledNodesUsersLeaveWithinThePresenceTtl(TestInfo test) throws Exception {
+        Map<String, String> ttl = Map.of("CHAT_PRESENCE_TTL", "2s");
+        JarNode a = node(test, ttl);
+        JarNode c = node(test, ttl);
+        WsClient alice = client(a, a.token("alice"));
+        alice.join("crash");
+        WsClient carol = client(c, c.token("carol"));
+        carol.join("crash");
+        assertEquals("carol", alice.expect("presence").get("user"));
+        long killed = System.nanoTime();
+        c.kill();
+        Map<String, Object> left = alice.expect("presence");
+        assertEquals(Map.of("type", "presence", "room", "crash", "user", "carol", "state", "left"), left);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+        assertTrue(millis < 2000 + 2000, "left within TTL plus one sweep period, took " + millis + " ms");
+        WsClient dave = client(a, a.token("dave"));
+        assertEquals(List.of("alice", "dave"), dave.join("crash").get("members"));
+    }
+
+    @Test
+    void aJwtSecretIsRequiredWithRedis(TestInfo test) throws Exception {
+        JarNode node = JarNode.start(Map.of("CHAT_REDIS_URL", redis.url()));
+        nodes.add(node);
+        assertEquals(null, node.base());
+        assertTrue(node.process().waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, node.process().exitValue());
+        assertTrue(node.log().contains("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is"), node.log());
+    }
+}

@@ -1,0 +1,487 @@
+package dev.chat.deploy;
+
+import static dev.chat.testing.TestServer.credentials;
+import static dev.chat.testing.TestServer.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.chat.auth.JwtTokenIssuer;
+import dev.chat.auth.Principal;
+import dev.chat.testing.RemoteServer;
+import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The protocol and auth contract of the embedded-server tests ({@code dev.chat.server}), run
+ * against the unchanged {@code target/chat.war} deployed on a real server and reached only through
+ * its URL ({@code http://127.0.0.1:PORT/chat/}). A subclass says which server. The last test stops
+ * the server and checks the graceful shutdown.
+ */
+@Timeout(60)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class DeployedWarContract {
+    /** Small enough that an oversize frame is easy to send, large enough for every other test. */
+    static final int MAX_FRAME_BYTES = 4096;
+    static final Map<String, String> SETTINGS = Map.of("chat.max.frame.bytes", Integer.toString(MAX_FRAME_BYTES));
+
+    private DeployedServer deployed;
+    private RemoteServer server;
+    private String alice;
+    private String bob;
+    private String carol;
+
+    /** A server (not yet started) with the WAR and these {@code chat.*} settings. */
+    abstract DeployedServer newServer(Map<String, String> settings);
+
+    @BeforeAll
+    void start() throws Exception {
+        deployed = newServer(SETTINGS).start();
+        server = deployed.remote();
+        alice = server.token("alice");
+        bob = server.token("bob");
+        carol = server.token("carol");
+    }
+
+    @AfterAll
+    void stop() {
+        if (deployed != null) {
+            deployed.close();
+        }
+    }
+
+    // ---- HTTP API ------------------------------------------------------------------------------
+
+    @Test
+    void registerAnswers201ThenTaken409() throws Exception {
+        HttpResponse<String> r = server.post("api/register", credentials("reg.ok_1", "password1"));
+        assertEquals(201, r.statusCode(), r::body);
+        assertEquals(Map.of("username", "reg.ok_1"), json(r.body()));
+        // Undertow writes it without the space ("application/json;charset=utf-8"): compare the media type
+        assertEquals("application/json;charset=utf-8", r.headers().firstValue("Content-Type").orElse("").toLowerCase().replace(" ", ""));
+        assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(""));
+        assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""));
+        System.out.println(deployed.describe() + " API response headers: " + r.headers().map());
+        HttpResponse<String> again = server.post("api/register", credentials("reg.ok_1", "otherpassword"));
+        assertEquals(409, again.statusCode());
+        assertEquals("username is taken", json(again.body()).get("error"));
+        assertTrue(Files.readString(deployed.dataDir.resolve("users.json")).contains("reg.ok_1"),
+                "users persisted in -Dchat.data.dir");
+    }
+
+    @Test
+    void invalidRegistrationsAre400() throws Exception {
+        for (String name : List.of("", "has space", "x".repeat(33), "<script>", "ünï")) {
+            HttpResponse<String> r = server.post("api/register", credentials(name, "password1"));
+            assertEquals(400, r.statusCode(), name);
+            assertEquals("username must match ^[A-Za-z0-9_.-]{1,32}$", json(r.body()).get("error"));
+        }
+        HttpResponse<String> shortPw = server.post("api/register", credentials("shortpw", "1234567"));
+        assertEquals(400, shortPw.statusCode());
+        for (String body : List.of("", "not json", "[]", "{\"username\":\"a\"}", "{\"username\":1,\"password\":\"password1\"}")) {
+            for (String path : List.of("api/register", "api/login")) {
+                HttpResponse<String> r = server.post(path, body);
+                assertEquals(400, r.statusCode(), path + " " + body);
+                assertTrue(json(r.body()).containsKey("error"));
+            }
+        }
+        assertEquals(413, server.post("api/register", "{\"username\":\"" + "a".repeat(20_000) + "\"}").statusCode());
+    }
+
+    @Test
+    void loginAnswers200WithAnHs256TokenOr401() throws Exception {
+        server.post("api/register", credentials("tok", "password1"));
+        HttpResponse<String> r = server.post("api/login", credentials("tok", "password1"));
+        assertEquals(200, r.statusCode());
+        assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(""));
+        SignedJWT jwt = SignedJWT.parse((String) json(r.body()).get("token"));
+        assertEquals("HS256", jwt.getHeader().getAlgorithm().getName());
+        assertEquals("tok", jwt.getJWTClaimsSet().getSubject());
+        assertEquals("user", jwt.getJWTClaimsSet().getStringClaim("role"));
+        // signed with the secret given to the server as -Dchat.jwt.secret
+        assertTrue(jwt.verify(new com.nimbusds.jose.crypto.MACVerifier(TestServer.SECRET.getBytes(StandardCharsets.UTF_8))));
+
+        HttpResponse<String> wrong = server.post("api/login", credentials("tok", "password2"));
+        HttpResponse<String> unknown = server.post("api/login", credentials("nobody-here", "password1"));
+        assertEquals(401, wrong.statusCode());
+        assertEquals(401, unknown.statusCode());
+        assertEquals(Map.of("error", "invalid credentials"), json(wrong.body()));
+        assertEquals(wrong.body(), unknown.body());
+    }
+
+    @Test
+    void protocolTablesPageAndErrors() throws Exception {
+        HttpResponse<String> r = server.get("api/protocol");
+        assertEquals(200, r.statusCode());
+        assertEquals(1, ((Number) json(r.body()).get("protocol")).intValue());
+        assertTrue(r.body().contains("{\"code\":4500,\"name\":\"unauthorized\",\"reconnect\":false"), r.body());
+        assertEquals(404, server.post("api/nothing", "{}").statusCode());
+        assertEquals(405, server.get("api/login").statusCode());
+        HttpResponse<String> page = server.get("");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<script type=\"module\" src=\"app.js\""), page.body());
+        assertEquals(200, server.get("app.js").statusCode());
+    }
+
+    // ---- handshake -----------------------------------------------------------------------------
+
+    /** Connects and expects a close with {@code code} as the very first thing the server sends. */
+    private void assertClosedBeforeAnyFrame(int code, String token, Map<String, String> headers) throws Exception {
+        try (WsClient client = WsClient.connect(server.ws(token), headers)) {
+            WsClient.assertCode(code, client);
+            assertTrue(client.drain().isEmpty(), "no frame may precede the close");
+        }
+    }
+
+    @Test
+    void aValidTokenInTheQueryOrABearerHeaderGetsTheWelcome() throws Exception {
+        try (WsClient client = WsClient.connect(server.ws(alice), Map.of("Origin", server.origin()))) {
+            Map<String, Object> welcome = client.expect("welcome");
+            assertEquals("alice", welcome.get("user"));
+            assertEquals(1, ((Number) welcome.get("protocol")).intValue());
+        }
+        try (WsClient client = WsClient.connect(server.ws(null), Map.of("Authorization", "Bearer " + bob))) {
+            assertEquals("bob", client.welcome());
+        }
+    }
+
+    @Test
+    void missingGarbageForgedAlgNoneAndUnknownUserTokensAreClosed4500() throws Exception {
+        assertClosedBeforeAnyFrame(4500, null, Map.of());
+        assertClosedBeforeAnyFrame(4500, "not.a.jwt", Map.of());
+        assertClosedBeforeAnyFrame(4500, null, Map.of("Authorization", "Bearer x" + alice));
+        assertClosedBeforeAnyFrame(4500, sign("alice", "another-secret-another-secret-0123456789"), Map.of());
+        assertClosedBeforeAnyFrame(4500, sign("never-registered", TestServer.SECRET), Map.of());
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        long exp = Instant.now().plusSeconds(600).getEpochSecond();
+        String none = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(("{\"sub\":\"alice\",\"role\":\"user\",\"exp\":" + exp + "}").getBytes(StandardCharsets.UTF_8)) + ".";
+        assertClosedBeforeAnyFrame(4500, none, Map.of());
+    }
+
+    @Test
+    void expiredTokenIsClosed4501() throws Exception {
+        Clock twoHoursAgo = Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC);
+        String expired = new JwtTokenIssuer(TestServer.SECRET.getBytes(StandardCharsets.UTF_8), Duration.ofHours(1), twoHoursAgo)
+                .issue("alice", Principal.ROLE_USER).token();
+        assertClosedBeforeAnyFrame(4501, expired, Map.of());
+    }
+
+    @Test
+    void foreignOriginIsClosed4502() throws Exception {
+        assertClosedBeforeAnyFrame(4502, alice, Map.of("Origin", "http://evil.example"));
+        assertClosedBeforeAnyFrame(4502, alice, Map.of("Origin", "http://127.0.0.1:1"));
+    }
+
+    @Test
+    void nullOriginIsRefusedBeforeTheUpgrade() {
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> WsClient.connect(server.ws(alice), Map.of("Origin", "null")).close());
+        assertTrue(e.getCause() instanceof WebSocketHandshakeException, e.toString());
+        int status = ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+        System.out.println(deployed.describe() + ": Origin: null refused before the upgrade with HTTP " + status);
+        // the status is the runtime's choice once checkOrigin says no: 403 (embedded Tyrus, Payara), 404 (Undertow)
+        assertTrue(status == 403 || status == 404, "refused with " + status);
+    }
+
+    /**
+     * The handshake's verdict travels in the user properties from modifyHandshake to @OnOpen. If the
+     * runtime shared them between concurrent handshakes, verdicts would cross: a forged token could
+     * get a welcome, or a user another user's name.
+     */
+    @Test
+    void concurrentHandshakesKeepTheirOwnVerdicts() throws Exception {
+        String forged = sign("alice", "another-secret-another-secret-0123456789");
+        Map<String, String> tokens = Map.of("alice", alice, "bob", bob, "carol", carol);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            for (int round = 0; round < 8; round++) {
+                List<Future<String>> results = new ArrayList<>();
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    String user = i % 4 == 3 ? null : List.of("alice", "bob", "carol").get(i % 4);
+                    String token = user == null ? forged : tokens.get(user);
+                    expected.add(user == null ? "closed 4500" : "welcome " + user);
+                    results.add(pool.submit(() -> {
+                        try (WsClient c = WsClient.connect(server.ws(token), Map.of("Origin", server.origin()))) {
+                            long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+                            while (System.nanoTime() < deadline) {
+                                Map<String, Object> first = c.poll(Duration.ofMillis(20));
+                                if (first != null) {
+                                    return first.get("type") + " " + first.get("user");
+                                }
+                                if (c.isClosed()) {
+                                    return "closed " + c.awaitClose();
+                                }
+                            }
+                            return "neither a frame nor a close";
+                        }
+                    }));
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    assertEquals(expected.get(i), results.get(i).get(30, TimeUnit.SECONDS), "connection " + i + " of round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- rooms ---------------------------------------------------------------------------------
+
+    @Test
+    void threeClientsChatWithSeqAckMessageAndPresence() throws Exception {
+        try (WsClient a = server.client(alice); WsClient b = server.client(bob); WsClient c = server.client(carol)) {
+            assertEquals(List.of("alice"), a.join("trio").get("members"));
+            assertEquals(List.of("alice", "bob"), b.join("trio").get("members"));
+            assertEquals(Map.of("type", "presence", "room", "trio", "user", "bob", "state", "joined"), a.next());
+            assertEquals(List.of("alice", "bob", "carol"), c.join("trio").get("members"));
+            assertEquals("carol", a.expect("presence").get("user"));
+            assertEquals("carol", b.expect("presence").get("user"));
+
+            assertEquals(1, a.say("trio", "hello"));
+            for (WsClient other : List.of(b, c)) {
+                Map<String, Object> m = other.expect("message");
+                assertEquals("trio", m.get("room"));
+                assertEquals("alice", m.get("from"));
+                assertEquals("hello", m.get("text"));
+                assertEquals("r2", m.get("id"));
+                assertEquals(1, ((Number) m.get("seq")).longValue());
+                Instant ts = Instant.parse((String) m.get("ts"));
+                assertTrue(Math.abs(ts.toEpochMilli() - System.currentTimeMillis()) < 60_000, "ts is now: " + ts);
+            }
+            assertEquals(2, b.say("trio", "hi alice"));
+            assertEquals("bob", c.expect("message").get("from"));
+            assertEquals(3, c.say("trio", "hey both"));
+            assertEquals(2, ((Number) a.expect("message").get("seq")).longValue());
+            assertEquals(3, ((Number) a.expect("message").get("seq")).longValue());
+            assertEquals("carol", b.expect("message").get("from"));
+            a.assertNothingPending("trio");
+            b.assertNothingPending("trio");
+            c.assertNothingPending("trio");
+        }
+    }
+
+    @Test
+    void leaveAnswersLeftAndClosingLeavesEveryRoom() throws Exception {
+        try (WsClient a = server.client(alice); WsClient b = server.client(bob)) {
+            a.join("leaving");
+            b.join("leaving");
+            a.expect("presence");
+            b.send(Map.of("type", "leave", "room", "leaving", "id", "bye"));
+            assertEquals(Map.of("type", "left", "room", "leaving", "id", "bye"), b.next());
+            assertEquals(Map.of("type", "presence", "room", "leaving", "user", "bob", "state", "left"), a.next());
+
+            a.join("closing-1");
+            a.join("closing-2");
+            WsClient c = server.client(carol);
+            c.join("closing-1");
+            c.join("closing-2");
+            a.expect("presence");
+            a.expect("presence");
+            c.close();
+            Map<String, Object> first = a.expect("presence");
+            Map<String, Object> second = a.expect("presence");
+            assertEquals("left", first.get("state"));
+            assertEquals("left", second.get("state"));
+            assertEquals("carol", first.get("user"));
+            assertEquals(Set.of("closing-1", "closing-2"), Set.of(first.get("room"), second.get("room")));
+            assertEquals(List.of("alice"), a.join("closing-1").get("members"), "only alice is left");
+            a.assertNothingPending("closing-1");
+        }
+    }
+
+    @Test
+    void badFramesAreAnsweredAndTheConnectionStaysOpen() throws Exception {
+        try (WsClient a = server.client(alice); WsClient b = server.client(bob)) {
+            a.join("bad");
+            b.join("bad");
+            a.expect("presence");
+            for (String frame : List.of("{\"type\":\"send\",", "[1,2]", "{\"type\":\"join\",\"room\":\"has space\",\"id\":\"n1\"}",
+                    "{\"type\":\"send\",\"room\":\"bad\",\"text\":\"\",\"id\":\"e1\"}")) {
+                a.sendRaw(frame);
+                assertEquals("bad_request", a.expect("error").get("code"), frame);
+            }
+            a.sendRaw("{\"type\":\"dance\",\"id\":\"d1\"}");
+            Map<String, Object> unknown = a.expect("error");
+            assertEquals("unknown_type", unknown.get("code"));
+            assertEquals("d1", unknown.get("id"));
+            a.sendBinary(new byte[] {1, 2, 3});
+            Map<String, Object> binary = a.expect("error");
+            assertEquals("bad_request", binary.get("code"));
+            assertNull(binary.get("id"));
+            a.send(Map.of("type", "send", "room", "nowhere", "text", "hi", "id", "s1"));
+            assertEquals("not_joined", a.expect("error").get("code"));
+
+            long seq = a.say("bad", "real");
+            Map<String, Object> m = b.expect("message");
+            assertEquals("real", m.get("text"));
+            assertEquals(seq, ((Number) m.get("seq")).longValue());
+            b.assertNothingPending("bad");
+            assertFalse(a.isClosed());
+        }
+    }
+
+    /**
+     * A text within CHAT_MAX_TEXT but a frame over CHAT_MAX_FRAME_BYTES: the runtime must refuse it
+     * (the endpoint sets it with setMaxTextMessageBufferSize) with 1009, or 1011 as embedded Tyrus does.
+     */
+    @Test
+    void aFrameOverMaxFrameBytesIsClosedByTheRuntime() throws Exception {
+        try (WsClient a = server.client(alice)) {
+            a.join("big");
+            String frame = "{\"type\":\"send\",\"room\":\"big\",\"text\":\"" + "x".repeat(MAX_FRAME_BYTES) + "\",\"id\":\"big\"}";
+            a.sendRaw(frame);
+            Map<String, Object> answer = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (answer == null && !a.isClosed() && System.nanoTime() < deadline) {
+                answer = a.poll(Duration.ofMillis(50));
+            }
+            String outcome;
+            if (a.isClosed()) {
+                outcome = "closed " + a.awaitClose() + " \"" + a.closeReason() + "\"";
+            } else {
+                a.send(Map.of("type", "join", "room", "big", "id", "probe"));
+                outcome = "NOT closed; a later request got " + a.poll(Duration.ofSeconds(5));
+            }
+            System.out.println(deployed.describe() + ": a " + frame.length() + "-byte frame (max " + MAX_FRAME_BYTES
+                    + ") -> first answer " + answer + "; " + outcome);
+            assertNull(answer, "the frame must not reach the application");
+            assertTrue(a.isClosed(), outcome);
+            int code = a.awaitClose();
+            assertTrue(code == 1009 || code == 1011, "1009 (or 1011) expected: " + outcome);
+        }
+    }
+
+    /**
+     * Thirty-five messages sent back to back (within the default rate burst): the receiver gets each once, in seq order, whether the
+     * outbox coalesced some of them into one frame (objects separated by newlines) or not.
+     */
+    @Test
+    void burstsArriveInOrderAndCoalescedFramesSplit() throws Exception {
+        List<String> raw = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        int n = 35;
+        WebSocket.Listener listener = new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+            private int messages;
+
+            @Override
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    raw.add(partial.toString());
+                    messages += (int) partial.toString().lines().filter(l -> l.contains("\"type\":\"message\"")).count();
+                    partial.setLength(0);
+                    if (messages >= n) {
+                        all.complete(null);
+                    }
+                }
+                ws.request(1);
+                return null;
+            }
+        };
+        try (WsClient a = server.client(alice)) {
+            a.join("burst");
+            WebSocket rawBob = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(server.ws(bob), listener).get(10, TimeUnit.SECONDS);
+            try {
+                rawBob.sendText("{\"type\":\"join\",\"room\":\"burst\",\"id\":\"j\"}", true).join();
+                a.expect("presence");
+                for (int i = 1; i <= n; i++) {
+                    a.send(Map.of("type", "send", "room", "burst", "text", "m" + i, "id", "b" + i));
+                }
+                for (int i = 1; i <= n; i++) {
+                    a.expect("ack");
+                }
+                all.get(20, TimeUnit.SECONDS);
+            } finally {
+                rawBob.abort();
+            }
+        }
+        List<Map<String, Object>> messages = new ArrayList<>();
+        synchronized (raw) {
+            for (String frame : raw) {
+                for (String line : frame.split("\n")) {
+                    Map<String, Object> o = json(line);
+                    if ("message".equals(o.get("type"))) {
+                        messages.add(o);
+                    }
+                }
+            }
+        }
+        long multi = raw.stream().filter(f -> f.contains("\n")).count();
+        System.out.println(deployed.describe() + ": " + n + " messages arrived in " + raw.size() + " frames, "
+                + multi + " of them coalesced");
+        assertEquals(n, messages.size());
+        for (int i = 0; i < n; i++) {
+            assertEquals("m" + (i + 1), messages.get(i).get("text"));
+            assertEquals(i + 1, ((Number) messages.get(i).get("seq")).intValue());
+        }
+    }
+
+    // ---- shutdown (last: it stops the server) ---------------------------------------------------
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void stoppingTheServerClosesConnectionsWith1001() throws Exception {
+        WsClient a = server.client(alice);
+        a.join("shutdown");
+        long t0 = System.nanoTime();
+        int exit = deployed.stop();
+        long stopMs = (System.nanoTime() - t0) / 1_000_000;
+        String observed = a.isClosed() ? Integer.toString(a.awaitClose()) : "not closed";
+        System.out.println(deployed.describe() + ": stopped (SIGTERM) in " + stopMs + " ms, exit " + exit
+                + "; the client saw close " + observed + " \"" + a.closeReason() + "\"");
+        a.close();
+        assertEquals("1001", observed, "graceful undeploy closes with 1001 Going Away");
+    }
+
+    private static String sign(String user, String secret) throws Exception {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject(user).claim("role", "user")
+                .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(600))).build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+}

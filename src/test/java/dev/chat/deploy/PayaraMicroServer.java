@@ -1,0 +1,46 @@
+package dev.chat.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Payara Micro ({@code -Dchat.payara.jar}, copied by the {@code containers} profile) running
+ * {@code java -jar payara-micro.jar --deploy chat.war}: no clustering, its own root directory, and
+ * the HTTP listener bound to 127.0.0.1 by a post-boot command (Payara Micro has no bind option).
+ */
+public final class PayaraMicroServer extends DeployedServer {
+    private final Path jar = requiredPath("chat.payara.jar");
+
+    public PayaraMicroServer(Map<String, String> settings) {
+        super("payara", settings);
+    }
+
+    @Override
+    public String describe() {
+        return "Payara Micro " + System.getProperty("chat.payara.version", "?");
+    }
+
+    @Override
+    protected List<String> command(List<String> systemProperties) throws IOException {
+        Path postBoot = Files.writeString(work.resolve("post-boot.asadmin"),
+                "set configs.config.server-config.network-config.network-listeners.network-listener.http-listener.address=127.0.0.1\n",
+                StandardCharsets.UTF_8);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.add("-Xmx512m");
+        cmd.addAll(systemProperties);
+        cmd.addAll(List.of("-jar", jar.toString(),
+                "--nohazelcast",
+                "--rootdir", work.resolve("payara-root").toString(),
+                "--port", Integer.toString(httpPort),
+                "--contextroot", CONTEXT,
+                "--postbootcommandfile", postBoot.toString(),
+                "--deploy", war.toString()));
+        return cmd;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.chat.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * WildFly ({@code -Dchat.wildfly.home}, unpacked by the {@code containers} profile) started with its
+ * own {@code bin/standalone.sh} (run through bash, so the unpacked file modes do not matter) on a
+ * fresh copy of {@code standalone/} ({@code -Djboss.server.base.dir}), with {@code chat.war} in that
+ * copy's {@code deployments/}, every socket on 127.0.0.1 and on a free port.
+ */
+public final class WildFlyServer extends DeployedServer {
+    private final Path home = requiredPath("chat.wildfly.home");
+    private final Path base = work.resolve("standalone");
+
+    public WildFlyServer(Map<String, String> settings) {
+        super("wildfly", settings);
+    }
+
+    @Override
+    public String describe() {
+        return "WildFly " + System.getProperty("chat.wildfly.version", "?");
+    }
+
+    @Override
+    protected List<String> command(List<String> systemProperties) throws IOException {
+        copyTree(home.resolve("standalone"), base);
+        Files.copy(war, base.resolve("deployments").resolve(DeployedServer.CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
+        List<String> cmd = new ArrayList<>(List.of("bash", home.resolve("bin").resolve("standalone.sh").toString(),
+                "-Djboss.server.base.dir=" + base,
+                "-b", "127.0.0.1",
+                "-bmanagement", "127.0.0.1",
+                "-Djboss.http.port=" + httpPort,
+                "-Djboss.https.port=" + freePort(),
+                "-Djboss.management.http.port=" + freePort(),
+                "-Djboss.management.https.port=" + freePort()));
+        // standalone.sh hands -D arguments to the server JVM as system properties
+        cmd.addAll(systemProperties);
+        return cmd;
+    }
+
+    @Override
+    protected ProcessBuilder environment(ProcessBuilder pb) {
+        pb.environment().put("JBOSS_HOME", home.toString());
+        pb.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        // Foreground mode: with LAUNCH_JBOSS_IN_BACKGROUND the script relays SIGTERM, but its
+        // `wait` loop then spins for ever ("received TERM signal") once the JVM has exited with 143.
+        pb.environment().remove("LAUNCH_JBOSS_IN_BACKGROUND");
+        pb.environment().put("NOPAUSE", "true");
+        return pb;
+    }
+
+    /** SIGTERM to the server JVM, the script's child; the script ends when its JVM does. */
+    @Override
+    protected void terminate(Process started) {
+        List<ProcessHandle> jvms = started.children().toList();
+        if (jvms.isEmpty()) {
+            started.destroy();
+        } else {
+            jvms.forEach(ProcessHandle::destroy);
+        }
+    }
+
+    @Override
+    protected List<Path> extraLogs() {
+        return List.of(base.resolve("log").resolve("server.log"));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            all.forEach(p -> {
+                Path target = to.resolve(from.relativize(p).toString());
+                try {
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
