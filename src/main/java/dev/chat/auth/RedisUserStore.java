@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -24,7 +25,7 @@ public final class RedisUserStore implements UserStore {
     @Override
     public boolean create(String username, String passwordHash) {
         try {
-            boolean created = redis.hsetnx(key, username, passwordHash) == 1;
+            boolean created = retried(() -> redis.hsetnx(key, username, passwordHash)) == 1;
             known.add(username);
             return created;
         } catch (JedisException e) {
@@ -35,11 +36,20 @@ public final class RedisUserStore implements UserStore {
     @Override
     public Optional<String> passwordHash(String username) {
         try {
-            Optional<String> hash = Optional.ofNullable(redis.hget(key, username));
+            Optional<String> hash = Optional.ofNullable(retried(() -> redis.hget(key, username)));
             hash.ifPresent(h -> known.add(username));
             return hash;
         } catch (JedisException e) {
             throw new UserStoreUnavailableException(e);
+        }
+    }
+
+    /** Once more on a broken pooled connection (left over from before a Redis restart). */
+    private static <T> T retried(java.util.function.Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (JedisConnectionException e) {
+            return command.get();
         }
     }
 

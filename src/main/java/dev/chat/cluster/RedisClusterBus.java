@@ -22,6 +22,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -204,7 +205,7 @@ public final class RedisClusterBus implements ClusterBus {
     private void recover() {
         for (Map.Entry<String, RoomSequencer> e : fallback.entrySet()) {
             try {
-                redis.eval(RedisScripts.RAISE_SEQ, List.of(keys.seq(e.getKey())), List.of(Long.toString(e.getValue().lastSeq())));
+                eval(RedisScripts.RAISE_SEQ, List.of(keys.seq(e.getKey())), List.of(Long.toString(e.getValue().lastSeq())));
                 fallback.remove(e.getKey(), e.getValue());
             } catch (JedisException ex) {
                 markDown(ex);
@@ -276,7 +277,7 @@ public final class RedisClusterBus implements ClusterBus {
             try {
                 String tail = "," + jsonb.toJson(new PostedWire(message.room(), message.from(), message.text(),
                         message.clientId(), message.originConnection(), message.ts())).substring(1);
-                Object seq = redis.eval(RedisScripts.PUBLISH_MESSAGE, List.of(keys.seq(message.room())),
+                Object seq = eval(RedisScripts.PUBLISH_MESSAGE, List.of(keys.seq(message.room())),
                         List.of(keys.roomChannel(message.room()), "{\"k\":\"m\",\"seq\":", tail));
                 long s = (Long) seq;
                 lastSeq.merge(message.room(), s, Math::max);
@@ -333,7 +334,7 @@ public final class RedisClusterBus implements ClusterBus {
                 ? List.of(user + "|" + nodeId, Long.toString(presenceTtlMillis), user, keys.roomChannel(room), presencePayload(room, user, state))
                 : List.of(user + "|" + nodeId, user, keys.roomChannel(room), presencePayload(room, user, state));
         try {
-            redis.eval(script, List.of(keys.presence(room), keys.members(room)), args);
+            eval(script, List.of(keys.presence(room), keys.members(room)), args);
             return true;
         } catch (JedisException e) {
             markDown(e);
@@ -357,7 +358,7 @@ public final class RedisClusterBus implements ClusterBus {
         }
         try {
             sweep(room);
-            return new HashSet<>(redis.hkeys(keys.members(room)));
+            return new HashSet<>(retried(() -> redis.hkeys(keys.members(room))));
         } catch (JedisException e) {
             markDown(e);
             return Set.of();
@@ -365,7 +366,7 @@ public final class RedisClusterBus implements ClusterBus {
     }
 
     private void sweep(String room) {
-        redis.eval(RedisScripts.SWEEP, List.of(keys.presence(room), keys.members(room)),
+        eval(RedisScripts.SWEEP, List.of(keys.presence(room), keys.members(room)),
                 List.of(keys.roomChannel(room), presenceHead(room, RoomEvent.LEFT), "\"}"));
     }
 
@@ -374,6 +375,17 @@ public final class RedisClusterBus implements ClusterBus {
         if (!healthy) {
             return;
         }
+        try {
+            retried(this::refreshAndSweep);
+        } catch (JedisException e) {
+            markDown(e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "presence refresh failed", e); // the next tick retries
+        }
+    }
+
+    /** One pipeline: re-add or extend this node's entries, sweep the rooms it is in. */
+    private Void refreshAndSweep() {
         try (AbstractPipeline p = redis.pipelined()) {
             for (Map.Entry<String, Set<String>> e : localUsers.entrySet()) {
                 String room = e.getKey();
@@ -386,14 +398,29 @@ public final class RedisClusterBus implements ClusterBus {
                         List.of(keys.roomChannel(room), presenceHead(room, RoomEvent.LEFT), "\"}"));
             }
             p.sync();
-        } catch (JedisException e) {
-            markDown(e);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "presence refresh failed", e); // the next tick retries
         }
+        return null;
     }
 
     // ------------------------------------------------------------------ plumbing
+
+    /**
+     * Runs a command, once more if its pooled connection turns out broken: after Redis restarts,
+     * the pool still holds connections to the old process, and the first use of each fails. A
+     * real outage fails twice and is the caller's to handle.
+     */
+    private <T> T retried(java.util.function.Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (JedisConnectionException e) {
+            metrics.redisError();
+            return command.get();
+        }
+    }
+
+    private Object eval(String script, List<String> keys, List<String> args) {
+        return retried(() -> redis.eval(script, keys, args));
+    }
 
     private void execute(Runnable task) {
         try {

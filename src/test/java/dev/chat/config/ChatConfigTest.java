@@ -197,4 +197,47 @@ class ChatConfigTest {
         ConfigException e = rejected(Map.of("CHAT_ALLOWED_ORIGINS", "https://a.example/chat"));
         assertTrue(e.problems().get(0).startsWith("CHAT_ALLOWED_ORIGINS="), e.problems()::toString);
     }
+
+    // ---------------------------------------------------------------- clustering
+
+    @Test
+    void unclusteredByDefault() {
+        ChatConfig c = load(Map.of());
+        assertEquals(null, c.redisUrl());
+        assertEquals(false, c.clustered());
+        assertEquals("chat:", c.redisPrefix());
+        assertEquals(Duration.ofSeconds(60), c.presenceTtl());
+        assertEquals(8, c.nodeId().length());
+    }
+
+    @Test
+    void aRedisUrlNeedsAJwtSecret() {
+        ConfigException e = rejected(Map.of("CHAT_REDIS_URL", "redis://127.0.0.1:6379/0"));
+        assertEquals(List.of("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens"),
+                e.problems());
+    }
+
+    @Test
+    void aRedisUrlWithSecretClusters() {
+        ChatConfig c = load(Map.of("CHAT_REDIS_URL", "redis://:pw-1234@127.0.0.1:6390/2",
+                "CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef", "CHAT_NODE_ID", "n-1", "CHAT_PRESENCE_TTL", "5s"));
+        assertEquals(true, c.clustered());
+        assertEquals(6390, c.redisUrl().getPort());
+        assertEquals("n-1", c.nodeId());
+        assertEquals(Duration.ofSeconds(5), c.presenceTtl());
+        assertFalse(c.toString().contains("pw-1234"), "the Redis password is masked: " + c);
+    }
+
+    @Test
+    void anInvalidRedisUrlIsNamedWithoutItsValue() {
+        ConfigException e = rejected(Map.of("CHAT_REDIS_URL", "http://:secretpw@host", "CHAT_JWT_SECRET",
+                "0123456789abcdef0123456789abcdef"));
+        assertEquals(List.of("CHAT_REDIS_URL is invalid: expected redis://[:password@]host[:port][/db]"), e.problems());
+        assertFalse(e.getMessage().contains("secretpw"));
+    }
+
+    @Test
+    void anInvalidNodeIdIsRejected() {
+        assertTrue(rejected(Map.of("CHAT_NODE_ID", "has space")).problems().get(0).startsWith("CHAT_NODE_ID=has space is invalid"));
+    }
 }
