@@ -71,11 +71,11 @@ public final class ChatApp implements AutoCloseable {
         this.nodeId = config.nodeId();
         if (config.clustered()) {
             RedisClusterBus redisBus = new RedisClusterBus(config.redisUrl(), config.redisPrefix(), nodeId,
-                    config.presenceTtl(), metrics);
+                    config.presenceTtl(), config.historySize(), config.historyTtl(), config.dedupeWindow(), metrics);
             this.bus = redisBus;
             this.users = new RedisUserStore(redisBus.client(), new RedisKeys(config.redisPrefix()).users());
         } else {
-            this.bus = new MemoryClusterBus();
+            this.bus = new MemoryClusterBus(config.historySize(), config.historyTtl(), config.dedupeWindow());
             this.users = new FileUserStore(config.dataDir());
         }
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
@@ -83,7 +83,7 @@ public final class ChatApp implements AutoCloseable {
         this.authenticator = new HandshakeAuthenticator(new JwtTokenVerifier(secret, users, clock),
                 new OriginPolicy(config.allowedOrigins()));
         this.rooms = new RoomRegistry(bus, clock, metrics, config.maxText(), config.maxRoomsPerConnection(),
-                config.maxRoomMembers());
+                config.maxRoomMembers(), config.historySize(), config.historyOnJoin());
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer,

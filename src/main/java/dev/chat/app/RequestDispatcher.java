@@ -43,13 +43,16 @@ public final class RequestDispatcher {
         }
         if (frame instanceof ClientFrame.Join j) {
             metrics.frameIn("join");
-            rooms.join(c, j.room(), j.id());
+            rooms.join(c, j.room(), j.since(), j.id());
         } else if (frame instanceof ClientFrame.Leave l) {
             metrics.frameIn("leave");
             rooms.leave(c, l.room(), l.id());
         } else if (frame instanceof ClientFrame.Send s) {
             metrics.frameIn("send");
             rooms.send(c, s.room(), s.text(), s.id());
+        } else if (frame instanceof ClientFrame.History h) {
+            metrics.frameIn("history");
+            rooms.history(c, h.room(), h.before(), h.limit(), h.id());
         } else if (frame instanceof ClientFrame.Invalid i) {
             metrics.frameIn("invalid");
             c.send(new ServerFrame.Error(i.code(), i.message(), i.id()));

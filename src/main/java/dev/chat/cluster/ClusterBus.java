@@ -4,8 +4,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Carries room events between the nodes of a cluster, assigns each room's message sequence, and
- * knows who is in a room cluster-wide. Every event reaches {@link Listener#onEvent} on every node
+ * Carries room events between the nodes of a cluster, assigns each room's message sequence, keeps
+ * each room's history, and knows who is in a room cluster-wide. Every event reaches {@link Listener#onEvent} on every node
  * subscribed to its room, the publishing node included, so one node and many deliver through the
  * same path. {@link MemoryClusterBus} is the single-node default; {@link RedisClusterBus} the
  * clustered one.
@@ -38,8 +38,21 @@ public interface ClusterBus extends AutoCloseable {
     /** This node's last local member left {@code room}; the bus may stop receiving its events. */
     void unsubscribe(String room);
 
-    /** Assigns the room's next {@code seq}, delivers the message everywhere, and returns the seq. */
+    /**
+     * Assigns the room's next {@code seq}, stores the message in the room's history, delivers it
+     * everywhere, and returns the seq; stored before it returns, so an ack means durable for the
+     * history's lifetime. A message whose sender and id were already accepted in the room within
+     * the dedupe window is not published again: its first seq is returned.
+     *
+     * @throws BusUnavailableException when the store cannot be reached; nothing happened
+     */
     long publish(RoomEvent.Posted message);
+
+    /** Messages with seq above {@code afterSeq}, oldest first, at most {@code limit}, with the latest seq. */
+    HistorySlice after(String room, long afterSeq, int limit);
+
+    /** The newest messages with seq below {@code beforeSeq} (Long.MAX_VALUE: up to the latest), oldest first. */
+    HistorySlice before(String room, long beforeSeq, int limit);
 
     /** A user's first connection on this node entered the room: members everywhere hear of it if the user is new to the room. */
     void memberJoined(String room, String user);

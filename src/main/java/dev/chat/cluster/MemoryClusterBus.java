@@ -1,17 +1,40 @@
 package dev.chat.cluster;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The single-node bus: sequences and delivers in memory, through the same listener as the Redis bus. */
+/**
+ * The single-node bus: sequences, stores and delivers in memory, through the same listener as the
+ * Redis bus. The history is lost when the node stops (documented); a room's log is kept for the
+ * life of the process, so its seq keeps counting when the room fills again.
+ */
 public final class MemoryClusterBus implements ClusterBus {
-    private final ConcurrentHashMap<String, RoomSequencer> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RoomLog> rooms = new ConcurrentHashMap<>();
+    private final int historySize;
+    private final long historyTtlMillis;
+    private final long dedupeWindowNanos;
     private volatile Listener listener;
+
+    public MemoryClusterBus(int historySize, Duration historyTtl, Duration dedupeWindow) {
+        this.historySize = historySize;
+        this.historyTtlMillis = historyTtl.toMillis();
+        this.dedupeWindowNanos = dedupeWindow.toNanos();
+    }
+
+    /** Defaults for tests: 1000 messages, 24 h, 10 min. */
+    public MemoryClusterBus() {
+        this(1000, Duration.ofHours(24), Duration.ofMinutes(10));
+    }
 
     @Override
     public void start(Listener listener) {
         this.listener = listener;
+    }
+
+    private RoomLog log(String room) {
+        return rooms.computeIfAbsent(room, r -> new RoomLog(listener::onEvent, historySize, historyTtlMillis, dedupeWindowNanos));
     }
 
     @Override
@@ -21,12 +44,24 @@ public final class MemoryClusterBus implements ClusterBus {
 
     @Override
     public void unsubscribe(String room) {
-        // the sequencer stays: seq must keep counting when the room fills again
+        // nothing to stop receiving
     }
 
     @Override
     public long publish(RoomEvent.Posted message) {
-        return rooms.computeIfAbsent(message.room(), r -> new RoomSequencer(0, listener::onEvent)).publish(message);
+        return log(message.room()).publish(message);
+    }
+
+    @Override
+    public HistorySlice after(String room, long afterSeq, int limit) {
+        RoomLog log = rooms.get(room);
+        return log == null ? HistorySlice.EMPTY : log.after(afterSeq, limit);
+    }
+
+    @Override
+    public HistorySlice before(String room, long beforeSeq, int limit) {
+        RoomLog log = rooms.get(room);
+        return log == null ? HistorySlice.EMPTY : log.before(beforeSeq, limit);
     }
 
     @Override

@@ -26,10 +26,11 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * The clustered bus on Redis (Jedis). Messages are sequenced and published by one Lua script per
- * send ({@code INCR} then {@code PUBLISH}), so the channel carries each room's messages in seq
- * order; every node, the publishing one included, receives them on its subscriber connection and
- * hands them to the registry. Presence is a sorted set of {@code user|node} entries per room with
+ * The clustered bus on Redis (Jedis). Messages are sequenced, stored and published by one Lua
+ * script per send ({@code INCR}, {@code XADD} to the room's history stream, {@code PUBLISH}), so
+ * the channel carries each room's messages in seq order and every published message is already
+ * in the history; every node, the publishing one included, receives them on its subscriber
+ * connection and hands them to the registry. Presence is a sorted set of {@code user|node} entries per room with
  * expiries that live nodes refresh, so a node that dies stops being listed within the presence TTL.
  *
  * <p>Threads: {@code chat-redis-subscriber} owns a dedicated connection, delivers every event, and
@@ -37,9 +38,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * everything that must not block a room's lock: (un)subscribe commands, presence scripts, the
  * periodic refresh and sweep, and the recovery after an outage. Commands use a pooled client.
  *
- * <p>While Redis is unreachable the node keeps its own rooms chatting: messages are sequenced
- * locally, continuing from the last seq it saw, and delivered to its own members only; when Redis
- * is back, each such room's counter is raised past the local seqs, so seqs never repeat on this node.
+ * <p>While Redis is unreachable the node keeps its members connected, joined and told of presence
+ * on this node, but accepts no message ({@link BusUnavailableException}): an ack must mean stored
+ * in the cluster's history, and a message seen only on one node would break the gap-free seq.
  */
 public final class RedisClusterBus implements ClusterBus {
     private static final System.Logger LOG = System.getLogger(RedisClusterBus.class.getName());
@@ -61,10 +62,6 @@ public final class RedisClusterBus implements ClusterBus {
     private final ConcurrentHashMap<String, CompletableFuture<Void>> subscriptions = new ConcurrentHashMap<>();
     /** Users with a local membership, per room: what this node refreshes in Redis. */
     private final ConcurrentHashMap<String, Set<String>> localUsers = new ConcurrentHashMap<>();
-    /** The highest seq this node saw per room, delivered or assigned: where local sequencing resumes. */
-    private final ConcurrentHashMap<String, Long> lastSeq = new ConcurrentHashMap<>();
-    /** Rooms sequenced locally during an outage. */
-    private final ConcurrentHashMap<String, RoomSequencer> fallback = new ConcurrentHashMap<>();
     private final CountDownLatch firstConnection = new CountDownLatch(1);
     private final Thread subscriberThread = new Thread(this::subscribeLoop, "chat-redis-subscriber");
     private volatile Listener listener;
@@ -72,7 +69,15 @@ public final class RedisClusterBus implements ClusterBus {
     private volatile boolean healthy;
     private volatile boolean running = true;
 
-    public RedisClusterBus(URI uri, String prefix, String nodeId, Duration presenceTtl, ChatMetrics metrics) {
+    private final int historySize;
+    private final long historyTtlMillis;
+    private final long dedupeWindowMillis;
+
+    public RedisClusterBus(URI uri, String prefix, String nodeId, Duration presenceTtl, int historySize,
+                           Duration historyTtl, Duration dedupeWindow, ChatMetrics metrics) {
+        this.historySize = historySize;
+        this.historyTtlMillis = historyTtl.toMillis();
+        this.dedupeWindowMillis = dedupeWindow.toMillis();
         this.uri = uri;
         this.redis = RedisClient.create(uri);
         this.keys = new RedisKeys(prefix);
@@ -154,11 +159,7 @@ public final class RedisClusterBus implements ClusterBus {
         @Override
         public void onMessage(String channel, String message) {
             try {
-                RoomEvent event = decode(message);
-                if (event instanceof RoomEvent.Posted p) {
-                    lastSeq.merge(p.room(), p.seq(), Math::max);
-                }
-                listener.onEvent(event);
+                listener.onEvent(decode(message));
             } catch (RuntimeException e) {
                 // one bad event must not kill the subscriber: log it with its channel and go on
                 LOG.log(Level.WARNING, "dropped an event on " + channel, e);
@@ -201,17 +202,8 @@ public final class RedisClusterBus implements ClusterBus {
         return healthy;
     }
 
-    /** After an outage: raise the counters past the seqs used locally, then re-announce presence. */
+    /** After an outage: re-announce this node's presence (entries may have expired meanwhile). */
     private void recover() {
-        for (Map.Entry<String, RoomSequencer> e : fallback.entrySet()) {
-            try {
-                eval(RedisScripts.RAISE_SEQ, List.of(keys.seq(e.getKey())), List.of(Long.toString(e.getValue().lastSeq())));
-                fallback.remove(e.getKey(), e.getValue());
-            } catch (JedisException ex) {
-                markDown(ex);
-                return;
-            }
-        }
         maintain();
     }
 
@@ -273,21 +265,65 @@ public final class RedisClusterBus implements ClusterBus {
 
     @Override
     public long publish(RoomEvent.Posted message) {
-        if (healthy && !fallback.containsKey(message.room())) {
-            try {
-                String tail = "," + jsonb.toJson(new PostedWire(message.room(), message.from(), message.text(),
-                        message.clientId(), message.originConnection(), message.ts())).substring(1);
-                Object seq = eval(RedisScripts.PUBLISH_MESSAGE, List.of(keys.seq(message.room())),
-                        List.of(keys.roomChannel(message.room()), "{\"k\":\"m\",\"seq\":", tail));
-                long s = (Long) seq;
-                lastSeq.merge(message.room(), s, Math::max);
-                return s;
-            } catch (JedisException e) {
-                markDown(e);
+        if (!healthy) {
+            throw new BusUnavailableException(null);
+        }
+        String room = message.room();
+        String tail = "," + jsonb.toJson(new PostedWire(room, message.from(), message.text(),
+                message.clientId(), message.originConnection(), message.ts())).substring(1);
+        boolean hasId = message.clientId() != null;
+        try {
+            Object seq = eval(RedisScripts.PUBLISH_MESSAGE,
+                    List.of(keys.seq(room), keys.history(room), hasId ? keys.sent(room, message.from(), message.clientId()) : keys.seq(room)),
+                    List.of(keys.roomChannel(room), "{\"k\":\"m\",\"seq\":", tail, Integer.toString(historySize),
+                            Long.toString(historyTtlMillis), Long.toString(dedupeWindowMillis), hasId ? "1" : "0"));
+            return (Long) seq;
+        } catch (JedisException e) {
+            markDown(e);
+            throw new BusUnavailableException(e);
+        }
+    }
+
+    @Override
+    public HistorySlice after(String room, long afterSeq, int limit) {
+        return history(RedisScripts.HISTORY_AFTER, room, "(" + afterSeq + "-0", limit, false);
+    }
+
+    @Override
+    public HistorySlice before(String room, long beforeSeq, int limit) {
+        return history(RedisScripts.HISTORY_BEFORE, room, beforeSeq == Long.MAX_VALUE ? "+" : "(" + beforeSeq + "-0", limit, true);
+    }
+
+    /** Reads a range of the room's stream; messages older than the history TTL count as gone. */
+    private HistorySlice history(String script, String room, String bound, int limit, boolean newestFirst) {
+        if (!healthy) {
+            throw new BusUnavailableException(null);
+        }
+        List<?> reply;
+        try {
+            // COUNT must be positive; a limit of 0 only wants the seqs
+            reply = (List<?>) eval(script, List.of(keys.seq(room), keys.history(room)),
+                    List.of(bound, Integer.toString(Math.max(1, limit))));
+        } catch (JedisException e) {
+            markDown(e);
+            throw new BusUnavailableException(e);
+        }
+        long latest = (Long) reply.get(0);
+        long oldest = (Long) reply.get(1);
+        java.time.Instant expired = java.time.Instant.now().minusMillis(historyTtlMillis);
+        List<RoomEvent.Posted> messages = new java.util.ArrayList<>();
+        for (Object raw : limit == 0 ? List.of() : reply.subList(2, reply.size())) {
+            RoomEvent.Posted p = (RoomEvent.Posted) decode((String) raw);
+            if (!java.time.Instant.parse(p.ts()).isBefore(expired)) {
+                messages.add(p);
+            } else if (p.seq() >= oldest) {
+                oldest = p.seq() + 1; // expired by age: no longer held
             }
         }
-        return fallback.computeIfAbsent(message.room(),
-                r -> new RoomSequencer(lastSeq.getOrDefault(r, 0L), listener::onEvent)).publish(message);
+        if (newestFirst) {
+            java.util.Collections.reverse(messages);
+        }
+        return new HistorySlice(messages, latest, oldest);
     }
 
     /** A message on the wire without its seq, which the script splices in. */

@@ -24,6 +24,16 @@ public final class RedisKeys {
         return prefix + "room:" + room + ":seq";
     }
 
+    /** Stream of the room's last messages, entry id {@code <seq>-0}, field {@code m} the message as published. */
+    String history(String room) {
+        return prefix + "room:" + room + ":history";
+    }
+
+    /** The seq a user's send id got in the room, kept for the dedupe window. */
+    String sent(String room, String user, String id) {
+        return prefix + "room:" + room + ":sent:" + user + ":" + id;
+    }
+
     /** Sorted set of {@code user|node} presence entries, scored by their expiry (Redis time, ms). */
     String presence(String room) {
         return prefix + "room:" + room + ":presence";

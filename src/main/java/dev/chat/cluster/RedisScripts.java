@@ -9,11 +9,55 @@ final class RedisScripts {
     private RedisScripts() {
     }
 
-    /** KEYS: seq. ARGV: channel, payload head, payload tail. Returns the new seq. */
+    /**
+     * KEYS: seq, history, sent (the dedupe key). ARGV: channel, payload head, payload tail,
+     * history size, history TTL ms, dedupe window ms, "1" when the send has an id.
+     * Returns the seq; a send id seen within the window returns its first seq and does nothing else.
+     * The message is in the history before it is published, and both before the caller acks.
+     */
     static final String PUBLISH_MESSAGE = """
+            if ARGV[7] == '1' then
+              local earlier = redis.call('GET', KEYS[3])
+              if earlier then return tonumber(earlier) end
+            end
             local seq = redis.call('INCR', KEYS[1])
-            redis.call('PUBLISH', ARGV[1], ARGV[2] .. seq .. ARGV[3])
+            local message = ARGV[2] .. seq .. ARGV[3]
+            redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], seq .. '-0', 'm', message)
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            if ARGV[7] == '1' then
+              redis.call('SET', KEYS[3], seq, 'PX', ARGV[6])
+            end
+            redis.call('PUBLISH', ARGV[1], message)
             return seq
+            """;
+
+    /**
+     * KEYS: seq, history. ARGV: range start for XRANGE ("(N-0"), count. Returns the latest seq,
+     * the oldest seq held (0 if none), then the messages, oldest first; all read atomically.
+     */
+    static final String HISTORY_AFTER = """
+            local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+            local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+            local oldest = 0
+            if #first > 0 then oldest = tonumber(string.match(first[1][1], '^(%d+)')) end
+            local out = {latest, oldest}
+            for _, e in ipairs(redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])) do
+              out[#out + 1] = e[2][2]
+            end
+            return out
+            """;
+
+    /** KEYS: seq, history. ARGV: range end for XREVRANGE ("+" or "(N-0"), count. As above, newest first. */
+    static final String HISTORY_BEFORE = """
+            local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+            local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+            local oldest = 0
+            if #first > 0 then oldest = tonumber(string.match(first[1][1], '^(%d+)')) end
+            local out = {latest, oldest}
+            for _, e in ipairs(redis.call('XREVRANGE', KEYS[2], ARGV[1], '-', 'COUNT', ARGV[2])) do
+              out[#out + 1] = e[2][2]
+            end
+            return out
             """;
 
     /**
@@ -61,12 +105,4 @@ final class RedisScripts {
             return #expired
             """;
 
-    /** KEYS: seq. ARGV: a seq used while Redis was away. Raises the counter past it, never lowers it. */
-    static final String RAISE_SEQ = """
-            local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-            if tonumber(ARGV[1]) > current then
-              redis.call('SET', KEYS[1], ARGV[1])
-            end
-            return 1
-            """;
 }

@@ -39,6 +39,10 @@ import java.util.Properties;
  * @param nodeId                this node's name in the cluster; default random
  * @param redisPrefix           prefix of every Redis key and channel; default "chat:"
  * @param presenceTtl           how long a node's presence entries live unless it refreshes them; default 60 s
+ * @param historySize           messages each room keeps for replay and history; default 1000
+ * @param historyTtl            how long a message stays in the history; default 24 h
+ * @param historyOnJoin         messages replayed on a join without {@code since}; default 50
+ * @param dedupeWindow          how long a send's id is remembered for idempotent resends; default 10 min
  */
 public record ChatConfig(
         String host,
@@ -64,7 +68,11 @@ public record ChatConfig(
         java.net.URI redisUrl,
         String nodeId,
         String redisPrefix,
-        Duration presenceTtl) {
+        Duration presenceTtl,
+        int historySize,
+        Duration historyTtl,
+        int historyOnJoin,
+        Duration dedupeWindow) {
 
     /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -109,6 +117,13 @@ public record ChatConfig(
         }
         String prefix = r.string("CHAT_REDIS_PREFIX", "chat:");
         Duration presenceTtl = r.duration("CHAT_PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofMillis(300));
+        int historySize = r.integer("CHAT_HISTORY_SIZE", 1000, 1, 1_000_000);
+        Duration historyTtl = r.duration("CHAT_HISTORY_TTL", Duration.ofHours(24), Duration.ofSeconds(1));
+        int historyOnJoin = r.integer("CHAT_HISTORY_ON_JOIN", 50, 0, 1_000_000);
+        Duration dedupeWindow = r.duration("CHAT_DEDUPE_WINDOW", Duration.ofMinutes(10), Duration.ofSeconds(1));
+        if (historyOnJoin > historySize) {
+            r.problem("CHAT_HISTORY_ON_JOIN (" + historyOnJoin + ") must not exceed CHAT_HISTORY_SIZE (" + historySize + ")");
+        }
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -126,7 +141,8 @@ public record ChatConfig(
         }
         return new ChatConfig(host, port, secret, tokenTtl, origins, dataDir, registration, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
-                connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl);
+                connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, historySize, historyTtl,
+                historyOnJoin, dedupeWindow);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -202,7 +218,9 @@ public record ChatConfig(
                 + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", ratePerSec=" + ratePerSec
                 + ", rateBurst=" + rateBurst + ", shutdownGrace=" + shutdownGrace
                 + ", redisUrl=" + (redisUrl == null ? "(none: single node)" : maskedRedisUrl())
-                + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl + "]";
+                + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl
+                + ", historySize=" + historySize + ", historyTtl=" + historyTtl + ", historyOnJoin=" + historyOnJoin
+                + ", dedupeWindow=" + dedupeWindow + "]";
     }
 
     private String maskedRedisUrl() {

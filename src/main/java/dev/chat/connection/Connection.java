@@ -25,9 +25,13 @@ public final class Connection {
     private final Outbox outbox;
     private final RateLimiter rateLimiter;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    /** Rooms being joined, whose live frames wait for the replay; empty nearly always. */
+    private final ConcurrentHashMap<String, ReplayGate> gates = new ConcurrentHashMap<>();
+    private final int gateCapacity;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConnectionListener listener;
     private final ChatMetrics metrics;
+    private final Executor closer;
     private volatile long lastSeenNanos;
 
     /** Told once when a connection ends, however it ends, so its rooms forget it at once. */
@@ -43,6 +47,7 @@ public final class Connection {
         this.sink = sink;
         this.listener = listener;
         this.metrics = metrics;
+        this.closer = closer;
         this.outbox = new Outbox(sink, limits.outboxMaxMessages(), limits.outboxMaxBytes(),
                 // Deferred: an overflow is found by a broadcaster, maybe under a room's lock; the
                 // outbox already refuses frames, so cleaning up a moment later loses nothing.
@@ -51,6 +56,7 @@ public final class Connection {
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
                 });
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
+        this.gateCapacity = limits.outboxMaxMessages();
         this.lastSeenNanos = nowNanos;
     }
 
@@ -86,6 +92,40 @@ public final class Connection {
     /** Queues a frame encoded once for many receivers. */
     public void send(EncodedFrame frame) {
         outbox.offer(frame);
+    }
+
+    /** A room event for this connection: held while the room's join is replaying, queued otherwise. */
+    public void deliver(String room, EncodedFrame frame, long seq) {
+        ReplayGate gate = gates.isEmpty() ? null : gates.get(room);
+        if (gate != null) {
+            ReplayGate.Hold hold = gate.hold(frame, seq);
+            if (hold == ReplayGate.Hold.HELD) {
+                return;
+            }
+            if (hold == ReplayGate.Hold.FULL) {
+                closeLater(closer, CloseCode.SLOW_CONSUMER);
+                return;
+            }
+        }
+        outbox.offer(frame);
+    }
+
+    /** History replayed on a join; may take the outbox past its usual byte bound (see Outbox#offerReplay). */
+    public void sendReplay(EncodedFrame frame) {
+        outbox.offerReplay(frame);
+    }
+
+    /** Starts holding the room's live frames until {@link #closeGate}. */
+    public ReplayGate openGate(String room) {
+        ReplayGate gate = new ReplayGate(gateCapacity);
+        gates.put(room, gate);
+        return gate;
+    }
+
+    /** Sends what the replay did not contain and lets the room's frames through from now on. */
+    public void closeGate(String room, ReplayGate gate, long replayedUpTo) {
+        gate.release(outbox, replayedUpTo);
+        gates.remove(room, gate);
     }
 
     public RateLimiter.Verdict acquire(long nowNanos) {

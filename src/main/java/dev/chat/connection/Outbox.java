@@ -39,13 +39,27 @@ public final class Outbox {
 
     /** Queues a frame and starts a send if none is in flight; false when the outbox is closed or overflowed. */
     public boolean offer(EncodedFrame frame) {
+        return offer(frame, maxBytes);
+    }
+
+    /**
+     * A history replay may hold up to {@link #REPLAY_FACTOR} times the usual bytes: a whole gap of
+     * history is sent at once, while only live traffic that piles up shows a slow consumer.
+     */
+    public boolean offerReplay(EncodedFrame frame) {
+        return offer(frame, maxBytes * REPLAY_FACTOR);
+    }
+
+    static final int REPLAY_FACTOR = 4;
+
+    private boolean offer(EncodedFrame frame, long byteBound) {
         int dropped = -1;
         String batch = null;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
                 return false;
             }
-            if (queue.size() >= maxMessages || queuedBytes + frame.bytes() > maxBytes) {
+            if (queue.size() >= maxMessages || queuedBytes + (long) frame.bytes() > byteBound) {
                 dropped = queue.size() + 1;
                 discardLocked();
             } else {

@@ -10,11 +10,19 @@ public sealed interface ClientFrame {
     /** The request id echoed in the reply; null when the client sent none. */
     String id();
 
-    record Join(String room, String id) implements ClientFrame { }
+    /** {@code since}: the last seq the client saw in the room, or null for a fresh join. */
+    record Join(String room, Long since, String id) implements ClientFrame {
+        public Join(String room, String id) {
+            this(room, null, id);
+        }
+    }
 
     record Leave(String room, String id) implements ClientFrame { }
 
     record Send(String room, String text, String id) implements ClientFrame { }
+
+    /** A page of earlier messages: those with seq below {@code before} (null: the latest), at most {@code limit}. */
+    record History(String room, Long before, int limit, String id) implements ClientFrame { }
 
     /** A frame over {@code CHAT_MAX_FRAME_BYTES}: the connection is closed with 1009. */
     record TooBig(int bytes) implements ClientFrame {

@@ -52,9 +52,10 @@ public final class ProtocolCodec {
             return invalid("type must be a string", id);
         }
         return switch (type) {
-            case "join" -> room(map, id, r -> new ClientFrame.Join(r, id));
+            case "join" -> join(map, id);
             case "leave" -> room(map, id, r -> new ClientFrame.Leave(r, id));
             case "send" -> send(map, id);
+            case "history" -> history(map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
     }
@@ -102,6 +103,45 @@ public final class ProtocolCodec {
             return invalid("room must be a string matching ^[A-Za-z0-9_-]{1,64}$", id);
         }
         return make.apply(r);
+    }
+
+    /** Largest page a {@code history} request may ask for. */
+    public static final int MAX_HISTORY_LIMIT = 200;
+    public static final int DEFAULT_HISTORY_LIMIT = 50;
+
+    private static ClientFrame join(Map<?, ?> map, String id) {
+        Object since = map.get("since");
+        Long s = since == null ? null : seq(since);
+        if (since != null && s == null) {
+            return invalid("since must be a whole number of at least 0", id);
+        }
+        return room(map, id, r -> new ClientFrame.Join(r, s, id));
+    }
+
+    private static ClientFrame history(Map<?, ?> map, String id) {
+        Object before = map.get("before");
+        Long b = before == null ? null : seq(before);
+        if (before != null && (b == null || b < 1)) {
+            return invalid("before must be a whole number of at least 1", id);
+        }
+        Object limit = map.get("limit");
+        Long l = limit == null ? Long.valueOf(DEFAULT_HISTORY_LIMIT) : seq(limit);
+        if (l == null || l < 1 || l > MAX_HISTORY_LIMIT) {
+            return invalid("limit must be a whole number from 1 to " + MAX_HISTORY_LIMIT, id);
+        }
+        return room(map, id, r -> new ClientFrame.History(r, b, l.intValue(), id));
+    }
+
+    /** A JSON number that is a whole seq (0 to Long.MAX_VALUE), or null. */
+    private static Long seq(Object value) {
+        if (!(value instanceof java.math.BigDecimal d) || d.signum() < 0) {
+            return null;
+        }
+        try {
+            return d.longValueExact();
+        } catch (ArithmeticException e) {
+            return null;
+        }
     }
 
     private static ClientFrame send(Map<?, ?> map, String id) {

@@ -21,8 +21,16 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "welcome"; }
     }
 
-    @JsonbPropertyOrder({"getType", "room", "members", "id"})
-    record Joined(String room, List<String> members, String id) implements ServerFrame {
+    /**
+     * {@code seq}: the room's latest message seq when the join completed; {@code recovered}: only
+     * for a join with {@code since}, whether every message after it was replayed.
+     */
+    @JsonbPropertyOrder({"getType", "room", "members", "seq", "recovered", "id"})
+    record Joined(String room, List<String> members, Long seq, Boolean recovered, String id) implements ServerFrame {
+        public Joined(String room, List<String> members, String id) {
+            this(room, members, null, null, id);
+        }
+
         @JsonbProperty("type") public String getType() { return "joined"; }
     }
 
@@ -36,9 +44,21 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "ack"; }
     }
 
-    @JsonbPropertyOrder({"getType", "room", "from", "text", "id", "seq", "ts"})
-    record Message(String room, String from, String text, String id, long seq, String ts) implements ServerFrame {
+    /** {@code replay}: true when sent from the history on a join, absent when live. */
+    @JsonbPropertyOrder({"getType", "room", "from", "text", "id", "seq", "ts", "replay"})
+    record Message(String room, String from, String text, String id, long seq, String ts, Boolean replay)
+            implements ServerFrame {
+        public Message(String room, String from, String text, String id, long seq, String ts) {
+            this(room, from, text, id, seq, ts, null);
+        }
+
         @JsonbProperty("type") public String getType() { return "message"; }
+    }
+
+    /** A page of earlier messages, oldest first, answering a {@code history} request. */
+    @JsonbPropertyOrder({"getType", "room", "messages", "id"})
+    record History(String room, List<Message> messages, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "history"; }
     }
 
     @JsonbPropertyOrder({"getType", "room", "user", "state"})

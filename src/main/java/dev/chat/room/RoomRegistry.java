@@ -1,6 +1,9 @@
 package dev.chat.room;
 
+import dev.chat.cluster.BusUnavailableException;
 import dev.chat.cluster.ClusterBus;
+import dev.chat.cluster.HistorySlice;
+import dev.chat.connection.ReplayGate;
 import dev.chat.cluster.RoomEvent;
 import dev.chat.connection.Connection;
 import dev.chat.metrics.ChatMetrics;
@@ -11,6 +14,7 @@ import dev.chat.protocol.ServerFrame;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,10 +38,14 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     private final int maxText;
     private final int maxRoomsPerConnection;
     private final int maxRoomMembers;
+    private final int historySize;
+    private final int historyOnJoin;
 
     public RoomRegistry(ClusterBus bus, Clock clock, ChatMetrics metrics, int maxText, int maxRoomsPerConnection,
-                        int maxRoomMembers) {
+                        int maxRoomMembers, int historySize, int historyOnJoin) {
         this.metrics = metrics;
+        this.historySize = historySize;
+        this.historyOnJoin = historyOnJoin;
         this.bus = bus;
         this.clock = clock;
         this.maxText = maxText;
@@ -48,8 +56,15 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     /** How long a join waits for this node's subscription to a new room before answering anyway. */
     private static final long SUBSCRIBE_WAIT_MILLIS = 2000;
 
-    /** Joins a room (idempotent) and answers {@code joined} with its members, before any of its messages. */
-    public void join(Connection c, String name, String id) {
+    /**
+     * Joins a room and answers: first the history (every message after {@code since}, or the last
+     * {@code historyOnJoin} without it, as {@code replay} messages), then {@code joined} with the
+     * members, the room's latest seq and, with {@code since}, whether the gap was recovered. Live
+     * messages arriving meanwhile wait behind a {@link ReplayGate}, so none is lost or doubled.
+     * Joining a room the connection is in answers {@code joined} again and replays nothing: its
+     * messages have been reaching this connection all along.
+     */
+    public void join(Connection c, String name, Long since, String id) {
         if (!c.rooms().contains(name) && c.rooms().size() >= maxRoomsPerConnection) {
             metrics.limitHit(ErrorCode.TOO_MANY_ROOMS.wire());
             c.send(new ServerFrame.Error(ErrorCode.TOO_MANY_ROOMS,
@@ -57,40 +72,127 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             return;
         }
         // Network work first, outside any lock: the room's events must flow to this node before
-        // the joiner is told it is in, and the members elsewhere are part of the answer.
+        // the joiner is in, and the members elsewhere are part of the answer.
         awaitSubscription(name);
         Set<String> elsewhere = bus.members(name);
+        List<String> members;
+        ReplayGate gate;
         while (true) {
             Room room = rooms.computeIfAbsent(name, Room::new);
             synchronized (room) {
                 if (room.dead) {
                     continue; // removed by a concurrent last leave: take the fresh one
                 }
-                if (!room.members.contains(c)) {
-                    if (room.members.size() >= maxRoomMembers) {
-                        metrics.limitHit(ErrorCode.ROOM_FULL.wire());
-                        c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
-                                "room " + name + " is full (" + maxRoomMembers + " members)", id));
-                        return;
-                    }
-                    if (room.members.isEmpty()) {
-                        // a concurrent last leave may have queued an unsubscribe since the wait
-                        // above; subscribing again (idempotent, ordered after it) keeps the room
-                        bus.subscribe(name);
-                    }
-                    c.rooms().add(name);
-                    if (room.add(c)) {
-                        bus.memberJoined(name, c.user());
-                    }
+                if (room.members.contains(c)) {
+                    c.send(new ServerFrame.Joined(name, members(room, elsewhere), latestSeq(name),
+                            since == null ? null : Boolean.TRUE, id));
+                    return;
                 }
-                // Under the lock: no later joiner on this node sees this presence after its own
-                // joined list, and no message of the room overtakes the joined reply.
-                c.send(new ServerFrame.Joined(name, members(room, elsewhere), id));
-                if (!c.isOpen()) {
-                    remove(c, name); // closed while joining, after its rooms were left: leave this one too
+                if (room.members.size() >= maxRoomMembers) {
+                    metrics.limitHit(ErrorCode.ROOM_FULL.wire());
+                    c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
+                            "room " + name + " is full (" + maxRoomMembers + " members)", id));
+                    return;
                 }
-                return;
+                if (room.members.isEmpty()) {
+                    // a concurrent last leave may have queued an unsubscribe since the wait
+                    // above; subscribing again (idempotent, ordered after it) keeps the room
+                    bus.subscribe(name);
+                }
+                // The gate goes up before the member is visible to broadcasters: everything live
+                // from here on waits behind it, and the history is read after this point.
+                gate = c.openGate(name);
+                c.rooms().add(name);
+                if (room.add(c)) {
+                    bus.memberJoined(name, c.user());
+                }
+                members = members(room, elsewhere);
             }
+            break;
+        }
+        Replay replay = replay(name, since);
+        for (EncodedFrame batch : replay.batches()) {
+            c.sendReplay(batch);
+        }
+        c.send(new ServerFrame.Joined(name, members, replay.latest(), replay.recovered(), id));
+        c.closeGate(name, gate, replay.latest() == null ? 0 : replay.latest());
+        if (!c.isOpen()) {
+            remove(c, name); // closed while joining, after its rooms were left: leave this one too
+        }
+    }
+
+    /** What a join sends before {@code joined}: message batches, the latest seq, and whether the gap was recovered. */
+    private record Replay(List<EncodedFrame> batches, Long latest, Boolean recovered) { }
+
+    private Replay replay(String name, Long since) {
+        try {
+            HistorySlice slice;
+            Boolean recovered = null;
+            if (since != null) {
+                slice = bus.after(name, since, historySize);
+                long gap = slice.latestSeq() - since;
+                List<RoomEvent.Posted> got = slice.messages();
+                recovered = gap >= 0 && got.size() == gap && (gap == 0 || got.get(0).seq() == since + 1);
+                if (!recovered) {
+                    slice = bus.before(name, Long.MAX_VALUE, historyOnJoin); // a fresh view instead
+                }
+            } else {
+                slice = bus.before(name, Long.MAX_VALUE, historyOnJoin);
+            }
+            return new Replay(batches(slice.messages()), slice.latestSeq(), recovered);
+        } catch (BusUnavailableException e) {
+            // the history is out of reach: join without it, and say so when it was asked for
+            return new Replay(List.of(), null, since == null ? null : Boolean.FALSE);
+        }
+    }
+
+    /** Replayed messages as frames of up to 64 KiB, objects separated by newlines as protocol v1 allows. */
+    private static List<EncodedFrame> batches(List<RoomEvent.Posted> messages) {
+        List<EncodedFrame> out = new ArrayList<>();
+        StringBuilder sb = new StringBuilder();
+        for (RoomEvent.Posted p : messages) {
+            String json = ProtocolCodec.encode(message(p, true)).json();
+            if (sb.length() > 0 && sb.length() + 1 + json.length() > REPLAY_BATCH_CHARS) {
+                out.add(EncodedFrame.of(sb.toString()));
+                sb.setLength(0);
+            }
+            if (sb.length() > 0) {
+                sb.append('\n');
+            }
+            sb.append(json);
+        }
+        if (sb.length() > 0) {
+            out.add(EncodedFrame.of(sb.toString()));
+        }
+        return out;
+    }
+
+    private static final int REPLAY_BATCH_CHARS = 64 * 1024;
+
+    private static ServerFrame.Message message(RoomEvent.Posted p, boolean replay) {
+        return new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts(),
+                replay ? Boolean.TRUE : null);
+    }
+
+    private Long latestSeq(String name) {
+        try {
+            return bus.before(name, Long.MAX_VALUE, 0).latestSeq();
+        } catch (BusUnavailableException e) {
+            return null;
+        }
+    }
+
+    /** A page of earlier messages of a room the connection is in. */
+    public void history(Connection c, String name, Long before, int limit, String id) {
+        if (!c.rooms().contains(name)) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " to read its history", id));
+            return;
+        }
+        try {
+            HistorySlice slice = bus.before(name, before == null ? Long.MAX_VALUE : before, limit);
+            c.send(new ServerFrame.History(name, slice.messages().stream().map(p -> message(p, false)).toList(), id));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
         }
     }
 
@@ -133,7 +235,14 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             return;
         }
         String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        long seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), 0, ts));
+        long seq;
+        try {
+            seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), 0, ts));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
+                    "the cluster's store is unreachable: the message was not accepted; resend it shortly", id));
+            return;
+        }
         c.send(new ServerFrame.Ack(name, id, seq));
     }
 
@@ -153,12 +262,11 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             return;
         }
         if (event instanceof RoomEvent.Posted p) {
-            EncodedFrame frame = ProtocolCodec.encode(
-                    new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts()));
+            EncodedFrame frame = ProtocolCodec.encode(message(p, false));
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.id().equals(p.originConnection())) {
-                    member.send(frame);
+                    member.deliver(p.room(), frame, p.seq());
                     sent++;
                 }
             }
@@ -168,7 +276,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.user().equals(p.user())) {
-                    member.send(frame);
+                    member.deliver(p.room(), frame, 0);
                     sent++;
                 }
             }
