@@ -50,6 +50,9 @@ public final class RequestDispatcher {
         } else if (frame instanceof ClientFrame.Send s) {
             metrics.frameIn("send");
             rooms.send(c, s.room(), s.text(), s.id());
+        } else if (frame instanceof ClientFrame.Typing t) {
+            metrics.frameIn("typing");
+            rooms.typing(c, t.room(), t.id());
         } else if (frame instanceof ClientFrame.History h) {
             metrics.frameIn("history");
             rooms.history(c, h.room(), h.before(), h.limit(), h.id());

@@ -60,6 +60,12 @@ public interface ClusterBus extends AutoCloseable {
     /** A user's last connection on this node left the room: members everywhere hear of it if it was the user's last in the room. */
     void memberLeft(String room, String user);
 
+    /** Typing period: a user's typing in a room is relayed at most once per this many milliseconds. */
+    long TYPING_PERIOD_MILLIS = 3000;
+
+    /** Relays "user is typing" to the room's members everywhere, at most once per user and room per {@link #TYPING_PERIOD_MILLIS}. */
+    void typing(String room, String user);
+
     /** Users in the room on other nodes (may include local ones); empty on a single node. May block briefly. */
     Set<String> members(String room);
 

@@ -74,6 +74,29 @@ public final class MemoryClusterBus implements ClusterBus {
         listener.onEvent(new RoomEvent.PresenceChanged(room, user, RoomEvent.LEFT));
     }
 
+    /** "room\0user" to when typing was last relayed; stale entries are trimmed as the map grows. */
+    private final ConcurrentHashMap<String, Long> typing = new ConcurrentHashMap<>();
+
+    @Override
+    public void typing(String room, String user) {
+        long now = System.nanoTime();
+        long period = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(TYPING_PERIOD_MILLIS);
+        boolean[] relay = {false};
+        typing.compute(room + '\0' + user, (k, last) -> {
+            if (last != null && now - last < period) {
+                return last;
+            }
+            relay[0] = true;
+            return now;
+        });
+        if (typing.size() > 10_000) {
+            typing.values().removeIf(last -> now - last >= period);
+        }
+        if (relay[0]) {
+            listener.onEvent(new RoomEvent.Typing(room, user));
+        }
+    }
+
     @Override
     public Set<String> members(String room) {
         return Set.of();

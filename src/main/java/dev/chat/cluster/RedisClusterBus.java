@@ -336,6 +336,9 @@ public final class RedisClusterBus implements ClusterBus {
             return new RoomEvent.Posted(room, (String) m.get("from"), (String) m.get("text"), (String) m.get("id"),
                     (String) m.get("origin"), ((Number) m.get("seq")).longValue(), (String) m.get("ts"));
         }
+        if ("t".equals(m.get("k"))) {
+            return new RoomEvent.Typing(room, (String) m.get("user"));
+        }
         return new RoomEvent.PresenceChanged(room, (String) m.get("user"), (String) m.get("state"));
     }
 
@@ -385,6 +388,20 @@ public final class RedisClusterBus implements ClusterBus {
 
     private static String presenceHead(String room, String state) {
         return "{\"k\":\"p\",\"room\":\"" + room + "\",\"state\":\"" + state + "\",\"user\":\"";
+    }
+
+    /** Best effort: typing is a hint, so an outage drops it rather than failing anything. */
+    @Override
+    public void typing(String room, String user) {
+        if (!healthy) {
+            return;
+        }
+        try {
+            eval(RedisScripts.TYPING, List.of(keys.typing(room, user)), List.of(Long.toString(TYPING_PERIOD_MILLIS),
+                    keys.roomChannel(room), "{\"k\":\"t\",\"room\":\"" + room + "\",\"user\":\"" + user + "\"}"));
+        } catch (JedisException e) {
+            markDown(e);
+        }
     }
 
     @Override

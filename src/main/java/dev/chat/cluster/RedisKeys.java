@@ -34,6 +34,11 @@ public final class RedisKeys {
         return prefix + "room:" + room + ":sent:" + user + ":" + id;
     }
 
+    /** Set for {@link ClusterBus#TYPING_PERIOD_MILLIS} when a user's typing was relayed: the cluster-wide throttle. */
+    String typing(String room, String user) {
+        return prefix + "room:" + room + ":typing:" + user;
+    }
+
     /** Sorted set of {@code user|node} presence entries, scored by their expiry (Redis time, ms). */
     String presence(String room) {
         return prefix + "room:" + room + ":presence";

@@ -31,6 +31,14 @@ final class RedisScripts {
             return seq
             """;
 
+    /** KEYS: typing throttle. ARGV: period ms, channel, payload. Relays once per period per user and room. */
+    static final String TYPING = """
+            if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+              redis.call('PUBLISH', ARGV[2], ARGV[3])
+            end
+            return 1
+            """;
+
     /**
      * KEYS: seq, history. ARGV: range start for XRANGE ("(N-0"), count. Returns the latest seq,
      * the oldest seq held (0 if none), then the messages, oldest first; all read atomically.

@@ -18,6 +18,9 @@ public sealed interface RoomEvent {
         }
     }
 
+    /** A user is typing in the room: relayed, never stored. */
+    record Typing(String room, String user) implements RoomEvent { }
+
     /** A user's first connection entered the room ({@code joined}) or the last one went ({@code left}). */
     record PresenceChanged(String room, String user, String state) implements RoomEvent { }
 }

@@ -21,6 +21,9 @@ public sealed interface ClientFrame {
 
     record Send(String room, String text, String id) implements ClientFrame { }
 
+    /** The user is typing in the room: relayed to the others, never stored, at most one per user and room per 3 s. */
+    record Typing(String room, String id) implements ClientFrame { }
+
     /** A page of earlier messages: those with seq below {@code before} (null: the latest), at most {@code limit}. */
     record History(String room, Long before, int limit, String id) implements ClientFrame { }
 

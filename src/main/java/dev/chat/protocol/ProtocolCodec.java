@@ -56,6 +56,7 @@ public final class ProtocolCodec {
             case "leave" -> room(map, id, r -> new ClientFrame.Leave(r, id));
             case "send" -> send(map, id);
             case "history" -> history(map, id);
+            case "typing" -> room(map, id, r -> new ClientFrame.Typing(r, id));
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
     }

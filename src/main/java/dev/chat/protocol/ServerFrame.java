@@ -69,6 +69,11 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "presence"; }
     }
 
+    @JsonbPropertyOrder({"getType", "room", "user"})
+    record Typing(String room, String user) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "typing"; }
+    }
+
     @JsonbPropertyOrder({"getType", "code", "message", "id"})
     record Error(String code, String message, String id) implements ServerFrame {
         public Error(ErrorCode code, String message, String id) {

@@ -182,6 +182,15 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
     }
 
+    /** The user is typing: the others in the room hear of it (the bus throttles it). */
+    public void typing(Connection c, String name, String id) {
+        if (!c.rooms().contains(name)) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before typing in it", id));
+            return;
+        }
+        bus.typing(name, c.user());
+    }
+
     /** A page of earlier messages of a room the connection is in. */
     public void history(Connection c, String name, Long before, int limit, String id) {
         if (!c.rooms().contains(name)) {
@@ -281,6 +290,16 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                 }
             }
             metrics.framesOut("presence", sent);
+        } else if (event instanceof RoomEvent.Typing t) {
+            EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Typing(t.room(), t.user()));
+            int sent = 0;
+            for (Connection member : room.members) {
+                if (!member.user().equals(t.user())) {
+                    member.deliver(t.room(), frame, 0);
+                    sent++;
+                }
+            }
+            metrics.framesOut("typing", sent);
         }
     }
 

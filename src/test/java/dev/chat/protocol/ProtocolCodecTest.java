@@ -74,7 +74,16 @@ class ProtocolCodecTest {
                         "2025-01-02T03:04:05.678Z")),
                 Arguments.of("presence", new ServerFrame.Presence("general", "bob", ServerFrame.Presence.JOINED)),
                 Arguments.of("error", new ServerFrame.Error(ErrorCode.NOT_JOINED, "not in room general", "c-7")),
-                Arguments.of("error-without-id", new ServerFrame.Error(ErrorCode.BAD_REQUEST, MALFORMED, null)));
+                Arguments.of("error-without-id", new ServerFrame.Error(ErrorCode.BAD_REQUEST, MALFORMED, null)),
+                Arguments.of("joined-since", new ServerFrame.Joined("general", List.of("alice", "bob"), 120L, true, "c-1")),
+                Arguments.of("message-replay", new ServerFrame.Message("general", "alice", "hello", "c-42", 18,
+                        "2025-01-02T03:04:05.678Z", true)),
+                Arguments.of("history", new ServerFrame.History("general", List.of(
+                        new ServerFrame.Message("general", "alice", "hi", "c-1", 70, "2025-01-02T03:04:05.678Z"),
+                        new ServerFrame.Message("general", "bob", "yo", null, 71, "2025-01-02T03:04:06.001Z")), "h1")),
+                Arguments.of("typing", new ServerFrame.Typing("general", "alice")),
+                Arguments.of("error-unavailable", new ServerFrame.Error(ErrorCode.UNAVAILABLE,
+                        "the cluster's store is unreachable: the message was not accepted; resend it shortly", "c-9")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -114,7 +123,10 @@ class ProtocolCodecTest {
                 Arguments.of("leave", new ClientFrame.Leave("general", "c-2")),
                 Arguments.of("send", new ClientFrame.Send("general", "hello", "c-3")),
                 Arguments.of("send-without-id", new ClientFrame.Send("general", "hello", null)),
-                Arguments.of("unknown-fields", new ClientFrame.Join("general", "c-4")));
+                Arguments.of("unknown-fields", new ClientFrame.Join("general", "c-4")),
+                Arguments.of("join-since", new ClientFrame.Join("general", 17L, "1")),
+                Arguments.of("history", new ClientFrame.History("general", 120L, 50, "h1")),
+                Arguments.of("typing", new ClientFrame.Typing("general", null)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -368,5 +380,27 @@ class ProtocolCodecTest {
         EncodedFrame frame = EncodedFrame.of(s);
         assertEquals(s, frame.json());
         assertEquals(s.getBytes(StandardCharsets.UTF_8).length, frame.bytes());
+    }
+
+    // ---------------------------------------------------------------- history additions
+
+    @Test
+    void sinceMustBeAWholeNonNegativeNumber() {
+        String expected = "since must be a whole number of at least 0";
+        for (String since : new String[] {"-1", "1.5", "\"17\"", "true", "1e30"}) {
+            assertEquals(badRequest(expected, "j"), ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"g\",\"since\":" + since + ",\"id\":\"j\"}"), since);
+        }
+        assertEquals(new ClientFrame.Join("g", 0L, "j"), ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"g\",\"since\":0,\"id\":\"j\"}"));
+    }
+
+    @Test
+    void historyDefaultsAndBounds() {
+        assertEquals(new ClientFrame.History("g", null, 50, null), ProtocolCodec.decode("{\"type\":\"history\",\"room\":\"g\"}"));
+        assertEquals(badRequest("limit must be a whole number from 1 to 200", "h"),
+                ProtocolCodec.decode("{\"type\":\"history\",\"room\":\"g\",\"limit\":201,\"id\":\"h\"}"));
+        assertEquals(badRequest("limit must be a whole number from 1 to 200", "h"),
+                ProtocolCodec.decode("{\"type\":\"history\",\"room\":\"g\",\"limit\":0,\"id\":\"h\"}"));
+        assertEquals(badRequest("before must be a whole number of at least 1", "h"),
+                ProtocolCodec.decode("{\"type\":\"history\",\"room\":\"g\",\"before\":0,\"id\":\"h\"}"));
     }
 }

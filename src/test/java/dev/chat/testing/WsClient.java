@@ -129,13 +129,27 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return (String) expect("welcome").get("user");
     }
 
+    /** Joins and returns the {@code joined} reply; history replayed before it is skipped (see {@link #lastReplay}). */
     public Map<String, Object> join(String room) throws InterruptedException {
         String id = nextId();
         send(Map.of("type", "join", "room", room, "id", id));
-        Map<String, Object> joined = expect("joined");
+        lastReplay.clear();
+        Map<String, Object> frame;
+        while (Boolean.TRUE.equals((frame = next()).get("replay"))) {
+            lastReplay.add(frame);
+        }
+        Map<String, Object> joined = frame;
+        assertEquals("joined", joined.get("type"), () -> "unexpected frame " + joined);
         assertEquals(id, joined.get("id"));
         return joined;
     }
+
+    /** The history replayed by the last {@link #join}. */
+    public List<Map<String, Object>> lastReplay() {
+        return lastReplay;
+    }
+
+    private final List<Map<String, Object>> lastReplay = new ArrayList<>();
 
     /** Sends a message and returns its ack's seq. */
     public long say(String room, String text) throws InterruptedException {
