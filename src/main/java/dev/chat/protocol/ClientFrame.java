@@ -16,6 +16,17 @@ public sealed interface ClientFrame {
 
     record Send(String room, String text, String id) implements ClientFrame { }
 
+    /**
+     * A newer token for the same user, so the connection outlives the one it opened with. The token
+     * is a credential: {@link #toString} leaves it out, so no log line can carry it.
+     */
+    record Refresh(String token, String id) implements ClientFrame {
+        @Override
+        public String toString() {
+            return "Refresh[token=****, id=" + id + "]";
+        }
+    }
+
     /** A frame over {@code CHAT_MAX_FRAME_BYTES}: the connection is closed with 1009. */
     record TooBig(int bytes) implements ClientFrame {
         @Override

@@ -12,6 +12,7 @@ public enum ErrorCode {
     TOO_MANY_ROOMS("too_many_rooms", "The connection is in CHAT_MAX_ROOMS_PER_CONNECTION rooms already."),
     ROOM_FULL("room_full", "The room holds CHAT_MAX_ROOM_MEMBERS connections on this node already."),
     RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST); the frame was dropped."),
+    UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 
     private final String wire;

@@ -74,7 +74,10 @@ class ProtocolCodecTest {
                         "2025-01-02T03:04:05.678Z")),
                 Arguments.of("presence", new ServerFrame.Presence("general", "bob", ServerFrame.Presence.JOINED)),
                 Arguments.of("error", new ServerFrame.Error(ErrorCode.NOT_JOINED, "not in room general", "c-7")),
-                Arguments.of("error-without-id", new ServerFrame.Error(ErrorCode.BAD_REQUEST, MALFORMED, null)));
+                Arguments.of("error-without-id", new ServerFrame.Error(ErrorCode.BAD_REQUEST, MALFORMED, null)),
+                Arguments.of("refreshed", new ServerFrame.Refreshed("2026-11-27T11:15:30Z", "c-5")),
+                Arguments.of("error-unauthorized", new ServerFrame.Error(ErrorCode.UNAUTHORIZED,
+                        "token refused; the connection keeps its expiry", "c-5")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -114,7 +117,8 @@ class ProtocolCodecTest {
                 Arguments.of("leave", new ClientFrame.Leave("general", "c-2")),
                 Arguments.of("send", new ClientFrame.Send("general", "hello", "c-3")),
                 Arguments.of("send-without-id", new ClientFrame.Send("general", "hello", null)),
-                Arguments.of("unknown-fields", new ClientFrame.Join("general", "c-4")));
+                Arguments.of("unknown-fields", new ClientFrame.Join("general", "c-4")),
+                Arguments.of("refresh", new ClientFrame.Refresh("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "c-5")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -137,6 +141,35 @@ class ProtocolCodecTest {
                 "2025-01-02T03:04:05.678Z")).json();
         assertTrue(json.contains("\"text\":\"a\\nb\""), json);
         assertEquals("a\nb", JSONB.fromJson(json, Map.class).get("text"));
+    }
+
+    // ---------------------------------------------------------------- decode: refresh
+
+    private static final String TOKEN_MESSAGE = "token must be a non-empty string of at most 8192 characters";
+
+    @Test
+    void refreshWithoutTokenIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(TOKEN_MESSAGE, "c-1"), ProtocolCodec.decode("{\"type\":\"refresh\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void refreshWithANonStringOrEmptyTokenIsBadRequest() {
+        assertEquals(badRequest(TOKEN_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"refresh\",\"token\":42,\"id\":\"c-1\"}"));
+        assertEquals(badRequest(TOKEN_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"refresh\",\"token\":\"\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void refreshWithATokenOver8192CharactersIsBadRequest() {
+        assertEquals(badRequest(TOKEN_MESSAGE, null),
+                ProtocolCodec.decode("{\"type\":\"refresh\",\"token\":\"" + "t".repeat(8193) + "\"}"));
+    }
+
+    @Test
+    void refreshNeverShowsItsTokenInToString() {
+        String s = new ClientFrame.Refresh("secret.token.value", "c-1").toString();
+        assertFalse(s.contains("secret"), s);
     }
 
     // ---------------------------------------------------------------- decode: not a JSON object
