@@ -3,6 +3,8 @@ package dev.chat.app;
 import dev.chat.auth.Accounts;
 import dev.chat.auth.FileUserStore;
 import dev.chat.auth.HandshakeAuthenticator;
+import dev.chat.auth.IdentityProvider;
+import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.OriginPolicy;
@@ -80,21 +82,25 @@ public final class ChatApp implements AutoCloseable {
         }
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
-        this.authenticator = new HandshakeAuthenticator(new JwtTokenVerifier(secret, users, clock),
-                new OriginPolicy(config.allowedOrigins()));
+        IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
+                config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim());
+        JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock);
+        this.authenticator = new HandshakeAuthenticator(verifier, new OriginPolicy(config.allowedOrigins()));
         this.rooms = new RoomRegistry(bus, clock, metrics, config.maxText(), config.maxRoomsPerConnection(),
                 config.maxRoomMembers(), config.historySize(), config.historyOnJoin());
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
-                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer,
-                metrics);
-        this.dispatcher = new RequestDispatcher(rooms, metrics);
+                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
+                clock, rooms, closer, metrics);
+        this.dispatcher = new RequestDispatcher(rooms, verifier, metrics);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("accepting", () -> !stopping);
         if (config.clustered()) {
             readiness.put("redis", bus::healthy);
         }
-        this.httpApi = new HttpApi(accounts, config, metrics, readiness);
+        LoginThrottle throttle = new LoginThrottle(config.loginMaxFailuresPerUser(),
+                config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
+        this.httpApi = new HttpApi(accounts, throttle, config, metrics, readiness);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);

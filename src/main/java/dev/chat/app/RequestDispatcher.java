@@ -1,5 +1,8 @@
 package dev.chat.app;
 
+import dev.chat.auth.JwtTokenVerifier;
+import dev.chat.auth.Principal;
+import dev.chat.auth.TokenRejectedException;
 import dev.chat.connection.Connection;
 import dev.chat.connection.RateLimiter;
 import dev.chat.metrics.ChatMetrics;
@@ -8,18 +11,21 @@ import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ServerFrame;
 import dev.chat.room.RoomRegistry;
+import java.lang.System.Logger.Level;
 
 /**
- * Turns one decoded client frame into a call on the room registry, after the connection's rate
- * limit. Runs on the connection's inbound thread.
+ * Turns one decoded client frame into a call on the room registry (or, for {@code refresh}, on the
+ * token verifier), after the connection's rate limit. Runs on the connection's inbound thread.
  */
 public final class RequestDispatcher {
+    private static final System.Logger LOG = System.getLogger(RequestDispatcher.class.getName());
     private final RoomRegistry rooms;
-
+    private final JwtTokenVerifier verifier;
     private final ChatMetrics metrics;
 
-    public RequestDispatcher(RoomRegistry rooms, ChatMetrics metrics) {
+    public RequestDispatcher(RoomRegistry rooms, JwtTokenVerifier verifier, ChatMetrics metrics) {
         this.rooms = rooms;
+        this.verifier = verifier;
         this.metrics = metrics;
     }
 
@@ -56,9 +62,34 @@ public final class RequestDispatcher {
         } else if (frame instanceof ClientFrame.History h) {
             metrics.frameIn("history");
             rooms.history(c, h.room(), h.before(), h.limit(), h.id());
+        } else if (frame instanceof ClientFrame.Refresh r) {
+            metrics.frameIn("refresh");
+            refresh(c, r);
         } else if (frame instanceof ClientFrame.Invalid i) {
             metrics.frameIn("invalid");
             c.send(new ServerFrame.Error(i.code(), i.message(), i.id()));
         }
+    }
+
+    /**
+     * Extends the connection's life with a newer token of the same user. A token that fails any
+     * check of the handshake, or speaks for someone else, changes nothing: the connection keeps its
+     * old expiry and is closed with 4501 when that comes. The reason is not echoed beyond the code.
+     */
+    private void refresh(Connection c, ClientFrame.Refresh r) {
+        Principal newer;
+        try {
+            newer = verifier.verify(r.token());
+        } catch (TokenRejectedException e) {
+            LOG.log(Level.INFO, "refresh refused on {0}: {1}", c, e.getMessage());
+            c.send(new ServerFrame.Error(ErrorCode.UNAUTHORIZED, "token refused; the connection keeps its expiry", r.id()));
+            return;
+        }
+        if (!c.refresh(newer)) {
+            LOG.log(Level.WARNING, "refresh refused on {0}: a token of user {1}", c, newer.user());
+            c.send(new ServerFrame.Error(ErrorCode.UNAUTHORIZED, "the token is another user's", r.id()));
+            return;
+        }
+        c.send(new ServerFrame.Refreshed(newer.expiresAt().toString(), r.id()));
     }
 }

@@ -2,43 +2,76 @@ package dev.chat.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.lang.System.Logger.Level;
+import java.security.Key;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Checks the tokens presented at the WebSocket handshake: an HS256 signature with our key (any
- * other algorithm, {@code none} included, is refused before the signature is looked at), an
- * {@code exp} not past and an {@code nbf} not ahead (both with a small clock skew), a well-formed
- * subject that is a registered user, and a known role.
+ * Checks the tokens presented at the WebSocket handshake and in {@code refresh} frames. Two kinds
+ * are accepted, told apart by their algorithm before any signature is looked at:
+ *
+ * <ul>
+ *   <li>HS256: our own login's tokens, checked with our key only; the subject must be a registered
+ *       user and the role is required.</li>
+ *   <li>RS256 and ES256, only when an {@link IdentityProvider} is configured: checked with the
+ *       provider's published keys only, never with our HMAC key (so a public key used as an HMAC
+ *       secret, "algorithm confusion", gets nowhere); {@code iss} and {@code aud} when configured;
+ *       the user is the configured claim and need not be registered here; the role defaults to user.</li>
+ * </ul>
+ *
+ * Any other algorithm, {@code none} included, is refused. For both, {@code exp} is required and must
+ * not be past, and {@code nbf} must not be ahead, each give or take the leeway; the user name must
+ * match {@link Accounts#USERNAME} and the role be user or admin.
  */
 public final class JwtTokenVerifier {
-    /** Tolerated clock difference between the node that issued a token and the one checking it. */
-    public static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
-    private static final Pattern USER = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+    private static final System.Logger LOG = System.getLogger(JwtTokenVerifier.class.getName());
+    private static final Pattern USER = Accounts.USERNAME;
     private static final Set<String> ROLES = Set.of(Principal.ROLE_USER, Principal.ROLE_ADMIN);
-    /** Longer than any token we issue by far; refuses junk before parsing it. */
+    /** Longer than any token we issue or an identity provider would by far; refuses junk before parsing it. */
     private static final int MAX_TOKEN_LENGTH = 8192;
 
-    private final MACVerifier verifier;
+    private final MACVerifier ours;
     private final UserStore users;
+    private final Duration leeway;
+    /** Null when only our own tokens are accepted. */
+    private final IdentityProvider provider;
     private final Clock clock;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
+        this(secret, users, Duration.ofSeconds(30), null, clock);
+    }
+
+    /**
+     * @param leeway   tolerated clock difference for {@code exp} and {@code nbf}
+     * @param provider an external identity provider, or null for our own tokens only
+     */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock) {
         try {
-            this.verifier = new MACVerifier(secret);
+            this.ours = new MACVerifier(secret);
         } catch (JOSEException e) {
             throw new IllegalArgumentException("HS256 needs a secret of at least 32 bytes", e);
         }
         this.users = users;
+        this.leeway = leeway;
+        this.provider = provider;
         this.clock = clock;
+    }
+
+    /** The clock difference tolerated; an open connection is closed once its token is expired by more. */
+    public Duration leeway() {
+        return leeway;
     }
 
     /**
@@ -58,31 +91,56 @@ public final class JwtTokenVerifier {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
             throw new TokenRejectedException("missing or oversize token", false);
         }
+        SignedJWT jwt;
         JWTClaimsSet claims;
         try {
-            SignedJWT jwt = SignedJWT.parse(token);
-            if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
-                throw new TokenRejectedException("algorithm not accepted: " + jwt.getHeader().getAlgorithm(), false);
-            }
-            if (!jwt.verify(verifier)) {
-                throw new TokenRejectedException("bad signature", false);
-            }
+            jwt = SignedJWT.parse(token);
             claims = jwt.getJWTClaimsSet();
-        } catch (ParseException | JOSEException | IllegalStateException e) {
+        } catch (ParseException | IllegalStateException e) {
             throw new TokenRejectedException("malformed token", false);
         }
-        Instant now = clock.instant();
-        Date exp = claims.getExpirationTime();
-        if (exp == null) {
-            throw new TokenRejectedException("token without exp", false);
+        JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
+        if (JWSAlgorithm.HS256.equals(alg)) {
+            checkSignature(jwt, List.of(), true);
+            return ours(claims);
         }
-        if (exp.toInstant().plus(CLOCK_SKEW).isBefore(now)) {
-            throw new TokenRejectedException("token expired", true);
+        if (provider != null && IdentityProvider.ALGORITHMS.contains(alg)) {
+            List<Key> keys;
+            try {
+                keys = provider.keysFor(jwt.getHeader());
+            } catch (KeySourceException e) {
+                LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", e.getMessage());
+                throw new TokenRejectedException("identity provider keys unavailable", false);
+            }
+            checkSignature(jwt, keys, false);
+            return external(claims);
         }
-        Date nbf = claims.getNotBeforeTime();
-        if (nbf != null && nbf.toInstant().minus(CLOCK_SKEW).isAfter(now)) {
-            throw new TokenRejectedException("token not valid yet", false);
+        throw new TokenRejectedException("algorithm not accepted: " + alg, false);
+    }
+
+    /** Our HMAC key for our tokens, else the provider's keys that match the header; one must verify. */
+    private void checkSignature(SignedJWT jwt, List<Key> providerKeys, boolean own) throws TokenRejectedException {
+        try {
+            if (own) {
+                if (jwt.verify(ours)) {
+                    return;
+                }
+            } else {
+                DefaultJWSVerifierFactory factory = new DefaultJWSVerifierFactory();
+                for (Key key : providerKeys) {
+                    if (jwt.verify(factory.createJWSVerifier(jwt.getHeader(), key))) {
+                        return;
+                    }
+                }
+            }
+        } catch (JOSEException | IllegalStateException e) {
+            throw new TokenRejectedException("malformed token", false);
         }
+        throw new TokenRejectedException("bad signature", false);
+    }
+
+    private Principal ours(JWTClaimsSet claims) throws TokenRejectedException {
+        Instant exp = checkTimes(claims);
         String user = claims.getSubject();
         if (user == null || !USER.matcher(user).matches() || !exists(user)) {
             throw new TokenRejectedException("unknown user", false);
@@ -91,6 +149,47 @@ public final class JwtTokenVerifier {
         if (!(role instanceof String r) || !ROLES.contains(r)) {
             throw new TokenRejectedException("unknown role", false);
         }
-        return new Principal(user, r, exp.toInstant());
+        return new Principal(user, r, exp);
+    }
+
+    private Principal external(JWTClaimsSet claims) throws TokenRejectedException {
+        Instant exp = checkTimes(claims);
+        if (provider.issuer() != null && !provider.issuer().equals(claims.getIssuer())) {
+            throw new TokenRejectedException("wrong issuer", false);
+        }
+        if (provider.audience() != null
+                && (claims.getAudience() == null || !claims.getAudience().contains(provider.audience()))) {
+            throw new TokenRejectedException("wrong audience", false);
+        }
+        Object user = claims.getClaim(provider.userClaim());
+        if (!(user instanceof String u) || !USER.matcher(u).matches()) {
+            throw new TokenRejectedException("user claim " + provider.userClaim() + " missing or not a valid user name", false);
+        }
+        Object role = claims.getClaim("role");
+        if (role == null) {
+            return new Principal(u, Principal.ROLE_USER, exp);
+        }
+        // fail closed: a role we do not know is not quietly read as "user"
+        if (!(role instanceof String r) || !ROLES.contains(r)) {
+            throw new TokenRejectedException("unknown role", false);
+        }
+        return new Principal(u, r, exp);
+    }
+
+    /** {@code exp} required and not past, {@code nbf} not ahead, each give or take the leeway; returns exp. */
+    private Instant checkTimes(JWTClaimsSet claims) throws TokenRejectedException {
+        Instant now = clock.instant();
+        Date exp = claims.getExpirationTime();
+        if (exp == null) {
+            throw new TokenRejectedException("token without exp", false);
+        }
+        if (exp.toInstant().plus(leeway).isBefore(now)) {
+            throw new TokenRejectedException("token expired", true);
+        }
+        Date nbf = claims.getNotBeforeTime();
+        if (nbf != null && nbf.toInstant().minus(leeway).isAfter(now)) {
+            throw new TokenRejectedException("token not valid yet", false);
+        }
+        return exp.toInstant();
     }
 }

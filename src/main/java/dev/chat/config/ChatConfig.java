@@ -18,6 +18,13 @@ import java.util.Properties;
  * @param port                  embedded server only: TCP port; 0 picks a free one; default 8080
  * @param jwtSecret             HS256 key (UTF-8, at least 32 bytes); null means "generate one per start"
  * @param tokenTtl              lifetime of the tokens that login issues; default 1 h
+ * @param jwtJwksUrl            JWKS of an external identity provider whose RS256/ES256 tokens are accepted
+ *                              besides our own HS256 ones; null (the default) means only our own
+ * @param jwtIssuer             the {@code iss} an identity provider's token must carry; null means not checked
+ * @param jwtAudience           a value the {@code aud} of an identity provider's token must contain; null means not checked
+ * @param jwtUserClaim          the claim of an identity provider's token that names the user; default {@code sub}
+ * @param jwtLeeway             tolerated clock difference for {@code exp} and {@code nbf}, at the handshake and on
+ *                              open connections; default 30 s, at most 10 min
  * @param allowedOrigins        origins allowed to open WebSockets; empty means same origin only,
  *                              {@code ["*"]} means any (only when set explicitly)
  * @param dataDir               where a single node persists registered users; default ./data
@@ -43,12 +50,23 @@ import java.util.Properties;
  * @param historyTtl            how long a message stays in the history; default 24 h
  * @param historyOnJoin         messages replayed on a join without {@code since}; default 50
  * @param dedupeWindow          how long a send's id is remembered for idempotent resends; default 10 min
+ * @param loginMaxFailuresPerUser    failed logins of one user name within {@code loginFailureWindow} after
+ *                                   which login answers 429; default 5
+ * @param loginMaxFailuresPerAddress failed logins from one remote address within the window after which
+ *                                   login answers 429; default 20 (raise it behind a reverse proxy, whose
+ *                                   address all requests share)
+ * @param loginFailureWindow         how long failed logins count; default 5 min
  */
 public record ChatConfig(
         String host,
         int port,
         byte[] jwtSecret,
         Duration tokenTtl,
+        java.net.URI jwtJwksUrl,
+        String jwtIssuer,
+        String jwtAudience,
+        String jwtUserClaim,
+        Duration jwtLeeway,
         List<String> allowedOrigins,
         Path dataDir,
         boolean registration,
@@ -72,10 +90,15 @@ public record ChatConfig(
         int historySize,
         Duration historyTtl,
         int historyOnJoin,
-        Duration dedupeWindow) {
+        Duration dedupeWindow,
+        int loginMaxFailuresPerUser,
+        int loginMaxFailuresPerAddress,
+        Duration loginFailureWindow) {
 
     /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
     public static final int MIN_SECRET_BYTES = 32;
+    /** Clock skew beyond this is a broken clock, not skew; tolerating it would keep expired tokens alive. */
+    public static final Duration MAX_LEEWAY = Duration.ofMinutes(10);
 
     public ChatConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -94,6 +117,22 @@ public record ChatConfig(
         int port = r.integer("CHAT_PORT", 8080, 0, 65535);
         byte[] secret = secret(r);
         Duration tokenTtl = r.duration("CHAT_TOKEN_TTL", Duration.ofHours(1), Duration.ofSeconds(1));
+        java.net.URI jwksUrl = jwksUrl(r);
+        String jwtIssuer = r.string("CHAT_JWT_ISSUER", null);
+        String jwtAudience = r.string("CHAT_JWT_AUDIENCE", null);
+        String userClaim = r.string("CHAT_JWT_USER_CLAIM", "sub");
+        if (!userClaim.matches("[A-Za-z0-9_:./-]{1,64}")) {
+            r.problem("CHAT_JWT_USER_CLAIM", userClaim, "a claim name of 1 to 64 of A-Z a-z 0-9 _ : . / -");
+        }
+        Duration leeway = r.duration("CHAT_JWT_LEEWAY", Duration.ofSeconds(30), Duration.ZERO);
+        if (leeway.compareTo(MAX_LEEWAY) > 0) {
+            r.problem("CHAT_JWT_LEEWAY", r.raw("CHAT_JWT_LEEWAY"), "a duration of at most " + MAX_LEEWAY.toMinutes()
+                    + "m: a longer one would keep expired tokens alive");
+        }
+        if (jwksUrl == null && (jwtIssuer != null || jwtAudience != null || r.raw("CHAT_JWT_USER_CLAIM") != null)) {
+            r.problem("CHAT_JWT_ISSUER, CHAT_JWT_AUDIENCE and CHAT_JWT_USER_CLAIM apply to identity provider"
+                    + " tokens only: set CHAT_JWT_JWKS_URL too");
+        }
         List<String> origins = origins(r);
         Path dataDir = Path.of(r.string("CHAT_DATA_DIR", "./data"));
         boolean registration = r.bool("CHAT_REGISTRATION", true);
@@ -124,6 +163,9 @@ public record ChatConfig(
         if (historyOnJoin > historySize) {
             r.problem("CHAT_HISTORY_ON_JOIN (" + historyOnJoin + ") must not exceed CHAT_HISTORY_SIZE (" + historySize + ")");
         }
+        int loginPerUser = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000);
+        int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
+        Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -139,10 +181,11 @@ public record ChatConfig(
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
-        return new ChatConfig(host, port, secret, tokenTtl, origins, dataDir, registration, maxText,
+        return new ChatConfig(host, port, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, leeway,
+                origins, dataDir, registration, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, historySize, historyTtl,
-                historyOnJoin, dedupeWindow);
+                historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress, loginWindow);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -157,6 +200,24 @@ public record ChatConfig(
                     + " bytes, got " + bytes.length);
         }
         return bytes;
+    }
+
+    private static java.net.URI jwksUrl(SettingsReader r) {
+        String value = r.raw("CHAT_JWT_JWKS_URL");
+        if (value == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null) {
+                uri.toURL(); // the JWKS is fetched through java.net.URL
+                return uri;
+            }
+        } catch (java.net.URISyntaxException | java.net.MalformedURLException | IllegalArgumentException ignored) {
+            // reported below
+        }
+        r.problem("CHAT_JWT_JWKS_URL", value, "an http(s) URL such as https://id.example.com/.well-known/jwks.json");
+        return null;
     }
 
     private static java.net.URI redisUrl(SettingsReader r) {
@@ -209,7 +270,10 @@ public record ChatConfig(
     public String toString() {
         return "ChatConfig[host=" + host + ", port=" + port
                 + ", jwtSecret=" + (jwtSecret == null ? "(generated)" : "****")
-                + ", tokenTtl=" + tokenTtl + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", tokenTtl=" + tokenTtl
+                + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
+                + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
+                + ", jwtLeeway=" + jwtLeeway + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval
@@ -220,7 +284,10 @@ public record ChatConfig(
                 + ", redisUrl=" + (redisUrl == null ? "(none: single node)" : maskedRedisUrl())
                 + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl
                 + ", historySize=" + historySize + ", historyTtl=" + historyTtl + ", historyOnJoin=" + historyOnJoin
-                + ", dedupeWindow=" + dedupeWindow + "]";
+                + ", dedupeWindow=" + dedupeWindow
+                + ", loginMaxFailuresPerUser=" + loginMaxFailuresPerUser
+                + ", loginMaxFailuresPerAddress=" + loginMaxFailuresPerAddress
+                + ", loginFailureWindow=" + loginFailureWindow + "]";
     }
 
     private String maskedRedisUrl() {

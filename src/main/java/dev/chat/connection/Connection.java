@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Connection {
     private final String id;
-    private final Principal principal;
+    /** Replaced by a {@code refresh} with a newer token of the same user; read by the heartbeat. */
+    private volatile Principal principal;
     private final String traceId;
     private final FrameSink sink;
     private final Outbox outbox;
@@ -73,6 +74,18 @@ public final class Connection {
 
     public Principal principal() {
         return principal;
+    }
+
+    /**
+     * Takes a newer token's principal, which must be of the same user (a connection never changes
+     * hands); false, and nothing changed, otherwise.
+     */
+    public synchronized boolean refresh(Principal newer) {
+        if (!newer.user().equals(principal.user())) {
+            return false;
+        }
+        principal = newer;
+        return true;
     }
 
     public String traceId() {

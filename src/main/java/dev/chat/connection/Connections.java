@@ -27,6 +27,8 @@ public final class Connections implements Connection.ConnectionListener {
     private final int maxConnections;
     private final int maxPerUser;
     private final long idleTimeoutNanos;
+    private final java.time.Duration tokenLeeway;
+    private final java.time.Clock clock;
     private final Connection.ConnectionListener rooms;
     private final Executor closer;
     private final ChatMetrics metrics;
@@ -37,13 +39,15 @@ public final class Connections implements Connection.ConnectionListener {
     private volatile boolean accepting = true;
 
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
-                       long idleTimeoutNanos, Connection.ConnectionListener rooms, Executor closer,
-                       ChatMetrics metrics) {
+                       long idleTimeoutNanos, java.time.Duration tokenLeeway, java.time.Clock clock,
+                       Connection.ConnectionListener rooms, Executor closer, ChatMetrics metrics) {
         this.nodeId = nodeId;
         this.limits = limits;
         this.maxConnections = maxConnections;
         this.maxPerUser = maxPerUser;
         this.idleTimeoutNanos = idleTimeoutNanos;
+        this.tokenLeeway = tokenLeeway;
+        this.clock = clock;
         this.rooms = rooms;
         this.closer = closer;
         this.metrics = metrics;
@@ -96,11 +100,19 @@ public final class Connections implements Connection.ConnectionListener {
         perUser.computeIfPresent(user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
-    /** One heartbeat tick: closes connections silent for longer than the idle timeout, pings the rest. */
+    /**
+     * One heartbeat tick: closes connections whose token has expired (4501; past {@code exp} by more
+     * than the leeway, the point where the handshake would refuse it too, so closes come at most one
+     * ping interval late) and those silent for longer than the idle timeout (4002), and pings the rest.
+     */
     public void heartbeat() {
         long now = System.nanoTime();
+        java.time.Instant wallNow = clock.instant();
         for (Connection c : open.values()) {
-            if (now - c.lastSeenNanos() > idleTimeoutNanos) {
+            if (c.principal().expiresAt().plus(tokenLeeway).isBefore(wallNow)) {
+                LOG.log(Level.DEBUG, "token expired {0}", c);
+                c.close(CloseCode.TOKEN_EXPIRED);
+            } else if (now - c.lastSeenNanos() > idleTimeoutNanos) {
                 LOG.log(Level.DEBUG, "idle timeout {0}", c);
                 c.close(CloseCode.IDLE_TIMEOUT);
             } else {

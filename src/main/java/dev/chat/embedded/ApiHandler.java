@@ -24,12 +24,13 @@ final class ApiHandler extends HttpHandler {
             body = in.readNBytes(HttpApi.MAX_BODY_BYTES + 1);
         }
         HttpApi.Response answer = api.handle(request.getMethod().getMethodString(), path,
-                body.length > HttpApi.MAX_BODY_BYTES ? null : body);
+                body.length > HttpApi.MAX_BODY_BYTES ? null : body, request.getRemoteAddr());
         response.setStatus(answer.status());
         response.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {
             response.setHeader(h.getKey(), h.getValue());
         }
+        answer.headers().forEach(response::setHeader);
         byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
         response.setContentLength(out.length);
         response.getOutputStream().write(out);

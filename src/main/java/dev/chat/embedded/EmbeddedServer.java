@@ -11,7 +11,6 @@ import java.lang.System.Logger.Level;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.grizzly.http.server.AddOn;
-import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.http.server.ServerConfiguration;
@@ -84,9 +83,7 @@ public final class EmbeddedServer implements AutoCloseable {
 
             ServerConfiguration routes = http.getServerConfiguration();
             routes.addHttpHandler(new ApiHandler(app.httpApi()), HttpApi.PREFIXES.toArray(String[]::new));
-            CLStaticHttpHandler page = new CLStaticHttpHandler(EmbeddedServer.class.getClassLoader(), "/webapp/");
-            page.setFileCacheEnabled(false);
-            routes.addHttpHandler(page, "/");
+            routes.addHttpHandler(new PageHandler(), "/");
             http.start();
             return new EmbeddedServer(app, http, tyrus, listener);
         } catch (IOException | RuntimeException | jakarta.websocket.DeploymentException e) {

@@ -26,6 +26,16 @@ public sealed interface ClientFrame {
 
     /** A page of earlier messages: those with seq below {@code before} (null: the latest), at most {@code limit}. */
     record History(String room, Long before, int limit, String id) implements ClientFrame { }
+    /**
+     * A newer token for the same user, so the connection outlives the one it opened with. The token
+     * is a credential: {@link #toString} leaves it out, so no log line can carry it.
+     */
+    record Refresh(String token, String id) implements ClientFrame {
+        @Override
+        public String toString() {
+            return "Refresh[token=****, id=" + id + "]";
+        }
+    }
 
     /** A frame over {@code CHAT_MAX_FRAME_BYTES}: the connection is closed with 1009. */
     record TooBig(int bytes) implements ClientFrame {

@@ -13,6 +13,7 @@ public enum ErrorCode {
     ROOM_FULL("room_full", "The room holds CHAT_MAX_ROOM_MEMBERS connections on this node already."),
     RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST); the frame was dropped."),
     UNAVAILABLE("unavailable", "The cluster's store (Redis) is unreachable: the message was not accepted; resend it (same id) shortly."),
+    UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 
     private final String wire;

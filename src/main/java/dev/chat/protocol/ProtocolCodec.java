@@ -57,6 +57,7 @@ public final class ProtocolCodec {
             case "send" -> send(map, id);
             case "history" -> history(map, id);
             case "typing" -> room(map, id, r -> new ClientFrame.Typing(r, id));
+            case "refresh" -> refresh(map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
     }
@@ -151,6 +152,17 @@ public final class ProtocolCodec {
             return invalid("text must be a non-empty string", id);
         }
         return room(map, id, r -> new ClientFrame.Send(r, t, id));
+    }
+
+    /** Longer than any real token; the verifier refuses it anyway, this keeps it out of memory sooner. */
+    public static final int MAX_TOKEN_LENGTH = 8192;
+
+    private static ClientFrame refresh(Map<?, ?> map, String id) {
+        Object token = map.get("token");
+        if (!(token instanceof String t) || t.isEmpty() || t.length() > MAX_TOKEN_LENGTH) {
+            return invalid("token must be a non-empty string of at most " + MAX_TOKEN_LENGTH + " characters", id);
+        }
+        return new ClientFrame.Refresh(t, id);
     }
 
     private static ClientFrame.Invalid invalid(String message, String id) {

@@ -74,6 +74,12 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "typing"; }
     }
 
+    /** Reply to {@code refresh}: the connection now lasts until {@code expiresAt} (ISO-8601 UTC). */
+    @JsonbPropertyOrder({"getType", "expiresAt", "id"})
+    record Refreshed(String expiresAt, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "refreshed"; }
+    }
+
     @JsonbPropertyOrder({"getType", "code", "message", "id"})
     record Error(String code, String message, String id) implements ServerFrame {
         public Error(ErrorCode code, String message, String id) {

@@ -19,12 +19,14 @@ public final class ApiServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         ChatApp app = (ChatApp) getServletContext().getAttribute(ChatApp.class.getName());
         String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
-        HttpApi.Response answer = app.httpApi().handle(req.getMethod(), path, readBody(req.getInputStream()));
+        HttpApi.Response answer = app.httpApi().handle(req.getMethod(), path, readBody(req.getInputStream()),
+                req.getRemoteAddr());
         resp.setStatus(answer.status());
         resp.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {
             resp.setHeader(h.getKey(), h.getValue());
         }
+        answer.headers().forEach(resp::setHeader);
         byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
         resp.setContentLength(out.length);
         resp.getOutputStream().write(out);

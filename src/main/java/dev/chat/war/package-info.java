@@ -1,2 +1,5 @@
-/** The WAR's adapters (servlet API, provided by the container): lifecycle listener and API servlet. */
+/**
+ * The WAR's adapters (servlet API, provided by the container): lifecycle listener, API servlet, and
+ * the filter that puts the security headers on every answer.
+ */
 package dev.chat.war;

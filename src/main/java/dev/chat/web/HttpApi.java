@@ -2,6 +2,7 @@ package dev.chat.web;
 
 import dev.chat.auth.Accounts;
 import dev.chat.auth.JwtTokenIssuer;
+import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.config.ChatConfig;
 import dev.chat.metrics.ChatMetrics;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -32,6 +34,7 @@ public final class HttpApi {
     public static final int MAX_BODY_BYTES = 16 * 1024;
 
     private final Accounts accounts;
+    private final LoginThrottle throttle;
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
 
@@ -39,16 +42,26 @@ public final class HttpApi {
     private final Map<String, BooleanSupplier> readiness;
 
     /** @param readiness named checks that must all pass for {@code health/ready} */
-    public HttpApi(Accounts accounts, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
+    public HttpApi(Accounts accounts, LoginThrottle throttle, ChatConfig config, ChatMetrics metrics,
+                   Map<String, BooleanSupplier> readiness) {
         this.accounts = accounts;
+        this.throttle = throttle;
         this.config = config;
         this.metrics = metrics;
         this.readiness = readiness;
     }
 
-    /** A status, a content type and a body. */
-    public record Response(int status, String contentType, String body) {
+    /** A status, a content type, a body, and headers of this answer besides {@link #HEADERS}. */
+    public record Response(int status, String contentType, String body, Map<String, String> headers) {
         public static final String JSON = "application/json; charset=utf-8";
+
+        public Response {
+            headers = Map.copyOf(headers);
+        }
+
+        public Response(int status, String contentType, String body) {
+            this(status, contentType, body, Map.of());
+        }
     }
 
     /** The paths below the context root that this class answers; each runtime routes them here. */
@@ -57,12 +70,14 @@ public final class HttpApi {
     /**
      * @param path the path below the context root, without a leading slash ({@code "api/login"})
      * @param body the request body, at most {@link #MAX_BODY_BYTES}; null when it was larger
+     * @param remoteAddress the peer's IP address as the runtime sees it (a reverse proxy's, behind one);
+     *                      null when unknown
      */
-    public Response handle(String method, String path, byte[] body) {
+    public Response handle(String method, String path, byte[] body, String remoteAddress) {
         try {
             return switch (path) {
                 case "api/register" -> post(method, body, this::register);
-                case "api/login" -> post(method, body, this::login);
+                case "api/login" -> post(method, body, c -> login(c, remoteAddress));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
                 case "metrics" -> get(method, () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
                 case "health/live" -> get(method, () -> json(200, Map.of("status", "UP", "checks", Map.of("process", "UP"))));
@@ -112,10 +127,23 @@ public final class HttpApi {
         };
     }
 
-    private Response login(Credentials c) {
+    /** Throttled before the password is hashed, so refused guesses cost neither time nor CPU. */
+    private Response login(Credentials c, String remoteAddress) {
+        OptionalLong wait = throttle.retryAfterSeconds(c.username(), remoteAddress);
+        if (wait.isPresent()) {
+            metrics.limitHit("login_throttled");
+            String seconds = Long.toString(wait.getAsLong());
+            return new Response(429, Response.JSON,
+                    jsonb.toJson(Map.of("error", "too many failed logins; retry after " + seconds + " s")),
+                    Map.of("Retry-After", seconds));
+        }
         Optional<JwtTokenIssuer.IssuedToken> token = accounts.login(c.username(), c.password());
-        return token.map(t -> json(200, Map.of("token", t.token(), "expiresIn", t.expiresIn())))
-                .orElseGet(() -> error(401, "invalid credentials"));
+        if (token.isEmpty()) {
+            throttle.failed(c.username(), remoteAddress);
+            return error(401, "invalid credentials");
+        }
+        throttle.succeeded(c.username());
+        return json(200, Map.of("token", token.get().token(), "expiresIn", token.get().expiresIn()));
     }
 
     private Map<String, Object> protocol() {

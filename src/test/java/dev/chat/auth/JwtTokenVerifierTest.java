@@ -35,6 +35,8 @@ class JwtTokenVerifierTest {
     /** Whole seconds: JWT dates have second precision. */
     private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
     private static final Duration TTL = Duration.ofHours(1);
+    /** The default CHAT_JWT_LEEWAY, which the three-argument constructor uses. */
+    private static final Duration LEEWAY = Duration.ofSeconds(30);
 
     /** A tiny in-memory {@link UserStore}. */
     static final class MemoryUserStore implements UserStore {
@@ -114,21 +116,21 @@ class JwtTokenVerifierTest {
 
     @Test
     void tokenExpiredBeyondTheClockSkewIsRejectedAsExpired() {
-        Instant late = NOW.plus(TTL).plus(JwtTokenVerifier.CLOCK_SKEW).plusSeconds(1);
+        Instant late = NOW.plus(TTL).plus(LEEWAY).plusSeconds(1);
         TokenRejectedException e = rejectedAt(late, issue("alice", "user"));
         assertTrue(e.expired());
     }
 
     @Test
     void tokenExpiredWithinTheClockSkewIsAccepted() throws Exception {
-        Instant slightlyLate = NOW.plus(TTL).plus(JwtTokenVerifier.CLOCK_SKEW).minusSeconds(1);
+        Instant slightlyLate = NOW.plus(TTL).plus(LEEWAY).minusSeconds(1);
         assertEquals("alice", verifierAt(slightlyLate).verify(issue("alice", "user")).user());
     }
 
     @Test
     void tokenWithNotBeforeBeyondTheSkewInTheFutureIsRejected() throws Exception {
         String token = sign(JWSAlgorithm.HS256, KEY,
-                validClaims().notBeforeTime(Date.from(NOW.plus(JwtTokenVerifier.CLOCK_SKEW).plusSeconds(60))).build());
+                validClaims().notBeforeTime(Date.from(NOW.plus(LEEWAY).plusSeconds(60))).build());
         TokenRejectedException e = rejected(token);
         assertFalse(e.expired());
     }

@@ -240,4 +240,68 @@ class ChatConfigTest {
     void anInvalidNodeIdIsRejected() {
         assertTrue(rejected(Map.of("CHAT_NODE_ID", "has space")).problems().get(0).startsWith("CHAT_NODE_ID=has space is invalid"));
     }
+
+    // ---------------------------------------------------------------- identity provider, leeway, login throttle
+
+    @Test
+    void identityProviderSettingsDefaultToOwnTokensOnly() {
+        ChatConfig c = load(Map.of());
+        assertNull(c.jwtJwksUrl());
+        assertNull(c.jwtIssuer());
+        assertNull(c.jwtAudience());
+        assertEquals("sub", c.jwtUserClaim());
+        assertEquals(Duration.ofSeconds(30), c.jwtLeeway());
+        assertEquals(5, c.loginMaxFailuresPerUser());
+        assertEquals(20, c.loginMaxFailuresPerAddress());
+        assertEquals(Duration.ofMinutes(5), c.loginFailureWindow());
+    }
+
+    @Test
+    void identityProviderSettingsAreRead() {
+        ChatConfig c = load(Map.of("CHAT_JWT_JWKS_URL", "https://id.example.com/.well-known/jwks.json",
+                "CHAT_JWT_ISSUER", "https://id.example.com", "CHAT_JWT_AUDIENCE", "chat",
+                "CHAT_JWT_USER_CLAIM", "preferred_username", "CHAT_JWT_LEEWAY", "5s"));
+        assertEquals("https://id.example.com/.well-known/jwks.json", c.jwtJwksUrl().toString());
+        assertEquals("https://id.example.com", c.jwtIssuer());
+        assertEquals("chat", c.jwtAudience());
+        assertEquals("preferred_username", c.jwtUserClaim());
+        assertEquals(Duration.ofSeconds(5), c.jwtLeeway());
+        assertTrue(c.toString().contains("jwtJwksUrl=https://id.example.com/.well-known/jwks.json"), c::toString);
+    }
+
+    @Test
+    void aJwksUrlThatIsNotHttpIsRejected() {
+        assertTrue(rejected(Map.of("CHAT_JWT_JWKS_URL", "file:///etc/passwd")).problems().get(0)
+                .startsWith("CHAT_JWT_JWKS_URL=file:///etc/passwd is invalid"));
+        assertTrue(rejected(Map.of("CHAT_JWT_JWKS_URL", "not a url")).problems().get(0).startsWith("CHAT_JWT_JWKS_URL"));
+    }
+
+    @Test
+    void aLeewayOverTenMinutesIsRejected() {
+        assertTrue(rejected(Map.of("CHAT_JWT_LEEWAY", "11m")).problems().get(0).startsWith("CHAT_JWT_LEEWAY=11m is invalid"));
+        assertEquals(Duration.ZERO, load(Map.of("CHAT_JWT_LEEWAY", "0s")).jwtLeeway());
+    }
+
+    @Test
+    void issuerAudienceOrUserClaimWithoutAJwksUrlIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_JWT_ISSUER", "https://id.example.com"));
+        assertTrue(e.problems().get(0).contains("set CHAT_JWT_JWKS_URL too"), e.problems()::toString);
+    }
+
+    @Test
+    void anInvalidUserClaimIsRejected() {
+        ConfigException e = rejected(Map.of("CHAT_JWT_JWKS_URL", "https://id.example.com/jwks", "CHAT_JWT_USER_CLAIM", "a b"));
+        assertTrue(e.problems().get(0).startsWith("CHAT_JWT_USER_CLAIM=a b is invalid"), e.problems()::toString);
+    }
+
+    @Test
+    void loginThrottleSettingsAreValidated() {
+        ChatConfig c = load(Map.of("CHAT_LOGIN_MAX_FAILURES_PER_USER", "3", "CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", "7",
+                "CHAT_LOGIN_FAILURE_WINDOW", "2m"));
+        assertEquals(3, c.loginMaxFailuresPerUser());
+        assertEquals(7, c.loginMaxFailuresPerAddress());
+        assertEquals(Duration.ofMinutes(2), c.loginFailureWindow());
+        assertEquals(2, rejected(Map.of("CHAT_LOGIN_MAX_FAILURES_PER_USER", "0", "CHAT_LOGIN_FAILURE_WINDOW", "0s"))
+                .problems().size());
+    }
 }

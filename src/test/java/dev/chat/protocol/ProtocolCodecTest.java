@@ -83,7 +83,10 @@ class ProtocolCodecTest {
                         new ServerFrame.Message("general", "bob", "yo", null, 71, "2025-01-02T03:04:06.001Z")), "h1")),
                 Arguments.of("typing", new ServerFrame.Typing("general", "alice")),
                 Arguments.of("error-unavailable", new ServerFrame.Error(ErrorCode.UNAVAILABLE,
-                        "the cluster's store is unreachable: the message was not accepted; resend it shortly", "c-9")));
+                        "the cluster's store is unreachable: the message was not accepted; resend it shortly", "c-9")),
+                Arguments.of("refreshed", new ServerFrame.Refreshed("2026-11-27T11:15:30Z", "c-5")),
+                Arguments.of("error-unauthorized", new ServerFrame.Error(ErrorCode.UNAUTHORIZED,
+                        "token refused; the connection keeps its expiry", "c-5")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -126,7 +129,8 @@ class ProtocolCodecTest {
                 Arguments.of("unknown-fields", new ClientFrame.Join("general", "c-4")),
                 Arguments.of("join-since", new ClientFrame.Join("general", 17L, "1")),
                 Arguments.of("history", new ClientFrame.History("general", 120L, 50, "h1")),
-                Arguments.of("typing", new ClientFrame.Typing("general", null)));
+                Arguments.of("typing", new ClientFrame.Typing("general", null)),
+                Arguments.of("refresh", new ClientFrame.Refresh("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "c-5")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -149,6 +153,35 @@ class ProtocolCodecTest {
                 "2025-01-02T03:04:05.678Z")).json();
         assertTrue(json.contains("\"text\":\"a\\nb\""), json);
         assertEquals("a\nb", JSONB.fromJson(json, Map.class).get("text"));
+    }
+
+    // ---------------------------------------------------------------- decode: refresh
+
+    private static final String TOKEN_MESSAGE = "token must be a non-empty string of at most 8192 characters";
+
+    @Test
+    void refreshWithoutTokenIsBadRequestWithIdEchoed() {
+        assertEquals(badRequest(TOKEN_MESSAGE, "c-1"), ProtocolCodec.decode("{\"type\":\"refresh\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void refreshWithANonStringOrEmptyTokenIsBadRequest() {
+        assertEquals(badRequest(TOKEN_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"refresh\",\"token\":42,\"id\":\"c-1\"}"));
+        assertEquals(badRequest(TOKEN_MESSAGE, "c-1"),
+                ProtocolCodec.decode("{\"type\":\"refresh\",\"token\":\"\",\"id\":\"c-1\"}"));
+    }
+
+    @Test
+    void refreshWithATokenOver8192CharactersIsBadRequest() {
+        assertEquals(badRequest(TOKEN_MESSAGE, null),
+                ProtocolCodec.decode("{\"type\":\"refresh\",\"token\":\"" + "t".repeat(8193) + "\"}"));
+    }
+
+    @Test
+    void refreshNeverShowsItsTokenInToString() {
+        String s = new ClientFrame.Refresh("secret.token.value", "c-1").toString();
+        assertFalse(s.contains("secret"), s);
     }
 
     // ---------------------------------------------------------------- decode: not a JSON object
