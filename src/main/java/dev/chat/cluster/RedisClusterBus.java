@@ -153,15 +153,20 @@ public final class RedisClusterBus implements ClusterBus {
 
         @Override
         public void onMessage(String channel, String message) {
+            RoomEvent event = null;
             try {
-                RoomEvent event = decode(message);
+                event = decode(message, System.nanoTime());
                 if (event instanceof RoomEvent.Posted p) {
                     lastSeq.merge(p.room(), p.seq(), Math::max);
                 }
                 listener.onEvent(event);
             } catch (RuntimeException e) {
-                // one bad event must not kill the subscriber: log it with its channel and go on
-                LOG.log(Level.WARNING, "dropped an event on " + channel, e);
+                // one bad event must not kill the subscriber: log it with its channel (and, for a
+                // message, its sender's connection and trace) and go on
+                String about = event instanceof RoomEvent.Posted p
+                        ? " (message " + p.seq() + " from connection " + p.originConnection() + ", trace " + p.originTrace() + ")"
+                        : "";
+                LOG.log(Level.WARNING, "dropped an event on " + channel + about, e);
             }
         }
     }
@@ -276,7 +281,8 @@ public final class RedisClusterBus implements ClusterBus {
         if (healthy && !fallback.containsKey(message.room())) {
             try {
                 String tail = "," + jsonb.toJson(new PostedWire(message.room(), message.from(), message.text(),
-                        message.clientId(), message.originConnection(), message.ts())).substring(1);
+                        message.clientId(), message.originConnection(), message.originTrace(), message.ts(),
+                        nodeId, message.acceptedNanos())).substring(1);
                 Object seq = eval(RedisScripts.PUBLISH_MESSAGE, List.of(keys.seq(message.room())),
                         List.of(keys.roomChannel(message.room()), "{\"k\":\"m\",\"seq\":", tail));
                 long s = (Long) seq;
@@ -290,15 +296,22 @@ public final class RedisClusterBus implements ClusterBus {
                 r -> new RoomSequencer(lastSeq.getOrDefault(r, 0L), listener::onEvent)).publish(message);
     }
 
-    /** A message on the wire without its seq, which the script splices in. */
-    public record PostedWire(String room, String from, String text, String id, String origin, String ts) { }
+    /**
+     * A message on the wire without its seq, which the script splices in. {@code acc} is the accepting
+     * node's {@link System#nanoTime}, meaningful only to that node ({@code node}).
+     */
+    public record PostedWire(String room, String from, String text, String id, String origin, String trace,
+                             String ts, String node, long acc) { }
 
-    private RoomEvent decode(String message) {
+    /** @param arrivedNanos when the event arrived: the start of the delivery latency of a message from another node */
+    private RoomEvent decode(String message, long arrivedNanos) {
         Map<?, ?> m = jsonb.fromJson(message, Map.class);
         String room = (String) m.get("room");
         if ("m".equals(m.get("k"))) {
+            long accepted = nodeId.equals(m.get("node")) && m.get("acc") instanceof Number acc ? acc.longValue() : arrivedNanos;
             return new RoomEvent.Posted(room, (String) m.get("from"), (String) m.get("text"), (String) m.get("id"),
-                    (String) m.get("origin"), ((Number) m.get("seq")).longValue(), (String) m.get("ts"));
+                    (String) m.get("origin"), (String) m.get("trace"), ((Number) m.get("seq")).longValue(),
+                    (String) m.get("ts"), accepted);
         }
         return new RoomEvent.PresenceChanged(room, (String) m.get("user"), (String) m.get("state"));
     }

@@ -132,8 +132,9 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
             return;
         }
+        long accepted = System.nanoTime();
         String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        long seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), 0, ts));
+        long seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), c.traceId(), 0, ts, accepted));
         c.send(new ServerFrame.Ack(name, id, seq));
     }
 
@@ -154,7 +155,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
         if (event instanceof RoomEvent.Posted p) {
             EncodedFrame frame = ProtocolCodec.encode(
-                    new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts()));
+                    new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts()), p.acceptedNanos());
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.id().equals(p.originConnection())) {
