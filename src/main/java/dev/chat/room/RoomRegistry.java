@@ -58,7 +58,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
         // Network work first, outside any lock: the room's events must flow to this node before
         // the joiner is told it is in, and the members elsewhere are part of the answer.
-        awaitSubscription(name);
+        awaitSubscription(c, name);
         Set<String> elsewhere = bus.members(name);
         while (true) {
             Room room = rooms.computeIfAbsent(name, Room::new);
@@ -94,11 +94,12 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
     }
 
-    private void awaitSubscription(String name) {
+    private void awaitSubscription(Connection joiner, String name) {
         try {
             bus.subscribe(name).get(SUBSCRIBE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            LOG.log(System.Logger.Level.WARNING, "subscription to room {0} not confirmed: {1}", name, e.toString());
+            LOG.log(System.Logger.Level.WARNING, "subscription to room {0} not confirmed for the join of {1}: {2}",
+                    name, joiner, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
