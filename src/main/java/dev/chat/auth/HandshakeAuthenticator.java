@@ -24,9 +24,10 @@ public final class HandshakeAuthenticator {
      * @param params  the query parameters
      */
     public HandshakeResult authenticate(Map<String, List<String>> headers, Map<String, List<String>> params) {
+        String traceId = traceId(header(headers, "traceparent"));
         String origin = header(headers, "origin");
         if (!origins.allows(origin, header(headers, "host"))) {
-            return new HandshakeResult.Rejected(CloseCode.ORIGIN_FORBIDDEN, "origin not allowed");
+            return new HandshakeResult.Rejected(CloseCode.ORIGIN_FORBIDDEN, "origin not allowed", traceId);
         }
         String token = bearer(header(headers, "authorization"));
         if (token == null) {
@@ -34,13 +35,13 @@ public final class HandshakeAuthenticator {
             token = values == null || values.isEmpty() ? null : values.get(0);
         }
         if (token == null) {
-            return new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no token");
+            return new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no token", traceId);
         }
         try {
-            return new HandshakeResult.Accepted(verifier.verify(token), traceId(header(headers, "traceparent")));
+            return new HandshakeResult.Accepted(verifier.verify(token), traceId);
         } catch (TokenRejectedException e) {
             return new HandshakeResult.Rejected(
-                    e.expired() ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, e.getMessage());
+                    e.expired() ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, e.getMessage(), traceId);
         }
     }
 

@@ -8,5 +8,5 @@ public sealed interface HandshakeResult {
     record Accepted(Principal principal, String traceId) implements HandshakeResult { }
 
     /** {@code reason} is for the log and the close frame; it never contains the token. */
-    record Rejected(CloseCode code, String reason) implements HandshakeResult { }
+    record Rejected(CloseCode code, String reason, String traceId) implements HandshakeResult { }
 }

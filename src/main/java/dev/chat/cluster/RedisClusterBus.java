@@ -158,11 +158,18 @@ public final class RedisClusterBus implements ClusterBus {
 
         @Override
         public void onMessage(String channel, String message) {
+            RoomEvent event = null;
             try {
-                listener.onEvent(decode(message));
+                RoomEvent received = decode(message, System.nanoTime());
+                event = received;
+                listener.onEvent(received);
             } catch (RuntimeException e) {
-                // one bad event must not kill the subscriber: log it with its channel and go on
-                LOG.log(Level.WARNING, "dropped an event on " + channel, e);
+                // one bad event must not kill the subscriber: log it with its channel (and, for a
+                // message, its sender's connection and trace) and go on
+                String about = event instanceof RoomEvent.Posted p
+                        ? " (message " + p.seq() + " from connection " + p.originConnection() + ", trace " + p.originTrace() + ")"
+                        : "";
+                LOG.log(Level.WARNING, "dropped an event on " + channel + about, e);
             }
         }
     }
@@ -270,7 +277,8 @@ public final class RedisClusterBus implements ClusterBus {
         }
         String room = message.room();
         String tail = "," + jsonb.toJson(new PostedWire(room, message.from(), message.text(),
-                message.clientId(), message.originConnection(), message.ts())).substring(1);
+                message.clientId(), message.originConnection(), message.originTrace(), message.ts(),
+                nodeId, message.acceptedNanos())).substring(1);
         boolean hasId = message.clientId() != null;
         try {
             Object seq = eval(RedisScripts.PUBLISH_MESSAGE,
@@ -313,7 +321,7 @@ public final class RedisClusterBus implements ClusterBus {
         java.time.Instant expired = java.time.Instant.now().minusMillis(historyTtlMillis);
         List<RoomEvent.Posted> messages = new java.util.ArrayList<>();
         for (Object raw : limit == 0 ? List.of() : reply.subList(2, reply.size())) {
-            RoomEvent.Posted p = (RoomEvent.Posted) decode((String) raw);
+            RoomEvent.Posted p = (RoomEvent.Posted) decode((String) raw, 0);
             if (!java.time.Instant.parse(p.ts()).isBefore(expired)) {
                 messages.add(p);
             } else if (p.seq() >= oldest) {
@@ -326,15 +334,22 @@ public final class RedisClusterBus implements ClusterBus {
         return new HistorySlice(messages, latest, oldest);
     }
 
-    /** A message on the wire without its seq, which the script splices in. */
-    public record PostedWire(String room, String from, String text, String id, String origin, String ts) { }
+    /**
+     * A message on the wire without its seq, which the script splices in. {@code acc} is the accepting
+     * node's {@link System#nanoTime}, meaningful only to that node ({@code node}).
+     */
+    public record PostedWire(String room, String from, String text, String id, String origin, String trace,
+                             String ts, String node, long acc) { }
 
-    private RoomEvent decode(String message) {
+    /** @param arrivedNanos when the event arrived: the start of the delivery latency of a message from another node */
+    private RoomEvent decode(String message, long arrivedNanos) {
         Map<?, ?> m = jsonb.fromJson(message, Map.class);
         String room = (String) m.get("room");
         if ("m".equals(m.get("k"))) {
+            long accepted = nodeId.equals(m.get("node")) && m.get("acc") instanceof Number acc ? acc.longValue() : arrivedNanos;
             return new RoomEvent.Posted(room, (String) m.get("from"), (String) m.get("text"), (String) m.get("id"),
-                    (String) m.get("origin"), ((Number) m.get("seq")).longValue(), (String) m.get("ts"));
+                    (String) m.get("origin"), (String) m.get("trace"), ((Number) m.get("seq")).longValue(),
+                    (String) m.get("ts"), accepted);
         }
         if ("t".equals(m.get("k"))) {
             return new RoomEvent.Typing(room, (String) m.get("user"));

@@ -8,13 +8,16 @@ public sealed interface RoomEvent {
     String room();
 
     /**
-     * A message accepted from {@code originConnection}; {@code seq} is 0 until the bus assigns it.
-     * {@code clientId} is the sender's request id (may be null), {@code ts} ISO-8601 UTC with millis.
+     * A message accepted from {@code originConnection}, whose trace id is {@code originTrace};
+     * {@code seq} is 0 until the bus assigns it. {@code clientId} is the sender's request id (may be
+     * null), {@code ts} ISO-8601 UTC with millis. {@code acceptedNanos} is this node's
+     * {@link System#nanoTime} when the message was accepted, or, for a message accepted by another
+     * node, when it arrived here: the start of its delivery latency.
      */
     record Posted(String room, String from, String text, String clientId, String originConnection,
-                  long seq, String ts) implements RoomEvent {
+                  String originTrace, long seq, String ts, long acceptedNanos) implements RoomEvent {
         public Posted withSeq(long seq) {
-            return new Posted(room, from, text, clientId, originConnection, seq, ts);
+            return new Posted(room, from, text, clientId, originConnection, originTrace, seq, ts, acceptedNanos);
         }
     }
 

@@ -55,7 +55,8 @@ public final class Connection {
                 dropped -> {
                     metrics.slowConsumer(dropped);
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
-                });
+                },
+                metrics::delivered);
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.gateCapacity = limits.outboxMaxMessages();
         this.lastSeenNanos = nowNanos;

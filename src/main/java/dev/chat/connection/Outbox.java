@@ -3,7 +3,9 @@ package dev.chat.connection;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.EncodedFrame;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * The single writer of one connection: a bounded queue with at most one send in flight. The send's
@@ -12,7 +14,10 @@ import java.util.function.IntConsumer;
  * enqueues never waits on the network: a client that lets {@link #maxMessages} or {@link #maxBytes}
  * pile up is closed as a slow consumer instead.
  *
- * <p>The lock guards only the queue and flags; no I/O runs under it.
+ * <p>Each send's completion reports, for every {@code message} frame it carried, the time since the
+ * message was accepted ({@link EncodedFrame#acceptedNanos}): the delivery latency.
+ *
+ * <p>The lock guards only the queue and flags; no I/O runs under it, nor the latency reports.
  */
 public final class Outbox {
     /** A coalesced frame stops growing here (a single larger object still goes out alone). */
@@ -22,6 +27,7 @@ public final class Outbox {
     private final int maxMessages;
     private final int maxBytes;
     private final IntConsumer onOverflow;
+    private final LongConsumer onDelivered;
 
     private final ArrayDeque<EncodedFrame> queue = new ArrayDeque<>();
     private int queuedBytes;
@@ -29,12 +35,24 @@ public final class Outbox {
     private boolean closed;
     private CloseCode closeWhenDrained;
 
-    /** @param onOverflow runs once, outside the lock, when the bounds are exceeded; gets the number of frames dropped */
-    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow) {
+    /** Text for one send, and the accept times of the messages in it (null when there are none). */
+    private record Batch(String text, long[] accepted) { }
+
+    /**
+     * @param onOverflow  runs once, outside the lock, when the bounds are exceeded; gets the number of frames dropped
+     * @param onDelivered runs outside the lock once per message frame written, with its latency in nanoseconds
+     */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow, LongConsumer onDelivered) {
         this.sink = sink;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.onOverflow = onOverflow;
+        this.onDelivered = onDelivered;
+    }
+
+    /** An outbox that does not measure delivery latency. */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow) {
+        this(sink, maxMessages, maxBytes, onOverflow, nanos -> { });
     }
 
     /** Queues a frame and starts a send if none is in flight; false when the outbox is closed or overflowed. */
@@ -54,7 +72,7 @@ public final class Outbox {
 
     private boolean offer(EncodedFrame frame, long byteBound) {
         int dropped = -1;
-        String batch = null;
+        Batch batch = null;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
                 return false;
@@ -75,7 +93,7 @@ public final class Outbox {
             return false;
         }
         if (batch != null) {
-            sink.sendText(batch, this::onSent);
+            send(batch);
         }
         return true;
     }
@@ -91,7 +109,7 @@ public final class Outbox {
         try {
             sink.sendPing();
         } finally {
-            onSent(null);
+            onSent(null, null);
         }
     }
 
@@ -133,8 +151,19 @@ public final class Outbox {
         return queue.size();
     }
 
-    private void onSent(Throwable failure) {
-        String batch;
+    private void send(Batch batch) {
+        sink.sendText(batch.text(), failure -> onSent(failure, batch.accepted()));
+    }
+
+    /** The completion of a send (or ping): reports the latencies of its messages, then starts the next send. */
+    private void onSent(Throwable failure, long[] accepted) {
+        if (failure == null && accepted != null) {
+            long now = System.nanoTime();
+            for (long a : accepted) {
+                onDelivered.accept(now - a);
+            }
+        }
+        Batch batch;
         CloseCode close = null;
         synchronized (this) {
             if (failure != null) {
@@ -150,14 +179,14 @@ public final class Outbox {
             }
         }
         if (batch != null) {
-            sink.sendText(batch, this::onSent);
+            send(batch);
         } else if (close != null) {
             sink.close(close);
         }
     }
 
     /** Takes queued frames up to {@link #MAX_BATCH_BYTES} as one text; marks a send in flight. Caller holds the lock. */
-    private String takeBatch() {
+    private Batch takeBatch() {
         EncodedFrame first = queue.poll();
         if (first == null) {
             return null;
@@ -165,10 +194,15 @@ public final class Outbox {
         inFlight = true;
         queuedBytes -= first.bytes();
         if (queue.isEmpty() || first.bytes() >= MAX_BATCH_BYTES) {
-            return first.json();
+            return new Batch(first.json(), first.acceptedNanos() == 0 ? null : new long[] {first.acceptedNanos()});
         }
         StringBuilder sb = new StringBuilder(Math.min(MAX_BATCH_BYTES, first.bytes() + queuedBytes + queue.size()));
         sb.append(first.json());
+        long[] accepted = new long[Math.min(queue.size() + 1, 64)];
+        int messages = 0;
+        if (first.acceptedNanos() != 0) {
+            accepted[messages++] = first.acceptedNanos();
+        }
         int size = first.bytes();
         EncodedFrame next;
         while ((next = queue.peek()) != null && size + 1 + next.bytes() <= MAX_BATCH_BYTES) {
@@ -176,7 +210,13 @@ public final class Outbox {
             queuedBytes -= next.bytes();
             size += 1 + next.bytes();
             sb.append('\n').append(next.json());
+            if (next.acceptedNanos() != 0) {
+                if (messages == accepted.length) {
+                    accepted = Arrays.copyOf(accepted, messages * 2);
+                }
+                accepted[messages++] = next.acceptedNanos();
+            }
         }
-        return sb.toString();
+        return new Batch(sb.toString(), messages == 0 ? null : Arrays.copyOf(accepted, messages));
     }
 }

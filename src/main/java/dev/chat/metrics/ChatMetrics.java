@@ -2,6 +2,7 @@ package dev.chat.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,14 +11,17 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The node's counters and gauges, in one Micrometer registry rendered by {@code GET /metrics} in
- * the Prometheus text format. Hot paths hold their {@link Counter} (a striped adder) instead of
- * looking it up per event. Every metric is listed in the README.
+ * The node's counters, gauges and the delivery-latency histogram, in one Micrometer registry
+ * rendered by {@code GET /metrics} in the Prometheus text format. Hot paths hold their
+ * {@link Counter} (a striped adder) or {@link Timer} instead of looking it up per event. Every
+ * metric is listed in the README.
  */
 public final class ChatMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -34,6 +38,7 @@ public final class ChatMetrics implements AutoCloseable {
     private final Counter redisErrors;
     private final Counter redisOutages;
     private final Counter redisReconnects;
+    private final Timer deliveryLatency;
 
     public ChatMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -49,6 +54,18 @@ public final class ChatMetrics implements AutoCloseable {
         redisErrors = Counter.builder("chat.redis.errors").description("Redis commands or connections that failed").register(registry);
         redisOutages = Counter.builder("chat.redis.outages").description("Times Redis became unreachable").register(registry);
         redisReconnects = Counter.builder("chat.redis.reconnects").description("Times the Redis subscriber (re)connected").register(registry);
+        deliveryLatency = Timer.builder("chat.delivery.latency")
+                .description("From accepting a message to the completed write of each frame that carried it to a client")
+                .publishPercentileHistogram()
+                .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
+                        millis(100), millis(250), millis(500), millis(1000))
+                .minimumExpectedValue(millis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    private static Duration millis(long ms) {
+        return Duration.ofMillis(ms);
     }
 
     /** Registers a gauge read at scrape time. */
@@ -87,6 +104,11 @@ public final class ChatMetrics implements AutoCloseable {
     public void limitHit(String limit) {
         limitHits.computeIfAbsent(limit, l -> Counter.builder("chat.limit.hits")
                 .description("Requests or connections refused by a limit").tag("limit", l).register(registry)).increment();
+    }
+
+    /** One message written to one client, {@code nanos} after the server accepted it. */
+    public void delivered(long nanos) {
+        deliveryLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void rateLimited() {

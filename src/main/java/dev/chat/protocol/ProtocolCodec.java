@@ -26,6 +26,11 @@ public final class ProtocolCodec {
         return EncodedFrame.of(JSONB.toJson(frame));
     }
 
+    /** A message accepted at {@code acceptedNanos} ({@link System#nanoTime}), for the delivery latency. */
+    public static EncodedFrame encode(ServerFrame.Message message, long acceptedNanos) {
+        return EncodedFrame.message(JSONB.toJson(message), acceptedNanos);
+    }
+
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
         String shape = shapeProblem(text);

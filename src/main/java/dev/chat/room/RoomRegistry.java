@@ -72,8 +72,8 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             return;
         }
         // Network work first, outside any lock: the room's events must flow to this node before
-        // the joiner is in, and the members elsewhere are part of the answer.
-        awaitSubscription(name);
+        // the joiner is told it is in, and the members elsewhere are part of the answer.
+        awaitSubscription(c, name);
         Set<String> elsewhere = bus.members(name);
         List<String> members;
         ReplayGate gate;
@@ -205,11 +205,12 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
     }
 
-    private void awaitSubscription(String name) {
+    private void awaitSubscription(Connection joiner, String name) {
         try {
             bus.subscribe(name).get(SUBSCRIBE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            LOG.log(System.Logger.Level.WARNING, "subscription to room {0} not confirmed: {1}", name, e.toString());
+            LOG.log(System.Logger.Level.WARNING, "subscription to room {0} not confirmed for the join of {1}: {2}",
+                    name, joiner, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -243,10 +244,11 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
             return;
         }
+        long accepted = System.nanoTime();
         String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
         long seq;
         try {
-            seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), 0, ts));
+            seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), c.traceId(), 0, ts, accepted));
         } catch (BusUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
                     "the cluster's store is unreachable: the message was not accepted; resend it shortly", id));
@@ -271,7 +273,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             return;
         }
         if (event instanceof RoomEvent.Posted p) {
-            EncodedFrame frame = ProtocolCodec.encode(message(p, false));
+            EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.id().equals(p.originConnection())) {

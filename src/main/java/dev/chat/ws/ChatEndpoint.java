@@ -54,20 +54,26 @@ public final class ChatEndpoint {
         }
         if (!(verdict instanceof HandshakeResult.Accepted accepted)) {
             HandshakeResult.Rejected rejected = verdict instanceof HandshakeResult.Rejected r ? r
-                    : new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no handshake verdict");
-            LOG.log(Level.INFO, "handshake rejected on session {0}: {1}", session.getId(), rejected.reason());
+                    : new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no handshake verdict", null);
+            String who = "session " + session.getId() + " (trace " + rejected.traceId() + ")";
+            LOG.log(Level.INFO, "handshake rejected on {0}: {1}, close code {2}", who, rejected.reason(),
+                    Integer.toString(rejected.code().code()));
             app.metrics().handshakeRejected(rejected.code().code());
-            refuse(session, rejected.code());
+            refuse(session, rejected.code(), who);
             return;
         }
-        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.traceId(),
-                new SessionSink(session, app.closer()));
+        SessionSink sink = new SessionSink(session, app.closer(), accepted.traceId());
+        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.traceId(), sink);
         if (admission instanceof Connections.Admission.Refused refused) {
-            LOG.log(Level.INFO, "connection of {0} refused: {1}", accepted.principal().user(), refused.code().label());
-            refuse(session, refused.code());
+            String who = "session " + session.getId() + " (user " + accepted.principal().user()
+                    + ", trace " + accepted.traceId() + ")";
+            LOG.log(Level.INFO, "connection refused on {0}: {1}, close code {2}", who, refused.code().label(),
+                    Integer.toString(refused.code().code()));
+            refuse(session, refused.code(), who);
             return;
         }
         Connection c = ((Connections.Admission.Admitted) admission).connection();
+        sink.owner(c);
         connection = c;
         c.send(new ServerFrame.Welcome(c.user(), ProtocolCodec.PROTOCOL_VERSION));
     }
@@ -105,18 +111,19 @@ public final class ChatEndpoint {
     @OnError
     public void error(Session session, Throwable failure) {
         Connection c = connection;
+        Object who = c != null ? c : "session " + session.getId() + " (not admitted)";
         if (failure instanceof IOException) {
-            LOG.log(Level.DEBUG, "transport error on {0}: {1}", c, failure.toString());
+            LOG.log(Level.DEBUG, "transport error on {0}: {1}", who, failure.toString());
         } else {
-            LOG.log(Level.WARNING, "error on " + (c != null ? c : "session " + session.getId()), failure);
+            LOG.log(Level.WARNING, "error on " + who, failure);
         }
     }
 
-    private static void refuse(Session session, CloseCode code) {
+    private static void refuse(Session session, CloseCode code, String who) {
         try {
             session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), code.label()));
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "close of a refused session failed: {0}", e.toString());
+            LOG.log(Level.DEBUG, "close of refused {0} failed: {1}", who, e.toString());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.chat.ws;
 
+import dev.chat.connection.Connection;
 import dev.chat.connection.FrameSink;
 import dev.chat.protocol.CloseCode;
 import jakarta.websocket.CloseReason;
@@ -18,10 +19,18 @@ final class SessionSink implements FrameSink {
 
     private final Session session;
     private final Executor closer;
+    /** Who this transport carries, for the log: the session and trace, then the connection once admitted. */
+    private volatile Object owner;
 
-    SessionSink(Session session, Executor closer) {
+    SessionSink(Session session, Executor closer, String traceId) {
         this.session = session;
         this.closer = closer;
+        this.owner = "session " + session.getId() + " (trace " + traceId + ")";
+    }
+
+    /** The connection admitted on this transport; its id, user and trace then name it in the log. */
+    void owner(Connection connection) {
+        owner = connection;
     }
 
     @Override
@@ -38,7 +47,7 @@ final class SessionSink implements FrameSink {
         try {
             session.getAsyncRemote().sendPing(EMPTY.duplicate());
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "ping failed on session {0}: {1}", session.getId(), e.toString());
+            LOG.log(Level.DEBUG, "ping failed on {0}: {1}", owner, e.toString());
         }
     }
 
@@ -58,7 +67,7 @@ final class SessionSink implements FrameSink {
                 session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), code.label()));
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "close failed on session {0}: {1}", session.getId(), e.toString());
+            LOG.log(Level.DEBUG, "close failed on {0}: {1}", owner, e.toString());
         }
     }
 }

@@ -126,6 +126,30 @@ class ClusterIT {
             w.assertNothingPending("crossing");
         }
         alice.assertNothingPending("crossing");
+        // each node timed its one receiver's 50 deliveries (a: from acceptance, Redis round trip
+        // included; b and c: from arrival), and no latency is absurd
+        for (JarNode node : List.of(a, b, c)) {
+            assertEquals(n, awaitDeliveries(node, n), node::log);
+            double sum = metric(node, "chat_delivery_latency_seconds_sum");
+            assertTrue(sum > 0 && sum / n < 10, "mean delivery latency " + sum / n + " s");
+        }
+    }
+
+    private static double metric(JarNode node, String series) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series)
+                + " ([0-9.eE+-]+)$").matcher(node.get("metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** The delivery-latency count once it reaches {@code expected} (a write completes just after the client reads). */
+    private static double awaitDeliveries(JarNode node, int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        double count = metric(node, "chat_delivery_latency_seconds_count");
+        while (count < expected && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            count = metric(node, "chat_delivery_latency_seconds_count");
+        }
+        return count;
     }
 
     @Test

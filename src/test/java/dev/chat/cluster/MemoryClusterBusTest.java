@@ -29,7 +29,7 @@ class MemoryClusterBusTest {
     }
 
     private static RoomEvent.Posted posted(String room, String text) {
-        return new RoomEvent.Posted(room, "alice", text, null, "conn-1", 0, "2025-01-02T03:04:05.678Z");
+        return new RoomEvent.Posted(room, "alice", text, null, "conn-1", "trace-1", 0, "2025-01-02T03:04:05.678Z", 1);
     }
 
     @Test

@@ -148,6 +148,35 @@ class OutboxTest {
     }
 
     @Test
+    void everyMessageFrameOfACompletedSendReportsItsLatencyOthersNone() {
+        List<Long> latencies = new ArrayList<>();
+        Outbox box = new Outbox(sink, 1000, 1 << 20, dropped -> overflows.incrementAndGet(), latencies::add);
+        long accepted = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(50);
+        box.offer(EncodedFrame.message("M1", accepted));
+        box.offer(frame("ack"));
+        box.offer(EncodedFrame.message("M2", accepted));
+        box.offer(EncodedFrame.message("M3", accepted));
+        assertTrue(latencies.isEmpty(), "nothing before the write completes");
+        sink.complete(); // M1 written; "ack\nM2\nM3" starts
+        assertEquals(1, latencies.size());
+        sink.complete();
+        assertEquals(List.of("M1", "ack\nM2\nM3"), sink.sent);
+        assertEquals(3, latencies.size(), "one per message frame, none for the ack");
+        for (long nanos : latencies) {
+            assertTrue(nanos >= TimeUnit.MILLISECONDS.toNanos(50), nanos + " ns");
+        }
+    }
+
+    @Test
+    void aFailedSendReportsNoLatency() {
+        List<Long> latencies = new ArrayList<>();
+        Outbox box = new Outbox(sink, 1000, 1 << 20, dropped -> overflows.incrementAndGet(), latencies::add);
+        box.offer(EncodedFrame.message("M1", System.nanoTime()));
+        sink.fail(new java.io.IOException("reset"));
+        assertTrue(latencies.isEmpty());
+    }
+
+    @Test
     void overflowByMessageCountCallsOnOverflowOnceAndRefusesLaterOffers() {
         Outbox box = outbox(2, 1 << 20);
         box.offer(frame("A")); // in flight, not queued

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The shipped jar, run as an operator runs it ({@code java -jar target/chat-server.jar}): it says
  * where it listens, serves the page and the API, chats, refuses bad settings by name, never logs a
- * token, and stops gracefully on SIGTERM.
+ * token or a password (with every level of {@code dev.chat} printed), and stops gracefully on SIGTERM.
  */
 @Timeout(120)
 class ServerJarIT {
@@ -50,8 +50,15 @@ class ServerJarIT {
 
     /** Starts the jar with these settings and returns the URL it prints, or null if it exited first. */
     private String start(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toAbsolutePath().toString()).redirectErrorStream(true);
+        return start(env, List.of());
+    }
+
+    private String start(Map<String, String> env, List<String> jvmOptions) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.directory(Files.createTempDirectory("chat-jar-").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("CHAT_"));
         pb.environment().putAll(env);
@@ -83,9 +90,20 @@ class ServerJarIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** java.util.logging set to print everything the chat logs, FINE and below included. */
+    private static List<String> allChatLogging() throws Exception {
+        Path config = Files.createTempFile("chat-logging-", ".properties");
+        Files.writeString(config, String.join("\n",
+                "handlers=java.util.logging.ConsoleHandler",
+                "java.util.logging.ConsoleHandler.level=ALL",
+                ".level=INFO",
+                "dev.chat.level=ALL", ""));
+        return List.of("-Djava.util.logging.config.file=" + config);
+    }
+
     @Test
     void servesChatsAndStopsGracefullyOnSigterm() throws Exception {
-        String base = start(Map.of("CHAT_PORT", "0", "CHAT_SHUTDOWN_GRACE", "3s"));
+        String base = start(Map.of("CHAT_PORT", "0", "CHAT_SHUTDOWN_GRACE", "3s"), allChatLogging());
         assertTrue(base != null, "no listening line in: " + output);
         assertTrue(HTTP.send(HttpRequest.newBuilder(URI.create(base)).build(), HttpResponse.BodyHandlers.ofString())
                 .body().contains("app.js"));
@@ -97,6 +115,7 @@ class ServerJarIT {
             HttpResponse<String> login = post(base + "api/login", TestServer.credentials(users[i], "password1"));
             tokens[i] = (String) TestServer.json(login.body()).get("token");
         }
+        assertEquals(401, post(base + "api/login", TestServer.credentials(users[0], "password1-wrong")).statusCode());
         URI ws = URI.create(base.replace("http://", "ws://") + "ws");
         try (WsClient a = WsClient.connect(URI.create(ws + "?access_token=" + tokens[0]), Map.of("Origin", base.substring(0, base.length() - 1)));
              WsClient b = WsClient.connect(ws, Map.of("Authorization", "Bearer " + tokens[1]))) {
@@ -121,7 +140,8 @@ class ServerJarIT {
             assertFalse(log.contains(token), "a token was logged");
             assertFalse(log.contains(token.substring(token.lastIndexOf('.') + 1)), "a token signature was logged");
         }
-        assertFalse(log.contains("password1"), "a password was logged");
+        assertTrue(log.contains("open connection ") && log.contains("(user jar-alice, trace "), "the open is logged: " + log);
+        assertFalse(log.contains("password1"), "a password (or the wrong one) was logged at some level");
     }
 
     @Test

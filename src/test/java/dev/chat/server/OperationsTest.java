@@ -7,6 +7,7 @@ import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -52,6 +53,50 @@ class OperationsTest {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
         assertTrue(r.body().contains("# TYPE chat_connections_open gauge"), r.body());
         assertTrue(r.body().contains("jvm_memory_used_bytes"), "JVM basics are there");
+    }
+
+    /** Polls a series until it reaches {@code expected} (writes complete a moment after the client has read). */
+    private static double awaitMetric(String series, double expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        double value = metric(series);
+        while (value < expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            value = metric(series);
+        }
+        return value;
+    }
+
+    @Test
+    void everyDeliveredMessageIsTimedInTheLatencyHistogram() throws Exception {
+        HttpResponse<String> before = server.get("metrics");
+        assertTrue(before.body().contains("# TYPE chat_delivery_latency_seconds histogram"), before.body());
+        assertTrue(before.body().contains("chat_delivery_latency_seconds_bucket{le=\"0.001\"}"), "the 1 ms SLO bucket");
+        assertTrue(before.body().contains("chat_delivery_latency_seconds_bucket{le=\"0.25\"}"), "the 250 ms SLO bucket");
+        double count = metric("chat_delivery_latency_seconds_count");
+        double sum = metric("chat_delivery_latency_seconds_sum");
+        double inf = metric("chat_delivery_latency_seconds_bucket{le=\"+Inf\"}");
+        try (WsClient a = server.client(server.token("lat-a")); WsClient b = server.client(server.token("lat-b"));
+             WsClient c = server.client(server.token("lat-c"))) {
+            a.join("latency");
+            b.join("latency");
+            c.join("latency");
+            a.expect("presence"); // b
+            a.expect("presence"); // c
+            b.expect("presence"); // c
+            for (int i = 1; i <= 5; i++) {
+                a.say("latency", "timed " + i);
+            }
+            for (int i = 1; i <= 5; i++) {
+                assertEquals("timed " + i, b.expect("message").get("text"));
+                assertEquals("timed " + i, c.expect("message").get("text"));
+            }
+            // 5 messages to 2 receivers: 10 deliveries; acks, joins and presence are not messages
+            assertEquals(count + 10, awaitMetric("chat_delivery_latency_seconds_count", count + 10));
+            Thread.sleep(200);
+            assertEquals(count + 10, metric("chat_delivery_latency_seconds_count"), "no more than one per delivery");
+            assertEquals(inf + 10, metric("chat_delivery_latency_seconds_bucket{le=\"+Inf\"}"));
+            assertTrue(metric("chat_delivery_latency_seconds_sum") > sum, "the time is summed");
+        }
     }
 
     @Test

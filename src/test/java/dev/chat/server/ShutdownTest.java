@@ -1,12 +1,14 @@
 package dev.chat.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.RawWsClient;
 import dev.chat.testing.SeededUsers;
 import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,37 +71,77 @@ class ShutdownTest {
         }
     }
 
+    /** Settings under which a client that stops reading can hold a shutdown for the whole grace. */
+    private static Map<String, String> stuckSettings() {
+        Map<String, String> settings = new java.util.HashMap<>(SETTINGS);
+        settings.put("CHAT_OUTBOX_MAX_MESSAGES", "100000");
+        settings.put("CHAT_OUTBOX_MAX_BYTES", "64MiB");
+        return settings;
+    }
+
+    private static RawWsClient stuckClient(TestServer server) throws Exception {
+        return RawWsClient.connect(server.ws(SeededUsers.token("sd-stuck")),
+                Map.of("Origin", server.origin()), RawWsClient.Options.defaults().withReceiveBufferSize(4096));
+    }
+
+    /** Sends the stuck client (which never reads) more than the network can hold, so a send stays in flight. */
+    private static void jamWithSixMegabytes(TestServer server, RawWsClient stuck, WsClient sender) throws Exception {
+        stuck.expect("welcome");
+        stuck.send(Map.of("type", "join", "room", "stuck", "id", "j"));
+        stuck.expect("joined");
+        sender.join("stuck");
+        // 6 MB for the stuck one: more than its socket buffers can take (the kernel's send buffer grows to
+        // 4 MiB at most), less than its outbox may hold here, so a send stays in flight
+        String text = "y".repeat(1000);
+        for (int i = 1; i <= 6000; i++) {
+            sender.send(Map.of("type", "send", "room", "stuck", "text", text, "id", "s" + i));
+            if (i % 20 == 0) {
+                Map<String, Object> ack;
+                do {
+                    ack = sender.next();
+                } while (!("s" + i).equals(ack.get("id")));
+            }
+        }
+        assertEquals(2, server.server().app().rooms().localMembers("stuck"), "the stuck one is still a member");
+    }
+
+    /** While a graceful stop drains, the node says it is not ready (load balancers stop sending), yet alive. */
+    @Test
+    void readinessIsDownWhileAShutdownIsInProgress() throws Exception {
+        Map<String, String> settings = stuckSettings();
+        settings.put("CHAT_SHUTDOWN_GRACE", "4s"); // room for a loaded machine between the 1001 and the checks
+        TestServer server = TestServer.start(settings, users.dataDir());
+        CompletableFuture<Void> closing = null;
+        try (RawWsClient stuck = stuckClient(server); WsClient sender = server.client(SeededUsers.token("sd-sender"))) {
+            jamWithSixMegabytes(server, stuck, sender);
+            assertEquals(200, server.get("health/ready").statusCode(), "ready before the stop");
+            closing = CompletableFuture.runAsync(server::close);
+            WsClient.assertCode(1001, sender); // the shutdown has begun
+
+            HttpResponse<String> ready = server.get("health/ready");
+            assertEquals(503, ready.statusCode(), ready::body);
+            assertEquals(Map.of("status", "DOWN", "checks", Map.of("accepting", "DOWN")), TestServer.json(ready.body()));
+            HttpResponse<String> live = server.get("health/live");
+            assertEquals(200, live.statusCode(), "still alive while draining");
+            assertFalse(closing.isDone(), "the shutdown was still in progress (held by the stuck client)");
+            closing.get(10, TimeUnit.SECONDS);
+        } finally {
+            if (closing == null) {
+                server.close();
+            }
+        }
+    }
+
     /**
      * A client that does not read keeps the shutdown waiting for its outbox; meanwhile the node
      * refuses new connections with 1001, and after the grace it closes the stuck one anyway.
      */
     @Test
     void aStuckClientCannotHoldTheShutdownPastTheGraceAndNewcomersAreRefused() throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(SETTINGS);
-        settings.put("CHAT_OUTBOX_MAX_MESSAGES", "100000");
-        settings.put("CHAT_OUTBOX_MAX_BYTES", "64MiB");
-        TestServer server = TestServer.start(settings, users.dataDir());
+        TestServer server = TestServer.start(stuckSettings(), users.dataDir());
         CompletableFuture<Long> closing = null;
-        try (RawWsClient stuck = RawWsClient.connect(server.ws(SeededUsers.token("sd-stuck")),
-                Map.of("Origin", server.origin()), RawWsClient.Options.defaults().withReceiveBufferSize(4096));
-             WsClient sender = server.client(SeededUsers.token("sd-sender"))) {
-            stuck.expect("welcome");
-            stuck.send(Map.of("type", "join", "room", "stuck", "id", "j"));
-            stuck.expect("joined");
-            sender.join("stuck");
-            // 6 MB for the stuck one: more than its socket buffers can take (the kernel's send buffer grows to
-            // 4 MiB at most), less than its outbox may hold here, so a send stays in flight
-            String text = "y".repeat(1000);
-            for (int i = 1; i <= 6000; i++) {
-                sender.send(Map.of("type", "send", "room", "stuck", "text", text, "id", "s" + i));
-                if (i % 20 == 0) {
-                    Map<String, Object> ack;
-                    do {
-                        ack = sender.next();
-                    } while (!("s" + i).equals(ack.get("id")));
-                }
-            }
-            assertEquals(2, server.server().app().rooms().localMembers("stuck"), "the stuck one is still a member");
+        try (RawWsClient stuck = stuckClient(server); WsClient sender = server.client(SeededUsers.token("sd-sender"))) {
+            jamWithSixMegabytes(server, stuck, sender);
 
             long t0 = System.nanoTime();
             closing = CompletableFuture.supplyAsync(() -> {
