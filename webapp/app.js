@@ -15,7 +15,7 @@ import {
   newId,
 } from "./protocol.js";
 import * as session from "./session.js";
-import { ChatState } from "./state.js";
+import { ChatState, dmKey } from "./state.js";
 import * as view from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,10 +35,20 @@ const dom = {
   me: $("me"),
   roomForm: $("room-form"),
   roomInput: $("room-input"),
+  roomPrivate: $("room-private"),
   roomError: $("room-error"),
   roomList: $("room-list"),
+  invitations: $("invitations"),
+  dmForm: $("dm-form"),
+  dmInput: $("dm-input"),
+  dmError: $("dm-error"),
+  dmList: $("dm-list"),
   roomTitle: $("room-title"),
+  inviteForm: $("invite-form"),
+  inviteInput: $("invite-input"),
+  historyState: $("history-state"),
   messages: $("messages"),
+  typing: $("typing"),
   emptyState: $("empty-state"),
   composer: $("composer"),
   messageInput: $("message-input"),
@@ -59,6 +69,17 @@ const dom = {
 
 // ---------- module state ----------
 
+/** Typing frames are sent at most this often per room; the server relays them to the others. */
+const TYPING_SEND_INTERVAL_MS = 3000;
+/** "alice is typing…" disappears this long after alice's last typing frame. */
+const TYPING_SHOW_MS = 5000;
+/** A send refused with `unavailable` (Redis down) is sent again, same id, after this pause. */
+const UNAVAILABLE_RETRY_MS = 3000;
+const HISTORY_PAGE = 50;
+/** Scrolled this close to the top of the list: load the previous page. */
+const LOAD_OLDER_THRESHOLD_PX = 40;
+const GAP_NOTICE = "Some messages could not be recovered";
+
 let protocolInfo = null;
 const protocolReady = api.fetchProtocol().then((info) => {
   protocolInfo = info;
@@ -68,10 +89,21 @@ const maxText = () => (Number.isInteger(protocolInfo?.maxText) ? protocolInfo.ma
 
 let chat = null; // ChatState of the logged-in session
 let conn = null; // Connection of the logged-in session
-/** In-flight requests by id: {kind: "join"|"leave"|"send", room, el?} */
+/** Counts welcomes: an own message is sent at most once per connection unless a retry is due. */
+let connGeneration = 0;
+/** In-flight requests other than sends, by id: {kind: "join"|"leave"|"history"|"create"|"invite", room?, key?, mode?} */
 const pending = new Map();
-/** Own message element -> {room, text}, used by "Retry". */
+/**
+ * Own messages not acked yet, by request id, in the order they were written:
+ * {key, room?, to?, text, el, sentIn}. They survive a lost connection and are
+ * sent again, with the same id, once their conversation is back.
+ */
+const outbox = new Map();
+let outboxRetryTimer = 0;
+/** Own message element -> {key, room?, to?, text}, used by "Retry". */
 const outgoing = new WeakMap();
+/** Room -> time we last sent a typing frame for it. */
+const typingSentAt = new Map();
 const pane = new view.MessagePane(dom.messages);
 
 const toast = (message, kind = "error") => view.showToast(dom.toast, message, kind);
@@ -152,14 +184,25 @@ function enterChat() {
 
   chat = new ChatState(s.user);
   pending.clear();
+  clearOutbox();
   pane.reset();
+  dom.invitations.replaceChildren();
+  const seqs = session.loadSeqs();
+  const owned = new Set(session.loadOwnedRooms());
   const rooms = (session.loadRooms() ?? [DEFAULT_ROOM]).filter((r) => ROOM_RE.test(r));
   for (const name of rooms) {
-    chat.add(name);
+    const room = chat.add(name);
+    room.owned = owned.has(name);
+    if (name in seqs) room.lastSeq = seqs[name];
     pane.ensure(name);
   }
+  for (const user of session.loadDms().filter((u) => USERNAME_RE.test(u))) {
+    const dm = chat.addDm(user);
+    if (dm.key in seqs) dm.lastSeq = seqs[dm.key];
+    pane.ensure(dm.key);
+  }
   const saved = session.loadCurrentRoom();
-  switchRoom(saved && chat.get(saved) ? saved : rooms[0] ?? null, { focus: false });
+  switchTo(saved && chat.byKey(saved) ? saved : chat.firstKey(), { focus: false });
 
   dom.me.textContent = s.user;
   dom.authView.hidden = true;
@@ -192,11 +235,17 @@ function startConnection() {
 function endSession(message = "") {
   if (conn) conn.stop(1000, "logout");
   conn = null;
+  if (chat) for (const room of chat.rooms.values()) clearTyping(room);
   chat = null;
   pending.clear();
+  clearOutbox();
   pane.reset();
   dom.roomList.replaceChildren();
+  dom.dmList.replaceChildren();
+  dom.invitations.replaceChildren();
   dom.members.replaceChildren();
+  dom.typing.textContent = "";
+  dom.historyState.textContent = "";
   dom.live.replaceChildren();
   closePanels();
   session.clearSession();
@@ -217,15 +266,26 @@ function renderConnState(state, info) {
   dom.reconnectBtn.hidden = !(state === ConnState.RECONNECTING || state === ConnState.OFFLINE) || !conn;
 }
 
-/** Socket lost: anything waiting for a reply will never get one. */
+/**
+ * Socket lost: requests in flight will never be answered, but own messages stay
+ * pending; they are sent again (same id) once their room is rejoined.
+ */
 function handleDisconnect() {
-  for (const [id, p] of pending) {
-    if (p.kind === "send" && p.el) view.markFailed(p.el, "connection lost");
-    pending.delete(id);
-  }
+  pending.clear();
   if (!chat) return;
-  for (const room of chat.rooms.values()) room.status = "joining";
+  for (const room of chat.rooms.values()) {
+    room.status = "joining";
+    room.replayBuffer = null;
+    room.loadingOlder = false;
+    clearTyping(room);
+  }
+  for (const dm of chat.dms.values()) {
+    dm.synced = false;
+    dm.loadingOlder = false;
+  }
+  dom.historyState.textContent = "";
   renderRooms();
+  renderTyping();
 }
 
 // =====================================================================
@@ -235,10 +295,16 @@ function handleDisconnect() {
 const frameHandlers = {
   welcome: onWelcome,
   joined: onJoined,
+  created: onCreated,
   left: onLeft,
   ack: onAck,
   message: onMessage,
+  history: onHistory,
   presence: onPresence,
+  typing: onTyping,
+  invited: onInvited,
+  invitation: onInvitation,
+  removed: onRemoved,
   error: onError,
 };
 
@@ -250,14 +316,17 @@ function handleFrame(frame) {
 }
 
 function onWelcome(f) {
+  connGeneration += 1;
   if (typeof f.user === "string" && f.user) {
     chat.me = f.user;
     dom.me.textContent = f.user;
     session.updateUser(f.user);
   }
   if (f.protocol !== PROTOCOL_VERSION) toast(`Server speaks protocol ${f.protocol}; this page expects ${PROTOCOL_VERSION}.`, "info");
-  // (Re)join every room we are supposed to be in.
+  // (Re)join every room we are supposed to be in, from where we left off.
   for (const name of chat.names()) sendJoin(name);
+  // Direct conversations need no join: fetch their latest page and merge it.
+  for (const dm of chat.dms.values()) requestLatest(dm);
 }
 
 function onJoined(f) {
@@ -265,12 +334,57 @@ function onJoined(f) {
   const room = chat.get(f.room);
   if (!room) return sendLeave(f.room); // we left while the join was in flight
   const firstTime = !room.everJoined;
+  const replayed = room.replayBuffer ?? [];
+  room.replayBuffer = null;
+  if (f.recovered === false) startOver(room);
+  for (const m of replayed) showMessage(room, m);
+  if (typeof f.seq === "number" && (room.lastSeq === null || f.seq > room.lastSeq)) room.lastSeq = f.seq;
+  saveSeqs();
   room.status = "joined";
   room.everJoined = true;
   room.members = new Set(Array.isArray(f.members) ? f.members.filter((m) => typeof m === "string") : []);
-  if (firstTime) addSystemLine(room.name, `You joined #${room.name}`, false);
+  if (firstTime) addSystemLine(room.key, `You joined #${room.name}`, false);
   renderRooms();
-  if (room.name === chat.current) renderMembers();
+  if (room.key === chat.current) {
+    renderMembers();
+    renderRoomHeader();
+  }
+  flushOutbox(room.key);
+  fillView(room);
+}
+
+/**
+ * The server's history no longer covers what we showed (a gap too old, or a
+ * restarted server whose seqs began again at 1): say so, forget the old view
+ * and its seqs, and let the replay that came with this join rebuild it. Own
+ * messages still waiting for their ack stay, at the bottom.
+ */
+function startOver(conv) {
+  const waiting = pane.pendingNodes(conv.key);
+  pane.clear(conv.key);
+  conv.resetSeqs(null);
+  pane.append(conv.key, view.createSystemLine(GAP_NOTICE, new Date(), "gap-notice"), new Date());
+  for (const el of waiting) pane.append(conv.key, el, new Date());
+  if (conv.key === chat.current) announce(`${GAP_NOTICE} in ${title(conv)}`);
+}
+
+function onCreated(f) {
+  takePending(f.id);
+  const room = chat.get(f.room);
+  if (!room) return sendLeave(f.room);
+  room.owned = true;
+  room.status = "joined";
+  room.everJoined = true;
+  room.lastSeq = 0;
+  room.members = new Set([chat.me]);
+  saveRooms();
+  addSystemLine(room.key, `You created the ${f.private ? "private " : ""}room #${room.name}`, false);
+  renderRooms();
+  if (room.key === chat.current) {
+    renderMembers();
+    renderRoomHeader();
+  }
+  flushOutbox(room.key);
 }
 
 function onLeft(f) {
@@ -278,27 +392,116 @@ function onLeft(f) {
 }
 
 function onAck(f) {
-  const p = takePending(f.id);
-  if (!p || p.kind !== "send") return;
-  const room = chat.get(p.room);
-  if (room && typeof f.seq === "number") room.markSeq(f.seq);
-  view.markSent(p.el, f.seq);
+  const entry = typeof f.id === "string" ? outbox.get(f.id) : null;
+  if (!entry) return; // a second ack for a resent message
+  outbox.delete(f.id);
+  const conv = chat.byKey(entry.key);
+  if (conv && typeof f.seq === "number") {
+    conv.markSeq(f.seq);
+    saveSeqs();
+  }
+  view.markSent(entry.el, f.seq);
+}
+
+/** The conversation a frame belongs to: its room, or for a direct message the other user. */
+function conversationOf(f) {
+  if (typeof f.room === "string") return chat.get(f.room);
+  const other = f.from === chat.me ? f.to : f.from;
+  if (typeof other !== "string" || !USERNAME_RE.test(other)) return null;
+  return openDmState(other);
 }
 
 function onMessage(f) {
-  const room = chat.get(f.room);
-  if (!room || typeof f.text !== "string") return;
-  if (!room.markSeq(f.seq)) return; // duplicate
+  const conv = conversationOf(f);
+  if (!conv || typeof f.text !== "string") return;
+  // A rejoin's replay waits for `joined`, which says whether it closes the gap or starts over.
+  if (conv.kind === "room" && conv.replayBuffer) {
+    conv.replayBuffer.push(f);
+    return;
+  }
+  showMessage(conv, f);
+}
+
+/** Shows one message frame (live, replayed or from history) unless its seq is shown already. */
+function showMessage(conv, f, { live = true } = {}) {
+  if (typeof f.text !== "string") return false;
   const from = typeof f.from === "string" ? f.from : "?";
+  if (from === chat.me && ackedByEcho(conv, f)) return true;
+  if (!conv.markSeq(f.seq)) return false; // duplicate
+  saveSeqs();
   const date = view.parseTs(f.ts);
   const el = view.createMessage({ from, text: f.text, date, seq: f.seq, own: from === chat.me });
-  pane.append(room.name, el, date);
-  if (room.name !== chat.current) {
-    room.unread += 1;
+  if (typeof f.seq === "number") pane.insertBySeq(conv.key, el, date, f.seq);
+  else pane.append(conv.key, el, date);
+  if (conv.kind === "room") stopTyping(conv, from);
+  if (!live || from === chat.me) return true;
+  if (conv.key !== chat.current) {
+    conv.unread += 1;
     renderRooms();
-  } else if (from !== chat.me) {
+  } else {
     announce(`${from}: ${truncate(f.text, 200)}`);
   }
+  return true;
+}
+
+/**
+ * One of our own pending messages came back from the history (it was stored
+ * but its ack was lost with the connection): it is sent, not a second message.
+ */
+function ackedByEcho(conv, f) {
+  const entry = typeof f.id === "string" ? outbox.get(f.id) : null;
+  if (!entry || entry.key !== conv.key) return false;
+  outbox.delete(f.id);
+  conv.markSeq(f.seq);
+  view.markSent(entry.el, f.seq);
+  return true;
+}
+
+function onHistory(f) {
+  const p = takePending(f.id);
+  const conv = typeof f.room === "string" ? chat.get(f.room) : typeof f.with === "string" ? chat.dm(f.with) : null;
+  if (!conv) return;
+  const messages = (Array.isArray(f.messages) ? f.messages : [])
+    .filter((m) => m && typeof m.text === "string")
+    .sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0));
+  if (p?.mode === "latest") mergeLatest(conv, messages);
+  else prependOlder(conv, messages);
+}
+
+/** A page of older messages: prepended above what is shown, scroll position kept. */
+function prependOlder(conv, messages) {
+  conv.loadingOlder = false;
+  dom.historyState.textContent = "";
+  const items = [];
+  for (const m of messages) {
+    if (!conv.seenSeqs.has(m.seq) && typeof m.seq === "number") {
+      conv.seenSeqs.add(m.seq);
+      const from = typeof m.from === "string" ? m.from : "?";
+      const date = view.parseTs(m.ts);
+      items.push({ node: view.createMessage({ from, text: m.text, date, seq: m.seq, own: from === chat.me }), date });
+    }
+  }
+  if (!messages.length || messages[0].seq <= 1) {
+    conv.exhausted = true;
+    if (conv.key === chat.current && !messages.length) dom.historyState.textContent = "No older messages.";
+  }
+  pane.prepend(conv.key, items);
+  if (!conv.exhausted) fillView(conv);
+}
+
+/**
+ * The latest page of a direct conversation after a (re)connect, merged by seq.
+ * If its newest seq is below what we had seen, the server started over: so do we.
+ */
+function mergeLatest(conv, messages) {
+  const newest = messages.length ? messages[messages.length - 1].seq : 0;
+  if (conv.lastSeq !== null && conv.lastSeq > 0 && newest < conv.lastSeq) startOver(conv);
+  for (const m of messages) showMessage(conv, m, { live: conv.lastSeq !== null });
+  conv.synced = true;
+  if (conv.lastSeq === null) conv.lastSeq = newest;
+  saveSeqs();
+  flushOutbox(conv.key);
+  fillView(conv);
 }
 
 function onPresence(f) {
@@ -307,23 +510,96 @@ function onPresence(f) {
   if (f.state === "joined") room.members.add(f.user);
   else if (f.state === "left" && f.user !== chat.me) room.members.delete(f.user); // our other tab left, we did not
   else return;
-  addSystemLine(room.name, `${f.user} ${f.state === "joined" ? "joined" : "left"}`, true);
-  if (room.name === chat.current) renderMembers();
+  if (f.state === "left") stopTyping(room, f.user);
+  addSystemLine(room.key, `${f.user} ${f.state === "joined" ? "joined" : "left"}`, true);
+  if (room.key === chat.current) renderMembers();
+}
+
+function onTyping(f) {
+  const room = chat.get(f.room);
+  if (!room || typeof f.user !== "string" || f.user === chat.me) return;
+  clearTimeout(room.typing.get(f.user));
+  room.typing.set(f.user, setTimeout(() => stopTyping(room, f.user), TYPING_SHOW_MS));
+  if (room.key === chat.current) renderTyping();
+}
+
+function stopTyping(room, user) {
+  if (!room.typing.has(user)) return;
+  clearTimeout(room.typing.get(user));
+  room.typing.delete(user);
+  if (room.key === chat?.current) renderTyping();
+}
+
+function clearTyping(room) {
+  for (const timer of room.typing.values()) clearTimeout(timer);
+  room.typing.clear();
+}
+
+function onInvited(f) {
+  takePending(f.id);
+  if (typeof f.user !== "string" || typeof f.room !== "string") return;
+  addSystemLine(f.room, `You invited ${f.user}`, true);
+}
+
+function onInvitation(f) {
+  if (typeof f.room !== "string" || !ROOM_RE.test(f.room) || chat.get(f.room)) return;
+  const from = typeof f.from === "string" ? f.from : "someone";
+  dom.invitations.querySelector(`li[data-room="${CSS.escape(f.room)}"]`)?.remove();
+  dom.invitations.append(view.createInvitation(f.room, from));
+  announce(`${from} invited you to #${f.room}`);
+}
+
+function onRemoved(f) {
+  const room = typeof f.room === "string" ? chat.get(f.room) : null;
+  if (!room) return;
+  const by = typeof f.by === "string" && f.by ? ` by ${f.by}` : "";
+  const reason = typeof f.reason === "string" && f.reason ? ` (${f.reason})` : "";
+  dropOutbox(room.key);
+  removeRoom(room.name);
+  const message = `You were removed from #${room.name}${by}${reason}.`;
+  toast(message);
+  announce(message);
 }
 
 function onError(f) {
   const message = typeof f.message === "string" && f.message ? f.message : f.code || "Unknown error";
+  const entry = typeof f.id === "string" ? outbox.get(f.id) : null;
+  if (entry) return sendRefused(f, entry, message);
   const p = takePending(f.id);
-  if (p?.kind === "send") {
-    view.markFailed(p.el, message);
-    toast(`Message not sent: ${message}`);
-  } else if (p?.kind === "join") {
+  if (p?.kind === "join" || p?.kind === "create") {
     const room = chat.get(p.room);
-    if (room && !room.everJoined) removeRoom(p.room);
-    toast(`Could not join #${p.room}: ${message}`);
+    // A private room without an invitation (or after a kick while we were away) is gone for good.
+    if (room && (!room.everJoined || f.code === "forbidden")) {
+      dropOutbox(room.key);
+      removeRoom(p.room);
+    }
+    const why = f.code === "forbidden" ? "it is private and you have no invitation" : message;
+    toast(`Could not ${p.kind} #${p.room}: ${why}`);
+  } else if (p?.kind === "history") {
+    const conv = chat.byKey(p.key);
+    if (conv) {
+      conv.loadingOlder = false;
+      if (p.mode === "latest") flushOutbox(conv.key);
+    }
+    dom.historyState.textContent = "";
+    if (f.code !== "unavailable") toast(`Could not load messages: ${message}`);
+  } else if (p?.kind === "invite") {
+    toast(`Could not invite ${p.user}: ${message}`);
   } else {
     toast(message);
   }
+}
+
+/** `unavailable` (the cluster cannot store it now): stays pending and goes again, same id. Else: failed, with Retry. */
+function sendRefused(f, entry, message) {
+  if (f.code === "unavailable") {
+    entry.sentIn = 0;
+    scheduleOutboxRetry();
+    return;
+  }
+  outbox.delete(f.id);
+  view.markFailed(entry.el, message);
+  toast(`Message not sent: ${message}`);
 }
 
 function takePending(id) {
@@ -333,21 +609,32 @@ function takePending(id) {
   return p;
 }
 
-function addSystemLine(roomName, text, announceIt) {
-  pane.append(roomName, view.createSystemLine(text), new Date());
-  if (announceIt && roomName === chat.current) announce(`${text} #${roomName}`);
+function addSystemLine(key, text, announceIt) {
+  if (!chat.byKey(key)) return;
+  pane.append(key, view.createSystemLine(text), new Date());
+  if (announceIt && key === chat.current) announce(`${text} ${title(chat.byKey(key))}`);
 }
 
 const truncate = (s, n) => (s.length > n ? `${s.slice(0, n)}…` : s);
+const title = (conv) => (conv.kind === "dm" ? `@${conv.user}` : `#${conv.name}`);
 
 // =====================================================================
 // Client requests
 // =====================================================================
 
 function sendJoin(name) {
+  const room = chat.get(name);
   const id = newId("j");
+  const frame = { type: "join", room: name, id };
+  if (room && room.lastSeq !== null) {
+    frame.since = room.lastSeq;
+    room.replayBuffer = [];
+  }
   pending.set(id, { kind: "join", room: name });
-  if (!conn?.send({ type: "join", room: name, id })) pending.delete(id);
+  if (!conn?.send(frame)) {
+    pending.delete(id);
+    if (room) room.replayBuffer = null;
+  }
 }
 
 function sendLeave(name) {
@@ -356,20 +643,107 @@ function sendLeave(name) {
   if (!conn?.send({ type: "leave", room: name, id })) pending.delete(id);
 }
 
-/** Sends (or re-sends) an own message element; it stays .pending until acked. */
-function transmit(el, roomName, text) {
-  const id = newId("c");
+function sendCreate(name) {
+  const id = newId("k");
+  pending.set(id, { kind: "create", room: name });
+  if (!conn?.send({ type: "create", room: name, private: true, id })) pending.delete(id);
+}
+
+/** Asks for the page before the lowest seq shown; the reply is prepended. */
+function loadOlder(conv) {
+  if (!conv || conv.loadingOlder || conv.exhausted || !conn?.isOpen) return;
+  if (conv.kind === "room" && conv.status !== "joined") return;
+  if (conv.kind === "dm" && !conv.synced) return;
+  const before = pane.lowestSeq(conv.key) ?? (conv.lastSeq ?? 0) + 1;
+  if (before <= 1) {
+    conv.exhausted = true;
+    return;
+  }
+  const id = newId("h");
+  const frame = { type: "history", before, limit: HISTORY_PAGE, id };
+  if (conv.kind === "room") frame.room = conv.name;
+  else frame.with = conv.user;
+  pending.set(id, { kind: "history", key: conv.key, mode: "older" });
+  if (!conn.send(frame)) return pending.delete(id);
+  conv.loadingOlder = true;
+  if (conv.key === chat.current) dom.historyState.textContent = "Loading older messages…";
+}
+
+/** The latest page of a direct conversation (no `before`), merged into what is shown. */
+function requestLatest(dm) {
+  const id = newId("h");
+  pending.set(id, { kind: "history", key: dm.key, mode: "latest" });
+  if (!conn?.send({ type: "history", with: dm.user, limit: HISTORY_PAGE, id })) pending.delete(id);
+}
+
+/** While the list in view has no scroll bar, older messages are fetched until it has one or none are left. */
+function fillView(conv) {
+  if (conv.key === chat.current && pane.notScrollable()) loadOlder(conv);
+}
+
+// ---------- own messages ----------
+
+/** Queues an own message element; it stays .pending until acked, across reconnects. */
+function transmit(el, target, text, id = newId("c")) {
   view.markPending(el, id);
-  pending.set(id, { kind: "send", room: roomName, el });
-  outgoing.set(el, { room: roomName, text });
-  if (!conn?.send({ type: "send", room: roomName, text, id })) {
-    pending.delete(id);
-    view.markFailed(el, "offline");
+  const entry = { ...target, text, el, sentIn: 0 };
+  outbox.set(id, entry);
+  outgoing.set(el, { ...target, text });
+  if (isReady(entry.key)) sendEntry(id, entry);
+}
+
+/** A room once joined on this connection; a direct conversation once its latest page is merged. */
+function isReady(key) {
+  const conv = chat?.byKey(key);
+  if (!conv || !conn?.isOpen) return false;
+  return conv.kind === "room" ? conv.status === "joined" : conv.synced;
+}
+
+function sendEntry(id, entry) {
+  const frame = entry.room ? { type: "send", room: entry.room, text: entry.text, id } : { type: "send", to: entry.to, text: entry.text, id };
+  if (conn?.send(frame)) entry.sentIn = connGeneration;
+}
+
+/** Sends (again, same id) every message of one conversation not yet sent on this connection. */
+function flushOutbox(key, force = false) {
+  if (!isReady(key)) return;
+  for (const [id, entry] of outbox) {
+    if (entry.key === key && (force || entry.sentIn !== connGeneration)) sendEntry(id, entry);
   }
 }
 
+function scheduleOutboxRetry() {
+  if (outboxRetryTimer) return;
+  outboxRetryTimer = setTimeout(() => {
+    outboxRetryTimer = 0;
+    const keys = new Set([...outbox.values()].filter((e) => e.sentIn === 0).map((e) => e.key));
+    for (const key of keys) flushOutbox(key);
+  }, UNAVAILABLE_RETRY_MS);
+}
+
+/** Forget the pending messages of a conversation we are no longer in (left, removed). */
+function dropOutbox(key) {
+  for (const [id, entry] of outbox) {
+    if (entry.key !== key) continue;
+    outbox.delete(id);
+    view.markFailed(entry.el, "no longer in this conversation");
+  }
+}
+
+function clearOutbox() {
+  outbox.clear();
+  clearTimeout(outboxRetryTimer);
+  outboxRetryTimer = 0;
+}
+
+function saveSeqs() {
+  const seqs = {};
+  for (const conv of [...chat.rooms.values(), ...chat.dms.values()]) if (conv.lastSeq !== null) seqs[conv.key] = conv.lastSeq;
+  session.saveSeqs(seqs);
+}
+
 // =====================================================================
-// Rooms
+// Rooms and direct conversations
 // =====================================================================
 
 function joinRoom(name) {
@@ -379,40 +753,79 @@ function joinRoom(name) {
     saveRooms();
     sendJoin(name);
   }
-  switchRoom(name);
+  dom.invitations.querySelector(`li[data-room="${CSS.escape(name)}"]`)?.remove();
+  switchTo(name);
+}
+
+function createRoom(name) {
+  if (chat.get(name)) {
+    toast(`You are in #${name} already.`, "info");
+    return switchTo(name);
+  }
+  chat.add(name);
+  pane.ensure(name);
+  sendCreate(name);
+  switchTo(name);
 }
 
 function leaveRoom(name) {
-  if (!chat.get(name)) return;
+  const room = chat.get(name);
+  if (!room) return;
   sendLeave(name);
+  dropOutbox(room.key);
   removeRoom(name);
   toast(`You left #${name}`, "info");
 }
 
 function removeRoom(name) {
   const wasCurrent = chat.current === name;
+  const room = chat.get(name);
+  if (room) clearTyping(room);
   chat.remove(name);
   pane.remove(name);
   saveRooms();
-  if (wasCurrent) switchRoom(chat.current, { focus: false });
+  saveSeqs();
+  if (wasCurrent) switchTo(chat.current, { focus: false });
   else renderRooms();
 }
 
-function switchRoom(name, { focus = true } = {}) {
-  chat.current = name;
-  const room = name ? chat.get(name) : null;
-  if (room) room.unread = 0;
-  pane.show(name);
-  session.saveCurrentRoom(name);
+/** The DM conversation with a user, created (listed, stored, synced) when new. */
+function openDmState(user) {
+  let dm = chat.dm(user);
+  if (dm) return dm;
+  dm = chat.addDm(user);
+  pane.ensure(dm.key);
+  session.saveDms(chat.dmUsers());
+  renderRooms();
+  if (conn?.isOpen) requestLatest(dm);
+  return dm;
+}
+
+function openDm(user) {
+  if (user === chat.me) return toast("That is you.", "info");
+  switchTo(openDmState(user).key);
+}
+
+/** Brings a room or DM conversation (by pane key) into view. */
+function switchTo(key, { focus = true } = {}) {
+  chat.current = key;
+  const conv = key ? chat.byKey(key) : null;
+  if (conv) conv.unread = 0;
+  pane.show(key);
+  session.saveCurrentRoom(key);
+  dom.historyState.textContent = "";
   renderRooms();
   renderMembers();
   renderRoomHeader();
+  renderTyping();
   closePanels();
-  if (focus && name) dom.messageInput.focus();
+  if (conv) fillView(conv);
+  if (focus && key) dom.messageInput.focus();
 }
 
 function saveRooms() {
   session.saveRooms(chat.names());
+  session.saveOwnedRooms(chat.names().filter((n) => chat.get(n).owned));
 }
 
 // =====================================================================
@@ -421,27 +834,37 @@ function saveRooms() {
 
 function renderRooms() {
   view.syncRoomList(dom.roomList, chat);
+  view.syncDmList(dom.dmList, chat);
   const unread = chat.totalUnread();
-  const title = chat.current ? `#${chat.current} · Chat` : "Chat";
-  document.title = unread ? `(${unread}) ${title}` : title;
+  const conv = chat.currentConversation;
+  const t = conv ? `${title(conv)} · Chat` : "Chat";
+  document.title = unread ? `(${unread}) ${t}` : t;
 }
 
 function renderMembers() {
-  const room = chat.current ? chat.get(chat.current) : null;
-  const members = room ? room.members : new Set();
+  const conv = chat.currentConversation;
+  const members = !conv ? new Set() : conv.kind === "room" ? conv.members : new Set([chat.me, conv.user]);
   view.renderMembers(dom.members, members, chat.me);
-  dom.memberCount.textContent = room ? String(members.size) : "";
+  dom.memberCount.textContent = conv ? String(members.size) : "";
 }
 
 function renderRoomHeader() {
-  const name = chat.current;
-  dom.roomTitle.textContent = name ? `#${name}` : "No room";
-  dom.emptyState.hidden = Boolean(name);
-  dom.messages.hidden = !name;
-  dom.messageInput.disabled = !name;
-  dom.sendBtn.disabled = !name;
-  dom.messageLabel.textContent = name ? `Message #${name}` : "Message";
-  dom.messageInput.placeholder = name ? `Message #${name}` : "Join a room to chat";
+  const conv = chat.currentConversation;
+  const name = conv ? title(conv) : null;
+  dom.roomTitle.textContent = name ?? "No room";
+  dom.emptyState.hidden = Boolean(conv);
+  dom.messages.hidden = !conv;
+  dom.messageInput.disabled = !conv;
+  dom.sendBtn.disabled = !conv;
+  dom.messageLabel.textContent = name ? `Message ${name}` : "Message";
+  dom.messageInput.placeholder = name ? `Message ${name}` : "Join a room to chat";
+  dom.inviteForm.hidden = !(conv && conv.kind === "room" && conv.owned && conv.status === "joined");
+}
+
+function renderTyping() {
+  const conv = chat?.currentConversation;
+  const users = conv && conv.kind === "room" ? [...conv.typing.keys()].sort((a, b) => a.localeCompare(b)) : [];
+  dom.typing.textContent = view.typingText(users);
 }
 
 // =====================================================================
@@ -457,17 +880,18 @@ function onComposerSubmit(event) {
 }
 
 function sendFromComposer() {
-  const roomName = chat?.current;
-  if (!roomName) return composerError("Join a room first.");
+  const conv = chat?.currentConversation;
+  if (!conv) return composerError("Join a room first.");
   const text = normalizeText(dom.messageInput.value);
   if (!text.trim()) return; // nothing to send
   if (text.length > maxText()) {
     return composerError(`Message too long: ${text.length} characters, the maximum is ${maxText()}.`);
   }
-  if (!conn?.isOpen) return composerError("You are offline. Your message is kept here; send it again once connected.");
+  // Offline or still joining: the message waits, pending, and goes once the conversation is back.
   const el = view.createMessage({ from: chat.me, text, date: new Date(), own: true, pending: true });
-  pane.append(roomName, el, new Date());
-  transmit(el, roomName, text);
+  pane.append(conv.key, el, new Date());
+  transmit(el, conv.kind === "room" ? { key: conv.key, room: conv.name } : { key: conv.key, to: conv.user }, text);
+  if (conv.kind === "room") typingSentAt.delete(conv.name); // the next keystroke may say "typing" again
   dom.messageInput.value = "";
   onComposerInput();
 }
@@ -495,10 +919,20 @@ function onComposerInput() {
     dom.composerError.textContent = "";
     dom.messageInput.removeAttribute("aria-invalid");
   }
+  if (len > 0) sendTyping();
+}
+
+/** Tells the room's other members we are typing, at most once per TYPING_SEND_INTERVAL_MS. */
+function sendTyping() {
+  const room = chat?.currentConversation;
+  if (!room || room.kind !== "room" || room.status !== "joined") return;
+  const now = Date.now();
+  if (now - (typingSentAt.get(room.name) ?? 0) < TYPING_SEND_INTERVAL_MS) return;
+  if (conn?.send({ type: "typing", room: room.name })) typingSentAt.set(room.name, now);
 }
 
 // =====================================================================
-// Room form, room list, message list interactions
+// Forms, lists and message list interactions
 // =====================================================================
 
 function onRoomSubmit(event) {
@@ -513,7 +947,46 @@ function onRoomSubmit(event) {
   dom.roomError.textContent = "";
   dom.roomInput.removeAttribute("aria-invalid");
   dom.roomInput.value = "";
-  joinRoom(name);
+  if (dom.roomPrivate.checked) {
+    dom.roomPrivate.checked = false;
+    createRoom(name);
+  } else {
+    joinRoom(name);
+  }
+}
+
+function onDmSubmit(event) {
+  event.preventDefault();
+  const user = dom.dmInput.value.trim();
+  if (!USERNAME_RE.test(user) || user === chat?.me) {
+    dom.dmError.textContent = user === chat?.me ? "That is you." : "User names are 1 to 32 letters, digits, “_”, “.” or “-”.";
+    dom.dmInput.setAttribute("aria-invalid", "true");
+    dom.dmInput.focus();
+    return;
+  }
+  dom.dmError.textContent = "";
+  dom.dmInput.removeAttribute("aria-invalid");
+  dom.dmInput.value = "";
+  openDm(user);
+}
+
+function onInviteSubmit(event) {
+  event.preventDefault();
+  const room = chat?.currentConversation;
+  const user = dom.inviteInput.value.trim();
+  if (!room || room.kind !== "room") return;
+  if (!USERNAME_RE.test(user)) {
+    dom.inviteInput.setAttribute("aria-invalid", "true");
+    return toast("User names are 1 to 32 letters, digits, “_”, “.” or “-”.");
+  }
+  dom.inviteInput.removeAttribute("aria-invalid");
+  const id = newId("i");
+  pending.set(id, { kind: "invite", room: room.name, user });
+  if (!conn?.send({ type: "invite", room: room.name, user, id })) {
+    pending.delete(id);
+    return toast("You are offline; invite again once connected.");
+  }
+  dom.inviteInput.value = "";
 }
 
 function onRoomListClick(event) {
@@ -521,7 +994,24 @@ function onRoomListClick(event) {
   if (!item || !chat) return;
   const name = item.dataset.room;
   if (event.target.closest(".leave-btn")) leaveRoom(name);
-  else switchRoom(name);
+  else switchTo(name);
+}
+
+function onDmListClick(event) {
+  const item = event.target.closest("li.dm[data-user]");
+  if (item && chat) switchTo(dmKey(item.dataset.user));
+}
+
+function onInvitationsClick(event) {
+  const item = event.target.closest("li.invitation[data-room]");
+  if (!item || !chat) return;
+  if (event.target.closest(".invitation-join")) joinRoom(item.dataset.room);
+  else if (event.target.closest(".invitation-dismiss")) item.remove();
+}
+
+function onMembersClick(event) {
+  const item = event.target.closest("li.member[data-user]");
+  if (item && chat && item.dataset.user !== chat.me) openDm(item.dataset.user);
 }
 
 /** Up/Down/Home/End move between room buttons. */
@@ -541,9 +1031,14 @@ function onMessagesClick(event) {
   if (!retry) return;
   const el = retry.closest(".msg");
   const info = outgoing.get(el);
-  if (!info || !chat?.get(info.room)) return;
-  if (!conn?.isOpen) return toast("Still offline; try again once connected.");
-  transmit(el, info.room, info.text);
+  if (!info || !chat?.byKey(info.key)) return;
+  const { text, ...target } = info;
+  transmit(el, target, text);
+  if (!isReady(info.key)) toast("Offline: the message is sent once connected.", "info");
+}
+
+function onMessagesScroll() {
+  if (chat && dom.messages.scrollTop < LOAD_OLDER_THRESHOLD_PX) loadOlder(chat.currentConversation);
 }
 
 // =====================================================================
@@ -592,9 +1087,15 @@ function wire() {
     dom.roomError.textContent = "";
     dom.roomInput.removeAttribute("aria-invalid");
   });
+  dom.dmForm.addEventListener("submit", onDmSubmit);
+  dom.inviteForm.addEventListener("submit", onInviteSubmit);
   dom.roomList.addEventListener("click", onRoomListClick);
   dom.roomList.addEventListener("keydown", onRoomListKeydown);
+  dom.dmList.addEventListener("click", onDmListClick);
+  dom.invitations.addEventListener("click", onInvitationsClick);
+  dom.members.addEventListener("click", onMembersClick);
   dom.messages.addEventListener("click", onMessagesClick);
+  dom.messages.addEventListener("scroll", onMessagesScroll, { passive: true });
   dom.composer.addEventListener("submit", onComposerSubmit);
   dom.messageInput.addEventListener("keydown", onComposerKeydown);
   dom.messageInput.addEventListener("input", onComposerInput);

@@ -1,9 +1,13 @@
 // sessionStorage persistence: token (so a reload stays logged in), user name,
-// token expiry, joined rooms and the room in view. Cleared on logout.
+// token expiry, joined rooms, rooms we created, open DM conversations, the last
+// seq seen per conversation and the conversation in view. Cleared on logout.
 
 const KEY = "chat.session";
 const ROOMS_KEY = "chat.rooms";
 const CURRENT_KEY = "chat.currentRoom";
+const SEQS_KEY = "chat.seqs";
+const DMS_KEY = "chat.dms";
+const OWNED_KEY = "chat.ownedRooms";
 
 function read(key) {
   try {
@@ -61,8 +65,42 @@ export function saveCurrentRoom(name) {
   write(CURRENT_KEY, name);
 }
 
+/** Pane key (room name or "@user") -> last seq seen; {} when nothing was stored. */
+export function loadSeqs() {
+  const seqs = read(SEQS_KEY);
+  const out = {};
+  if (seqs && typeof seqs === "object") {
+    for (const [k, v] of Object.entries(seqs)) if (Number.isInteger(v) && v >= 0) out[k] = v;
+  }
+  return out;
+}
+
+export function saveSeqs(seqs) {
+  write(SEQS_KEY, seqs);
+}
+
+/** Users we have a DM conversation with. */
+export function loadDms() {
+  const dms = read(DMS_KEY);
+  return Array.isArray(dms) ? dms.filter((u) => typeof u === "string") : [];
+}
+
+export function saveDms(users) {
+  write(DMS_KEY, users);
+}
+
+/** Rooms we created (we may invite to them). */
+export function loadOwnedRooms() {
+  const owned = read(OWNED_KEY);
+  return Array.isArray(owned) ? owned.filter((r) => typeof r === "string") : [];
+}
+
+export function saveOwnedRooms(names) {
+  write(OWNED_KEY, names);
+}
+
 export function clearSession() {
-  for (const k of [KEY, ROOMS_KEY, CURRENT_KEY]) {
+  for (const k of [KEY, ROOMS_KEY, CURRENT_KEY, SEQS_KEY, DMS_KEY, OWNED_KEY]) {
     try {
       sessionStorage.removeItem(k);
     } catch {

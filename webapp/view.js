@@ -113,10 +113,10 @@ export function markFailed(el, reason) {
 }
 
 /** System line such as "bob joined". */
-export function createSystemLine(text, date = new Date()) {
+export function createSystemLine(text, date = new Date(), extraClass = "") {
   return h(
     "li",
-    { className: "system" },
+    { className: extraClass ? `system ${extraClass}` : "system" },
     h("span", { className: "system-text", text }),
     h("time", { className: "time", datetime: date.toISOString(), text: formatTime(date) })
   );
@@ -124,15 +124,21 @@ export function createSystemLine(text, date = new Date()) {
 
 // ---------- message pane ----------
 
+const daySeparator = (date) =>
+  h("li", { className: "day-separator", role: "separator", dataset: { day: dayKey(date) }, text: dayLabel(date) });
+
+const seqOf = (node) => (node.dataset && node.dataset.seq !== undefined ? Number(node.dataset.seq) : NaN);
+
 /**
- * Keeps one list of nodes per room. The room in view lives in the real
- * #messages element; the others are parked in detached holders.
+ * Keeps one list of nodes per conversation (a room name or "@user"). The one
+ * in view lives in the real #messages element; the others are parked in
+ * detached holders.
  */
 export class MessagePane {
   constructor(listEl) {
     this.list = listEl;
-    this.holders = new Map(); // room -> detached <ol>
-    this.lastDay = new Map(); // room -> day key of the last appended line
+    this.holders = new Map(); // key -> detached <ol>
+    this.lastDay = new Map(); // key -> day key of the last appended line
     this.current = null;
   }
 
@@ -163,11 +169,70 @@ export class MessagePane {
     const key = dayKey(date);
     if (this.lastDay.get(room) !== key) {
       this.lastDay.set(room, key);
-      box.append(h("li", { className: "day-separator", role: "separator", text: dayLabel(date) }));
+      box.append(daySeparator(date));
     }
     box.append(node);
     while (box.childElementCount > MAX_NODES_PER_ROOM) box.firstElementChild.remove();
     if (stick || node.classList.contains("own")) this.scrollToBottom();
+  }
+
+  /**
+   * Puts a message with a seq where it belongs: appended when nothing shown has a
+   * higher seq (the usual case), else just before the first message that does.
+   */
+  insertBySeq(room, node, date, seq) {
+    this.ensure(room);
+    const box = this.#container(room);
+    const later = [...box.querySelectorAll("li.msg[data-seq]")].find((m) => seqOf(m) > seq);
+    if (!later) return this.append(room, node, date);
+    later.before(node);
+  }
+
+  /**
+   * Prepends older messages (oldest first) and keeps what the user is looking at
+   * in place: the list scrolls down by exactly the height that was added above.
+   */
+  prepend(room, items) {
+    if (!items.length) return;
+    this.ensure(room);
+    const box = this.#container(room);
+    const inView = room === this.current;
+    const before = inView ? this.list.scrollHeight : 0;
+    const fragment = document.createDocumentFragment();
+    let day = null;
+    for (const { node, date } of items) {
+      if (dayKey(date) !== day) {
+        day = dayKey(date);
+        fragment.append(daySeparator(date));
+      }
+      fragment.append(node);
+    }
+    // The old top separator repeats the last prepended day: drop it.
+    const top = box.firstElementChild;
+    if (top && top.classList.contains("day-separator") && top.dataset.day === day) top.remove();
+    if (!this.lastDay.has(room)) this.lastDay.set(room, day);
+    box.prepend(fragment);
+    if (inView) this.list.scrollTop += this.list.scrollHeight - before;
+  }
+
+  /** Lowest seq of a message shown in this conversation, or null. */
+  lowestSeq(room) {
+    const box = this.#container(room);
+    const first = box && box.querySelector("li.msg[data-seq]");
+    return first ? seqOf(first) : null;
+  }
+
+  /** Own messages still waiting for their ack (they survive a reset). */
+  pendingNodes(room) {
+    const box = this.#container(room);
+    return box ? [...box.querySelectorAll("li.msg.own.pending, li.msg.own.failed")] : [];
+  }
+
+  /** Empties one conversation's list (its history started over). */
+  clear(room) {
+    const box = this.#container(room);
+    if (box) box.replaceChildren();
+    this.lastDay.delete(room);
   }
 
   remove(room) {
@@ -189,6 +254,11 @@ export class MessagePane {
   #nearBottom() {
     const l = this.list;
     return l.scrollHeight - l.scrollTop - l.clientHeight < STICK_THRESHOLD_PX;
+  }
+
+  /** True when the list in view has no scroll bar yet (older messages would not be reachable by scrolling). */
+  notScrollable() {
+    return this.list.scrollHeight <= this.list.clientHeight + 4;
   }
 
   scrollToBottom() {
@@ -244,19 +314,86 @@ export function syncRoomList(listEl, state) {
   }
 }
 
+/** Members; everyone but me is a button that opens a direct conversation. */
 export function renderMembers(listEl, members, me) {
   const sorted = [...members].sort((a, b) => a.localeCompare(b));
   listEl.replaceChildren(
-    ...sorted.map((user) =>
-      h(
-        "li",
-        { className: user === me ? "member me" : "member", dataset: { user } },
-        h("span", { className: "avatar", "aria-hidden": "true", text: user.charAt(0).toUpperCase() }),
-        h("span", { className: "member-name", text: user }),
-        user === me ? h("span", { className: "you", text: "(you)" }) : null
-      )
+    ...sorted.map((user) => {
+      const avatar = h("span", { className: "avatar", "aria-hidden": "true", text: user.charAt(0).toUpperCase() });
+      const name = h("span", { className: "member-name", text: user });
+      if (user === me) {
+        return h("li", { className: "member me", dataset: { user } }, avatar, name, h("span", { className: "you", text: "(you)" }));
+      }
+      const open = h(
+        "button",
+        { type: "button", className: "member-open", title: `Message ${user}`, "aria-label": `${user}: send a direct message` },
+        avatar,
+        name
+      );
+      return h("li", { className: "member", dataset: { user } }, open);
+    })
+  );
+}
+
+// ---------- direct messages, invitations, typing ----------
+
+function createDmItem(user) {
+  const li = h("li", { className: "dm", dataset: { user } });
+  li.append(
+    h(
+      "button",
+      { type: "button", className: "room-open dm-open" },
+      h("span", { className: "room-hash", "aria-hidden": "true", text: "@" }),
+      h("span", { className: "room-name", text: user }),
+      h("span", { className: "unread", "aria-hidden": "true", hidden: true, text: "0" })
     )
   );
+  return li;
+}
+
+/** Keyed update of the "Direct messages" list, like the room list. */
+export function syncDmList(listEl, state) {
+  const existing = new Map([...listEl.children].map((li) => [li.dataset.user, li]));
+  for (const [user, li] of existing) if (!state.dms.has(user)) li.remove();
+  for (const dm of state.dms.values()) {
+    let li = existing.get(dm.user);
+    if (!li) {
+      li = createDmItem(dm.user);
+      listEl.append(li);
+    }
+    const isCurrent = dm.key === state.current;
+    const open = li.querySelector(".dm-open");
+    const badge = li.querySelector(".unread");
+    li.classList.toggle("current", isCurrent);
+    badge.textContent = String(dm.unread);
+    badge.hidden = dm.unread === 0;
+    if (isCurrent) open.setAttribute("aria-current", "true");
+    else open.removeAttribute("aria-current");
+    open.setAttribute("aria-label", `Direct messages with ${dm.user}${dm.unread ? `, ${dm.unread} unread` : ""}`);
+  }
+}
+
+/** An invitation to a private room: li.invitation[data-room] with Join and Dismiss buttons. */
+export function createInvitation(room, from) {
+  return h(
+    "li",
+    { className: "invitation", dataset: { room } },
+    h("span", { className: "invitation-text", text: `${from} invited you to #${room}` }),
+    h(
+      "span",
+      { className: "invitation-actions" },
+      h("button", { type: "button", className: "btn primary small invitation-join", text: "Join" }),
+      h("button", { type: "button", className: "btn ghost small invitation-dismiss", "aria-label": `Dismiss the invitation to ${room}`, text: "Dismiss" })
+    )
+  );
+}
+
+/** "alice is typing…", "alice and bob are typing…", "alice, bob and carol are typing…". */
+export function typingText(users) {
+  if (!users.length) return "";
+  if (users.length === 1) return `${users[0]} is typing…`;
+  if (users.length <= 3) return `${users.slice(0, -1).join(", ")} and ${users[users.length - 1]} are typing…`;
+  return "Several people are typing…";
 }
 
 // ---------- toasts, live announcements, connection state ----------
