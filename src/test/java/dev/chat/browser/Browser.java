@@ -47,7 +47,8 @@ final class Browser implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
     /**
      * Selenium looks for a CDP binding matching the browser at every start and warns when it has
-     * none; these tests use no CDP, so no selenium-devtools-vNNN (tied to one Chromium) is added.
+     * none; these tests send raw CDP commands through chromedriver only ({@link #offline}), so no
+     * selenium-devtools-vNNN (tied to one Chromium) is added.
      */
     private static final Logger CDP_FINDER = Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
 
@@ -233,6 +234,21 @@ final class Browser implements AutoCloseable {
         return wait.until(d -> d.findElements(By.cssSelector("#messages li.msg[data-from='" + from + "']")).stream()
                 .filter(m -> text.equals(text(m.findElement(By.cssSelector(".text")))))
                 .findFirst().orElse(null));
+    }
+
+    /**
+     * Cuts this page off the network (Chrome's DevTools network emulation), or reconnects it. New
+     * connections fail while it is offline; a WebSocket already open is not closed by it.
+     */
+    void offline(boolean offline) {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of(
+                "offline", offline, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    }
+
+    /** A wait with its own deadline, for behaviours that have one (e.g. a 5 s timeout). */
+    WebDriverWait waiter(Duration deadline) {
+        return new WebDriverWait(driver, deadline, Duration.ofMillis(50));
     }
 
     Path screenshot(String name) {

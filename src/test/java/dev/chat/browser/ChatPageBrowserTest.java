@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chat.protocol.CloseCode;
 import dev.chat.testing.TestServer;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -27,12 +23,9 @@ import org.openqa.selenium.WebElement;
  * The chat page in real headless Chromium against the embedded server: one server for the class,
  * fresh browsers (and fresh user names) for every test.
  */
-class ChatPageBrowserTest {
-    private static final AtomicInteger USERS = new AtomicInteger();
+class ChatPageBrowserTest extends BrowserTestSupport {
     private static TestServer server;
     private static URI base;
-
-    private final List<Browser> browsers = new ArrayList<>();
 
     @BeforeAll
     static void startServer() {
@@ -48,53 +41,9 @@ class ChatPageBrowserTest {
         }
     }
 
-    @AfterEach
-    void closeBrowsers() {
-        List<String> errors = new ArrayList<>();
-        try {
-            for (Browser browser : browsers) {
-                errors.addAll(browser.consoleErrors());
-            }
-        } finally {
-            browsers.forEach(Browser::close);
-        }
-        assertEquals(List.of(), errors, "errors in the browser console");
-    }
-
-    /** Starts the browsers at once; they are closed (and their consoles checked) after the test. */
-    private List<Browser> start(List<Supplier<Browser>> kinds) {
-        List<Browser> started = Browser.startAll(kinds);
-        browsers.addAll(started);
-        return started;
-    }
-
-    private List<Browser> desktops(int count) {
-        return start(Collections.nCopies(count, Browser::desktop));
-    }
-
-    private static String user(String name) {
-        return name + USERS.incrementAndGet();
-    }
-
-    /** Registers each user in a desktop browser of its own, all at once; returns when all are in #general. */
-    private List<Browser> inGeneral(String... names) {
-        List<Browser> started = desktops(names.length);
-        List<CompletableFuture<Void>> joining = new ArrayList<>();
-        for (int i = 0; i < names.length; i++) {
-            Browser browser = started.get(i);
-            String name = names[i];
-            joining.add(CompletableFuture.runAsync(() -> {
-                browser.register(base, name);
-                browser.waitJoined("general", name);
-            }));
-        }
-        joining.forEach(CompletableFuture::join);
-        for (int i = 0; i < names.length; i++) {
-            for (String other : names) {
-                started.get(i).present("#members li[data-user='" + other + "']");
-            }
-        }
-        return started;
+    @Override
+    URI base() {
+        return base;
     }
 
     @Test
@@ -186,7 +135,8 @@ class ChatPageBrowserTest {
         assertEquals("first line\nsecond line", sent.findElement(By.cssSelector(".text")).getText());
         assertEquals("", input.getDomProperty("value"));
         assertEquals("1", input.getDomProperty("rows"));
-        assertEquals(1, a.findAll("#messages li.msg").size());
+        // other tests' messages are replayed from #general's history: count this user's only
+        assertEquals(1, a.findAll("#messages li.msg[data-from='" + alice + "']").size());
     }
 
     @Test
@@ -264,5 +214,103 @@ class ChatPageBrowserTest {
         assertTrue(phone.find("#send-btn").isDisplayed());
         assertTrue(phone.find("#rooms-toggle").isDisplayed(), "rooms are behind a toggle on a phone");
         phone.screenshot("chat-phone-390x844");
+    }
+
+    @Test
+    void typingShowsInTheOtherPageAndDisappearsAfterAFewSeconds() {
+        String alice = user("alice");
+        String bob = user("bob");
+        List<Browser> pair = inGeneral(alice, bob);
+        Browser a = pair.get(0);
+        Browser b = pair.get(1);
+
+        a.find("#message-input").sendKeys("I am writ");
+        b.waiter().until(d -> (alice + " is typing…").equals(d.findElement(By.id("typing")).getText()));
+        assertEquals("", a.find("#typing").getText(), "never shown to the typist");
+        // ~5 s after the last typing frame it goes away by itself
+        b.waiter(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("typing")).getText().isEmpty());
+    }
+
+    @Test
+    void aMessageFromTheTypistRemovesTheTypingIndicatorAtOnce() {
+        String alice = user("alice");
+        String bob = user("bob");
+        List<Browser> pair = inGeneral(alice, bob);
+        Browser a = pair.get(0);
+        Browser b = pair.get(1);
+
+        a.find("#message-input").sendKeys("Done typing");
+        b.waiter().until(d -> (alice + " is typing…").equals(d.findElement(By.id("typing")).getText()));
+        a.find("#message-input").sendKeys(Keys.ENTER);
+        b.message(alice, "Done typing");
+        assertEquals("", b.find("#typing").getText(), "gone with the message, not after the timeout");
+    }
+
+    /**
+     * Takes a page off the network: Chrome's offline emulation fails new connections but leaves an
+     * open WebSocket alone, so the server also drops the user's socket, as a lost line would.
+     */
+    private void cutOff(Browser page, String user) {
+        expectFailedReconnects();
+        page.offline(true);
+        server.server().app().connections().all().stream()
+                .filter(c -> c.user().equals(user))
+                .forEach(c -> c.close(CloseCode.IDLE_TIMEOUT));
+        page.present("#conn-state[data-state='reconnecting']");
+    }
+
+    @Test
+    void messagesSentWhileAPageWasOfflineAppearOnceWhenItIsBack() {
+        String alice = user("alice");
+        String bob = user("bob");
+        List<Browser> pair = inGeneral(alice, bob);
+        Browser a = pair.get(0);
+        Browser b = pair.get(1);
+        b.send("Before the outage");
+        a.message(bob, "Before the outage");
+
+        cutOff(a, alice);
+        for (String text : List.of("Missed one", "Missed two", "Missed three")) {
+            b.send(text);
+            b.message(bob, text);
+        }
+        b.waiter().until(d -> d.findElements(By.cssSelector("#messages li.msg.pending")).isEmpty());
+        assertEquals("reconnecting", a.find("#conn-state").getDomAttribute("data-state"), "still cut off");
+        a.offline(false);
+        a.present("#conn-state[data-state='online']");
+
+        a.message(bob, "Missed three");
+        a.send("Back again");
+        b.message(alice, "Back again");
+        a.waiter().until(d -> d.findElements(By.cssSelector("#messages li.msg.pending")).isEmpty());
+        for (String text : List.of("Before the outage", "Missed one", "Missed two", "Missed three")) {
+            assertEquals(1, count(a, bob, text), text);
+        }
+        assertNoDuplicateSeqs(a);
+        assertTrue(a.findAll("#messages li.gap-notice").isEmpty(), "the gap was recovered");
+    }
+
+    @Test
+    void aMessageWrittenOfflineStaysPendingAndIsSentOnceAfterTheReconnect() {
+        String alice = user("alice");
+        String bob = user("bob");
+        List<Browser> pair = inGeneral(alice, bob);
+        Browser a = pair.get(0);
+        Browser b = pair.get(1);
+
+        cutOff(a, alice);
+        a.send("Written in a tunnel");
+        WebElement own = a.message(alice, "Written in a tunnel");
+        assertTrue(own.getDomAttribute("class").contains("pending"));
+        a.offline(false);
+
+        a.waiter().until(d -> own.getDomAttribute("class").contains("sent") && own.getDomAttribute("data-seq") != null);
+        b.message(alice, "Written in a tunnel");
+        b.send("Got it");
+        a.message(bob, "Got it");
+        assertEquals(1, count(b, alice, "Written in a tunnel"));
+        assertEquals(1, count(a, alice, "Written in a tunnel"));
+        assertNoDuplicateSeqs(a);
+        assertNoDuplicateSeqs(b);
     }
 }

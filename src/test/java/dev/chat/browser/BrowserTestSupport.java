@@ -1,0 +1,102 @@
+package dev.chat.browser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.openqa.selenium.By;
+
+/**
+ * What the browser test classes share: fresh user names, browsers started at once and closed (with
+ * their consoles checked for errors) after each test, and users registered straight into a room.
+ */
+abstract class BrowserTestSupport {
+    private static final AtomicInteger USERS = new AtomicInteger();
+
+    final List<Browser> browsers = new ArrayList<>();
+    /** Console errors a test expects (e.g. refused reconnects while the server is down), by pattern. */
+    private final List<Pattern> expectedErrors = new ArrayList<>();
+
+    /** The server the pages are loaded from (it may change between tests, never within one). */
+    abstract URI base();
+
+    @AfterEach
+    void closeBrowsers() {
+        List<String> errors = new ArrayList<>();
+        try {
+            for (Browser browser : browsers) {
+                browser.consoleErrors().stream()
+                        .filter(e -> expectedErrors.stream().noneMatch(p -> p.matcher(e).find()))
+                        .forEach(errors::add);
+            }
+        } finally {
+            browsers.forEach(Browser::close);
+            browsers.clear();
+            expectedErrors.clear();
+        }
+        assertEquals(List.of(), errors, "errors in the browser console");
+    }
+
+    /** The browser logs each failed WebSocket attempt as an error; a test that cuts the line expects them. */
+    void expectFailedReconnects() {
+        expectedErrors.add(Pattern.compile("WebSocket connection to '[^']*' failed"));
+    }
+
+    /** Starts the browsers at once; they are closed (and their consoles checked) after the test. */
+    List<Browser> start(List<Supplier<Browser>> kinds) {
+        List<Browser> started = Browser.startAll(kinds);
+        browsers.addAll(started);
+        return started;
+    }
+
+    List<Browser> desktops(int count) {
+        return start(Collections.nCopies(count, Browser::desktop));
+    }
+
+    static String user(String name) {
+        return name + USERS.incrementAndGet();
+    }
+
+    /** Registers each user in a desktop browser of its own, all at once; returns when all are in #general. */
+    List<Browser> inGeneral(String... names) {
+        List<Browser> started = desktops(names.length);
+        List<CompletableFuture<Void>> joining = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            Browser browser = started.get(i);
+            String name = names[i];
+            joining.add(CompletableFuture.runAsync(() -> {
+                browser.register(base(), name);
+                browser.waitJoined("general", name);
+            }));
+        }
+        joining.forEach(CompletableFuture::join);
+        for (int i = 0; i < names.length; i++) {
+            for (String other : names) {
+                started.get(i).present("#members li[data-user='" + other + "']");
+            }
+        }
+        return started;
+    }
+
+    /** How many messages in view have exactly this author and text. */
+    static long count(Browser browser, String from, String text) {
+        return browser.findAll("#messages li.msg[data-from='" + from + "']").stream()
+                .filter(m -> text.equals(Browser.text(m.findElement(By.cssSelector(".text")))))
+                .count();
+    }
+
+    /** No two messages in view share a seq. */
+    static void assertNoDuplicateSeqs(Browser browser) {
+        @SuppressWarnings("unchecked")
+        List<String> seqs = (List<String>) browser.js(
+                "return [...document.querySelectorAll('#messages li.msg[data-seq]')].map(m => m.dataset.seq);");
+        assertEquals(seqs.stream().distinct().count(), seqs.size(), "duplicate seqs in view: " + seqs);
+    }
+}
