@@ -69,7 +69,7 @@ start_chat() {
   [[ -n ${JFR_FILE:-} ]] && jfr=("-XX:StartFlightRecording=filename=$JFR_FILE,settings=profile")
   CHAT_PORT=$CHAT_PORT CHAT_JWT_SECRET=$SECRET CHAT_DATA_DIR=$data CHAT_REGISTRATION=false \
     CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_MAX_CONNECTIONS=20000 CHAT_MAX_ROOM_MEMBERS=20000 \
-    java $SERVER_OPTS "${jfr[@]}" -jar target/chat-server.jar > "$OUT/chat.log" 2>&1 &
+    java $SERVER_OPTS "${jfr[@]}" -jar "${CHAT_JAR:-target/chat-server.jar}" > "$OUT/chat.log" 2>&1 &
   PID=$!; PIDS+=("$PID"); PORT=$CHAT_PORT; DIALECT=chat
   wait_for "$OUT/chat.log" "chat-server listening"
 }

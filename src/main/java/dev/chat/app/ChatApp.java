@@ -56,6 +56,12 @@ public final class ChatApp implements AutoCloseable {
     private final HttpApi httpApi;
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("chat-heartbeat"));
     private final ExecutorService closer = Executors.newFixedThreadPool(2, daemon("chat-close"));
+    /**
+     * Start the sends of idle outboxes, one thread per core: the thread that fans a message out only
+     * queues, and what it queues for a connection meanwhile leaves in one coalesced frame.
+     */
+    private final ExecutorService writer = Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(), daemon("chat-write"));
     private final ChatMetrics metrics = new ChatMetrics();
     private volatile boolean stopping;
 
@@ -87,7 +93,7 @@ public final class ChatApp implements AutoCloseable {
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), rooms, closer,
-                metrics);
+                writer, metrics);
         this.dispatcher = new RequestDispatcher(rooms, metrics);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("accepting", () -> !stopping);
@@ -130,6 +136,7 @@ public final class ChatApp implements AutoCloseable {
         } finally {
             heartbeat.shutdownNow();
             closer.shutdown();
+            writer.shutdown();
             bus.close();
             metrics.close();
             LOG.log(Level.INFO, "chat node {0} stopped", nodeId);

@@ -36,7 +36,7 @@ public final class Connection {
     }
 
     Connection(String id, Principal principal, String traceId, FrameSink sink, Limits limits,
-               ConnectionListener listener, Executor closer, ChatMetrics metrics, long nowNanos) {
+               ConnectionListener listener, Executor closer, Executor writer, ChatMetrics metrics, long nowNanos) {
         this.id = id;
         this.principal = principal;
         this.traceId = traceId;
@@ -49,7 +49,7 @@ public final class Connection {
                 dropped -> {
                     metrics.slowConsumer(dropped);
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
-                });
+                }, writer);
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.lastSeenNanos = nowNanos;
     }

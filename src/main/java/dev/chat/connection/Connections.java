@@ -29,6 +29,8 @@ public final class Connections implements Connection.ConnectionListener {
     private final long idleTimeoutNanos;
     private final Connection.ConnectionListener rooms;
     private final Executor closer;
+    /** Starts each outbox's first send after an idle spell (see {@link Outbox}). */
+    private final Executor writer;
     private final ChatMetrics metrics;
     private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
@@ -38,7 +40,7 @@ public final class Connections implements Connection.ConnectionListener {
 
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
                        long idleTimeoutNanos, Connection.ConnectionListener rooms, Executor closer,
-                       ChatMetrics metrics) {
+                       Executor writer, ChatMetrics metrics) {
         this.nodeId = nodeId;
         this.limits = limits;
         this.maxConnections = maxConnections;
@@ -46,6 +48,7 @@ public final class Connections implements Connection.ConnectionListener {
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.rooms = rooms;
         this.closer = closer;
+        this.writer = writer;
         this.metrics = metrics;
     }
 
@@ -74,7 +77,7 @@ public final class Connections implements Connection.ConnectionListener {
             return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
         }
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
-        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, metrics, System.nanoTime());
+        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
         open.put(id, c);
         metrics.connected();
         LOG.log(Level.INFO, "open {0}", c);

@@ -3,6 +3,8 @@ package dev.chat.connection;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.EncodedFrame;
 import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.IntConsumer;
 
 /**
@@ -22,6 +24,9 @@ public final class Outbox {
     private final int maxMessages;
     private final int maxBytes;
     private final IntConsumer onOverflow;
+    private final Executor starter;
+    /** Takes what is queued when it runs, so frames offered until then go out in the same send. */
+    private final Runnable start = () -> onSent(null);
 
     private final ArrayDeque<EncodedFrame> queue = new ArrayDeque<>();
     private int queuedBytes;
@@ -31,16 +36,26 @@ public final class Outbox {
 
     /** @param onOverflow runs once, outside the lock, when the bounds are exceeded; gets the number of frames dropped */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow) {
+        this(sink, maxMessages, maxBytes, onOverflow, Runnable::run);
+    }
+
+    /**
+     * @param starter runs the first send after an idle spell. A pool (the node's writers) lets the
+     *     broadcaster go on queuing while the send waits, so that a burst leaves as a few coalesced
+     *     frames instead of one send per message; {@code Runnable::run} sends on the caller's thread.
+     */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow, Executor starter) {
         this.sink = sink;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.onOverflow = onOverflow;
+        this.starter = starter;
     }
 
     /** Queues a frame and starts a send if none is in flight; false when the outbox is closed or overflowed. */
     public boolean offer(EncodedFrame frame) {
         int dropped = -1;
-        String batch = null;
+        boolean startSend = false;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
                 return false;
@@ -52,7 +67,8 @@ public final class Outbox {
                 queue.add(frame);
                 queuedBytes += frame.bytes();
                 if (!inFlight) {
-                    batch = takeBatch();
+                    inFlight = true; // the send is ours to start; it takes the batch when it runs
+                    startSend = true;
                 }
             }
         }
@@ -60,8 +76,12 @@ public final class Outbox {
             onOverflow.accept(dropped);
             return false;
         }
-        if (batch != null) {
-            sink.sendText(batch, this::onSent);
+        if (startSend) {
+            try {
+                starter.execute(start);
+            } catch (RejectedExecutionException e) {
+                start.run(); // the node is stopping and its writers with it
+            }
         }
         return true;
     }
