@@ -29,8 +29,8 @@ awk -F'\t' 'BEGIN { OFS="\t" } {
 
 command -v gnuplot >/dev/null || { echo "gnuplot not installed (apt-get install gnuplot-nox): no plot" >&2; exit 0; }
 mkdir -p "$(dirname "$png")"
-grep -P '\t(fanout|cluster-fanout)\t' "$dat" | awk -F'\t' '{print $2"/"$3"\t"$9"\t"$11}' > "$dat.fan" || true
-grep -P '\t(chat|cluster-chat)\t' "$dat" | awk -F'\t' '{print $2"/"$3"\t"$9"\t"$11"\t"$13}' > "$dat.chat" || true
+awk -F'\t' '$2=="fanout" || $2=="cluster-fanout" {print $2"/"$3"\t"$9"\t"$11}' "$dat" > "$dat.fan"
+awk -F'\t' '$2=="chat" || $2=="cluster-chat" {print $2"/"$3"\t"$9"\t"$11"\t"$13}' "$dat" > "$dat.chat"
 gnuplot <<GP
 set terminal pngcairo size 1400,900 font "sans,10"
 set output "$png"
@@ -41,6 +41,7 @@ set boxwidth 0.7
 set grid ytics
 set xtics rotate by -25 noenhanced
 set key off
+set yrange [0:*]
 set multiplot layout 2,2 title "chat server vs bare Tyrus vs gorilla/websocket chat ($(date -u +%F), $(nproc) cores, loopback)"
 set title "fan-out: deliveries/s (1000 members, 1 publisher, 64 in flight)"
 plot "$dat.fan" using 2:xtic(1) lc rgb "#3465a4", '' using 0:2:(sprintf("%.0fk", \$2/1000)) with labels offset 0,0.7

@@ -358,7 +358,13 @@ public final class LoadGenerator implements WsLoop.Handler {
         Dialect.Line line = dialect.classify(b, from, to);
         switch (line.kind()) {
             case MESSAGE -> message(c, b, line.stamp(), to, now);
-            case WELCOME -> loop.sendText(c, Dialect.Chat.join());
+            case WELCOME -> {
+                if (o.publishers() == 0) {
+                    member(c); // idle: authenticated is enough; 10 000 joins of one room are a presence storm
+                } else {
+                    loop.sendText(c, Dialect.Chat.join());
+                }
+            }
             case JOINED -> member(c);
             case ERROR -> {
                 if (errors++ < 3) {
