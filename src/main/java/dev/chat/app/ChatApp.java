@@ -14,6 +14,9 @@ import dev.chat.cluster.ClusterBus;
 import dev.chat.cluster.MemoryClusterBus;
 import dev.chat.cluster.RedisClusterBus;
 import dev.chat.cluster.RedisKeys;
+import dev.chat.cluster.RedisRoomAccess;
+import dev.chat.room.MemoryRoomAccess;
+import dev.chat.room.RoomAccess;
 import dev.chat.auth.RedisUserStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,14 +74,17 @@ public final class ChatApp implements AutoCloseable {
             LOG.log(Level.WARNING, "CHAT_JWT_SECRET is not set: generated a random key; tokens die with this process");
         }
         this.nodeId = config.nodeId();
+        RoomAccess access;
         if (config.clustered()) {
             RedisClusterBus redisBus = new RedisClusterBus(config.redisUrl(), config.redisPrefix(), nodeId,
                     config.presenceTtl(), config.historySize(), config.historyTtl(), config.dedupeWindow(), metrics);
             this.bus = redisBus;
             this.users = new RedisUserStore(redisBus.client(), new RedisKeys(config.redisPrefix()).users());
+            access = new RedisRoomAccess(redisBus.client(), config.redisPrefix());
         } else {
             this.bus = new MemoryClusterBus(config.historySize(), config.historyTtl(), config.dedupeWindow());
             this.users = new FileUserStore(config.dataDir());
+            access = new MemoryRoomAccess();
         }
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
@@ -87,7 +93,7 @@ public final class ChatApp implements AutoCloseable {
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock);
         this.authenticator = new HandshakeAuthenticator(verifier, new OriginPolicy(config.allowedOrigins()));
         this.rooms = new RoomRegistry(bus, clock, metrics, config.maxText(), config.maxRoomsPerConnection(),
-                config.maxRoomMembers(), config.historySize(), config.historyOnJoin());
+                config.maxRoomMembers(), config.historySize(), config.historyOnJoin(), access);
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),

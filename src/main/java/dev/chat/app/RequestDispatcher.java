@@ -59,6 +59,21 @@ public final class RequestDispatcher {
         } else if (frame instanceof ClientFrame.Typing t) {
             metrics.frameIn("typing");
             rooms.typing(c, t.room(), t.id());
+        } else if (frame instanceof ClientFrame.Direct d) {
+            metrics.frameIn("send");
+            rooms.direct(c, d.to(), d.text(), d.id());
+        } else if (frame instanceof ClientFrame.DirectHistory h) {
+            metrics.frameIn("history");
+            rooms.directHistory(c, h.with(), h.before(), h.limit(), h.id());
+        } else if (frame instanceof ClientFrame.Create cr) {
+            metrics.frameIn("create");
+            rooms.create(c, cr.room(), cr.isPrivate(), cr.id());
+        } else if (frame instanceof ClientFrame.Invite i) {
+            metrics.frameIn("invite");
+            rooms.invite(c, i.room(), i.user(), i.id());
+        } else if (frame instanceof ClientFrame.Kick k) {
+            metrics.frameIn("kick");
+            rooms.kick(c, k.room(), k.user(), k.id());
         } else if (frame instanceof ClientFrame.History h) {
             metrics.frameIn("history");
             rooms.history(c, h.room(), h.before(), h.limit(), h.id());

@@ -39,7 +39,8 @@ public interface ClusterBus extends AutoCloseable {
     void unsubscribe(String room);
 
     /**
-     * Assigns the room's next {@code seq}, stores the message in the room's history, delivers it
+     * Assigns the room's next {@code seq}, stores (for a direct message, whose room is
+     * {@link RoomEvent#directRoom}, it reaches both users' connections everywhere instead), stores the message in the room's history, delivers it
      * everywhere, and returns the seq; stored before it returns, so an ack means durable for the
      * history's lifetime. A message whose sender and id were already accepted in the room within
      * the dedupe window is not published again: its first seq is returned.
@@ -59,6 +60,15 @@ public interface ClusterBus extends AutoCloseable {
 
     /** A user's last connection on this node left the room: members everywhere hear of it if it was the user's last in the room. */
     void memberLeft(String room, String user);
+
+    /** This node has a first connection of {@code user}: events addressed to the user must reach it. */
+    void subscribeUser(String user);
+
+    /** This node's last connection of {@code user} closed. */
+    void unsubscribeUser(String user);
+
+    /** Sends an event to every connection of one user, on every node (an invitation, a kick). */
+    void toUser(String user, RoomEvent event);
 
     /** Typing period: a user's typing in a room is relayed at most once per this many milliseconds. */
     long TYPING_PERIOD_MILLIS = 3000;

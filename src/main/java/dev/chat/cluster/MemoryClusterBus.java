@@ -65,6 +65,21 @@ public final class MemoryClusterBus implements ClusterBus {
     }
 
     @Override
+    public void subscribeUser(String user) {
+        // one node: every user is local already
+    }
+
+    @Override
+    public void unsubscribeUser(String user) {
+        // nothing to stop receiving
+    }
+
+    @Override
+    public void toUser(String user, RoomEvent event) {
+        listener.onEvent(event);
+    }
+
+    @Override
     public void memberJoined(String room, String user) {
         listener.onEvent(new RoomEvent.PresenceChanged(room, user, RoomEvent.JOINED));
     }

@@ -230,12 +230,67 @@ public final class RedisClusterBus implements ClusterBus {
     /** On (re)connect, on the control thread: every wanted room in one command. */
     private void subscribeAll() {
         Subscriber s = subscriber;
-        if (s != null && !subscriptions.isEmpty()) {
+        String[] channels = java.util.stream.Stream.concat(
+                subscriptions.keySet().stream().map(keys::roomChannel),
+                users.stream().map(keys::userChannel)).toArray(String[]::new);
+        if (s != null && channels.length > 0) {
             try {
-                s.subscribe(subscriptions.keySet().stream().map(keys::roomChannel).toArray(String[]::new));
+                s.subscribe(channels);
             } catch (JedisException e) {
                 markDown(e);
             }
+        }
+    }
+
+    /** Users with connections on this node: their channels carry direct messages, invitations, kicks. */
+    private final Set<String> users = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void subscribeUser(String user) {
+        if (users.add(user)) {
+            execute(() -> channelCommand(user, true));
+        }
+    }
+
+    @Override
+    public void unsubscribeUser(String user) {
+        if (users.remove(user)) {
+            execute(() -> channelCommand(user, false));
+        }
+    }
+
+    /** On the control thread; a reconnect subscribes every wanted channel anyway. */
+    private void channelCommand(String user, boolean subscribe) {
+        Subscriber s = subscriber;
+        if (s == null || subscribe != users.contains(user)) {
+            return; // not connected, or changed again meanwhile: the later command decides
+        }
+        try {
+            if (subscribe) {
+                s.subscribe(keys.userChannel(user));
+            } else {
+                s.unsubscribe(keys.userChannel(user));
+            }
+        } catch (JedisException e) {
+            markDown(e);
+        }
+    }
+
+    @Override
+    public void toUser(String user, RoomEvent event) {
+        String payload;
+        if (event instanceof RoomEvent.Invitation i) {
+            payload = "{\"k\":\"i\",\"room\":\"" + i.room() + "\",\"user\":\"" + i.user() + "\",\"from\":\"" + i.from() + "\"}";
+        } else if (event instanceof RoomEvent.Kicked k) {
+            payload = "{\"k\":\"x\",\"room\":\"" + k.room() + "\",\"user\":\"" + k.user() + "\",\"by\":\"" + k.by() + "\"}";
+        } else {
+            throw new IllegalArgumentException("not a user event: " + event);
+        }
+        try {
+            retried(() -> redis.publish(keys.userChannel(user), payload));
+        } catch (JedisException e) {
+            markDown(e);
+            throw new BusUnavailableException(e);
         }
     }
 
@@ -280,11 +335,14 @@ public final class RedisClusterBus implements ClusterBus {
                 message.clientId(), message.originConnection(), message.originTrace(), message.ts(),
                 nodeId, message.acceptedNanos())).substring(1);
         boolean hasId = message.clientId() != null;
+        String[] pair = RoomEvent.directUsers(room);
+        String channel = pair == null ? keys.roomChannel(room) : keys.userChannel(pair[0]);
+        String second = pair == null || pair[0].equals(pair[1]) ? "" : keys.userChannel(pair[1]);
         try {
             Object seq = eval(RedisScripts.PUBLISH_MESSAGE,
                     List.of(keys.seq(room), keys.history(room), hasId ? keys.sent(room, message.from(), message.clientId()) : keys.seq(room)),
-                    List.of(keys.roomChannel(room), "{\"k\":\"m\",\"seq\":", tail, Integer.toString(historySize),
-                            Long.toString(historyTtlMillis), Long.toString(dedupeWindowMillis), hasId ? "1" : "0"));
+                    List.of(channel, "{\"k\":\"m\",\"seq\":", tail, Integer.toString(historySize),
+                            Long.toString(historyTtlMillis), Long.toString(dedupeWindowMillis), hasId ? "1" : "0", second));
             return (Long) seq;
         } catch (JedisException e) {
             markDown(e);
@@ -353,6 +411,12 @@ public final class RedisClusterBus implements ClusterBus {
         }
         if ("t".equals(m.get("k"))) {
             return new RoomEvent.Typing(room, (String) m.get("user"));
+        }
+        if ("i".equals(m.get("k"))) {
+            return new RoomEvent.Invitation(room, (String) m.get("user"), (String) m.get("from"));
+        }
+        if ("x".equals(m.get("k"))) {
+            return new RoomEvent.Kicked(room, (String) m.get("user"), (String) m.get("by"));
         }
         return new RoomEvent.PresenceChanged(room, (String) m.get("user"), (String) m.get("state"));
     }

@@ -13,6 +13,11 @@ public final class RedisKeys {
         return prefix + "room:" + room;
     }
 
+    /** Pub/sub channel of everything addressed to one user: direct messages, invitations, kicks. */
+    String userChannel(String user) {
+        return prefix + "user:" + user;
+    }
+
     /** The room of a channel name, or null when it is not a room channel. */
     String roomOf(String channel) {
         String head = prefix + "room:";

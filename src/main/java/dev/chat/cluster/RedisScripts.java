@@ -11,7 +11,8 @@ final class RedisScripts {
 
     /**
      * KEYS: seq, history, sent (the dedupe key). ARGV: channel, payload head, payload tail,
-     * history size, history TTL ms, dedupe window ms, "1" when the send has an id.
+     * history size, history TTL ms, dedupe window ms, "1" when the send has an id, and a second
+     * channel or "" (a direct message goes to both users' channels).
      * Returns the seq; a send id seen within the window returns its first seq and does nothing else.
      * The message is in the history before it is published, and both before the caller acks.
      */
@@ -28,6 +29,9 @@ final class RedisScripts {
               redis.call('SET', KEYS[3], seq, 'PX', ARGV[6])
             end
             redis.call('PUBLISH', ARGV[1], message)
+            if ARGV[8] ~= '' then
+              redis.call('PUBLISH', ARGV[8], message)
+            end
             return seq
             """;
 

@@ -21,6 +21,29 @@ public sealed interface RoomEvent {
         }
     }
 
+    /** To one user's connections: {@code from} invited them into the private room. */
+    record Invitation(String room, String user, String from) implements RoomEvent { }
+
+    /** To one user's connections: an admin ({@code by}) removed them from the room. */
+    record Kicked(String room, String user, String by) implements RoomEvent { }
+
+    /**
+     * The internal room of the direct messages between two users: their names, sorted, after an
+     * {@code @} that no client room name can contain. Its seq and history work like a room's.
+     */
+    static String directRoom(String a, String b) {
+        return a.compareTo(b) <= 0 ? "@" + a + "+" + b : "@" + b + "+" + a;
+    }
+
+    /** The two users of a direct room, or null when {@code room} is a client room. */
+    static String[] directUsers(String room) {
+        if (!room.startsWith("@")) {
+            return null;
+        }
+        int plus = room.indexOf('+');
+        return new String[] {room.substring(1, plus), room.substring(plus + 1)};
+    }
+
     /** A user is typing in the room: relayed, never stored. */
     record Typing(String room, String user) implements RoomEvent { }
 

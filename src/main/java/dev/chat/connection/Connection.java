@@ -37,6 +37,10 @@ public final class Connection {
 
     /** Told once when a connection ends, however it ends, so its rooms forget it at once. */
     public interface ConnectionListener {
+        /** A connection was admitted (before any of its frames are handled). */
+        default void opened(Connection connection) {
+        }
+
         void closed(Connection connection, int code);
     }
 

@@ -80,6 +80,7 @@ public final class Connections implements Connection.ConnectionListener {
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, metrics, System.nanoTime());
         open.put(id, c);
+        rooms.opened(c);
         metrics.connected();
         LOG.log(Level.INFO, "open {0}", c);
         return new Admission.Admitted(c);

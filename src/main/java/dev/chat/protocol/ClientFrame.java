@@ -24,6 +24,21 @@ public sealed interface ClientFrame {
     /** The user is typing in the room: relayed to the others, never stored, at most one per user and room per 3 s. */
     record Typing(String room, String id) implements ClientFrame { }
 
+    /** A direct message to one user: all of their connections, on every node, get it. */
+    record Direct(String to, String text, String id) implements ClientFrame { }
+
+    /** A page of earlier direct messages exchanged with {@code with}. */
+    record DirectHistory(String with, Long before, int limit, String id) implements ClientFrame { }
+
+    /** Creates a room owned by the sender; a private one admits only the owner and those invited. */
+    record Create(String room, boolean isPrivate, String id) implements ClientFrame { }
+
+    /** The owner of a private room lets {@code user} join it. */
+    record Invite(String room, String user, String id) implements ClientFrame { }
+
+    /** An admin removes every connection of {@code user} from the room. */
+    record Kick(String room, String user, String id) implements ClientFrame { }
+
     /** A page of earlier messages: those with seq below {@code before} (null: the latest), at most {@code limit}. */
     record History(String room, Long before, int limit, String id) implements ClientFrame { }
     /**

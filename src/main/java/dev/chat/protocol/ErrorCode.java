@@ -14,6 +14,8 @@ public enum ErrorCode {
     RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST); the frame was dropped."),
     UNAVAILABLE("unavailable", "The cluster's store (Redis) is unreachable: the message was not accepted; resend it (same id) shortly."),
     UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
+    FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, or a kick by someone who is not an admin."),
+    ROOM_EXISTS("room_exists", "create of a room that already exists (has an owner, members or messages)."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 
     private final String wire;

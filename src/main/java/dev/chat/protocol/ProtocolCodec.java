@@ -62,6 +62,9 @@ public final class ProtocolCodec {
             case "send" -> send(map, id);
             case "history" -> history(map, id);
             case "typing" -> room(map, id, r -> new ClientFrame.Typing(r, id));
+            case "create" -> create(map, id);
+            case "invite" -> room(map, id, r -> user(map, "user", id, u -> new ClientFrame.Invite(r, u, id)));
+            case "kick" -> room(map, id, r -> user(map, "user", id, u -> new ClientFrame.Kick(r, u, id)));
             case "refresh" -> refresh(map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
@@ -125,6 +128,23 @@ public final class ProtocolCodec {
         return room(map, id, r -> new ClientFrame.Join(r, s, id));
     }
 
+    public static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+    private static ClientFrame user(Map<?, ?> map, String field, String id, java.util.function.Function<String, ClientFrame> make) {
+        if (!(map.get(field) instanceof String u) || !USER_NAME.matcher(u).matches()) {
+            return invalid(field + " must be a user name matching ^[A-Za-z0-9_.-]{1,32}$", id);
+        }
+        return make.apply(u);
+    }
+
+    private static ClientFrame create(Map<?, ?> map, String id) {
+        Object priv = map.get("private");
+        if (priv != null && !(priv instanceof Boolean)) {
+            return invalid("private must be true or false", id);
+        }
+        return room(map, id, r -> new ClientFrame.Create(r, Boolean.TRUE.equals(priv), id));
+    }
+
     private static ClientFrame history(Map<?, ?> map, String id) {
         Object before = map.get("before");
         Long b = before == null ? null : seq(before);
@@ -135,6 +155,9 @@ public final class ProtocolCodec {
         Long l = limit == null ? Long.valueOf(DEFAULT_HISTORY_LIMIT) : seq(limit);
         if (l == null || l < 1 || l > MAX_HISTORY_LIMIT) {
             return invalid("limit must be a whole number from 1 to " + MAX_HISTORY_LIMIT, id);
+        }
+        if (map.containsKey("with")) {
+            return user(map, "with", id, w -> new ClientFrame.DirectHistory(w, b, l.intValue(), id));
         }
         return room(map, id, r -> new ClientFrame.History(r, b, l.intValue(), id));
     }
@@ -155,6 +178,9 @@ public final class ProtocolCodec {
         Object text = map.get("text");
         if (!(text instanceof String t) || t.isEmpty()) {
             return invalid("text must be a non-empty string", id);
+        }
+        if (map.containsKey("to")) {
+            return user(map, "to", id, to -> new ClientFrame.Direct(to, t, id));
         }
         return room(map, id, r -> new ClientFrame.Send(r, t, id));
     }

@@ -39,25 +39,38 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "left"; }
     }
 
-    @JsonbPropertyOrder({"getType", "room", "id", "seq"})
-    record Ack(String room, String id, long seq) implements ServerFrame {
+    /** {@code to}: for a direct message, its recipient (and no room). */
+    @JsonbPropertyOrder({"getType", "room", "to", "id", "seq"})
+    record Ack(String room, String to, String id, long seq) implements ServerFrame {
+        public Ack(String room, String id, long seq) {
+            this(room, null, id, seq);
+        }
+
         @JsonbProperty("type") public String getType() { return "ack"; }
     }
 
     /** {@code replay}: true when sent from the history on a join, absent when live. */
-    @JsonbPropertyOrder({"getType", "room", "from", "text", "id", "seq", "ts", "replay"})
-    record Message(String room, String from, String text, String id, long seq, String ts, Boolean replay)
+    @JsonbPropertyOrder({"getType", "room", "from", "to", "text", "id", "seq", "ts", "replay"})
+    record Message(String room, String from, String to, String text, String id, long seq, String ts, Boolean replay)
             implements ServerFrame {
         public Message(String room, String from, String text, String id, long seq, String ts) {
-            this(room, from, text, id, seq, ts, null);
+            this(room, from, null, text, id, seq, ts, null);
+        }
+
+        public Message(String room, String from, String text, String id, long seq, String ts, Boolean replay) {
+            this(room, from, null, text, id, seq, ts, replay);
         }
 
         @JsonbProperty("type") public String getType() { return "message"; }
     }
 
     /** A page of earlier messages, oldest first, answering a {@code history} request. */
-    @JsonbPropertyOrder({"getType", "room", "messages", "id"})
-    record History(String room, List<Message> messages, String id) implements ServerFrame {
+    @JsonbPropertyOrder({"getType", "room", "with", "messages", "id"})
+    record History(String room, String with, List<Message> messages, String id) implements ServerFrame {
+        public History(String room, List<Message> messages, String id) {
+            this(room, null, messages, id);
+        }
+
         @JsonbProperty("type") public String getType() { return "history"; }
     }
 
@@ -78,6 +91,36 @@ public sealed interface ServerFrame {
     @JsonbPropertyOrder({"getType", "expiresAt", "id"})
     record Refreshed(String expiresAt, String id) implements ServerFrame {
         @JsonbProperty("type") public String getType() { return "refreshed"; }
+    }
+
+    /** Reply to {@code create}; the creator is then a member, as after a join. */
+    @JsonbPropertyOrder({"getType", "room", "isPrivate", "id"})
+    record Created(String room, @JsonbProperty("private") boolean isPrivate, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "created"; }
+    }
+
+    /** Reply to {@code invite}. */
+    @JsonbPropertyOrder({"getType", "room", "user", "id"})
+    record Invited(String room, String user, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "invited"; }
+    }
+
+    /** To every connection of an invited user. */
+    @JsonbPropertyOrder({"getType", "room", "from"})
+    record Invitation(String room, String from) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "invitation"; }
+    }
+
+    /** Reply to {@code kick}. */
+    @JsonbPropertyOrder({"getType", "room", "user", "id"})
+    record Kicked(String room, String user, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "kicked"; }
+    }
+
+    /** To every connection of a kicked user: it is no longer in the room, and why. */
+    @JsonbPropertyOrder({"getType", "room", "by", "reason"})
+    record Removed(String room, String by, String reason) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "removed"; }
     }
 
     @JsonbPropertyOrder({"getType", "code", "message", "id"})

@@ -5,6 +5,7 @@ import dev.chat.cluster.ClusterBus;
 import dev.chat.cluster.HistorySlice;
 import dev.chat.connection.ReplayGate;
 import dev.chat.cluster.RoomEvent;
+import dev.chat.auth.Principal;
 import dev.chat.connection.Connection;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.EncodedFrame;
@@ -40,9 +41,11 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     private final int maxRoomMembers;
     private final int historySize;
     private final int historyOnJoin;
+    private final RoomAccess access;
 
     public RoomRegistry(ClusterBus bus, Clock clock, ChatMetrics metrics, int maxText, int maxRoomsPerConnection,
-                        int maxRoomMembers, int historySize, int historyOnJoin) {
+                        int maxRoomMembers, int historySize, int historyOnJoin, RoomAccess access) {
+        this.access = access;
         this.metrics = metrics;
         this.historySize = historySize;
         this.historyOnJoin = historyOnJoin;
@@ -82,6 +85,9 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             synchronized (room) {
                 if (room.dead) {
                     continue; // removed by a concurrent last leave: take the fresh one
+                }
+                if (!room.members.contains(c) && !mayJoin(c, name, id)) {
+                    return;
                 }
                 if (room.members.contains(c)) {
                     c.send(new ServerFrame.Joined(name, members(room, elsewhere), latestSeq(name),
@@ -169,8 +175,12 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
 
     private static final int REPLAY_BATCH_CHARS = 64 * 1024;
 
+    /** The wire form of a stored message; a direct one names its recipient instead of a room. */
     private static ServerFrame.Message message(RoomEvent.Posted p, boolean replay) {
-        return new ServerFrame.Message(p.room(), p.from(), p.text(), p.clientId(), p.seq(), p.ts(),
+        String[] pair = RoomEvent.directUsers(p.room());
+        String room = pair == null ? p.room() : null;
+        String to = pair == null ? null : pair[0].equals(p.from()) ? pair[1] : pair[0];
+        return new ServerFrame.Message(room, p.from(), to, p.text(), p.clientId(), p.seq(), p.ts(),
                 replay ? Boolean.TRUE : null);
     }
 
@@ -203,6 +213,19 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         } catch (BusUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
         }
+    }
+
+    /** Whether the user may enter the room; answers the refusal itself. Caller holds the room's lock. */
+    private boolean mayJoin(Connection c, String name, String id) {
+        try {
+            if (access.mayJoin(name, c.user())) {
+                return true;
+            }
+            c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "room " + name + " is private", id));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "room " + name + " cannot be checked while the cluster's store is unreachable", id));
+        }
+        return false;
     }
 
     private void awaitSubscription(Connection joiner, String name) {
@@ -263,11 +286,156 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         for (String name : c.rooms()) {
             remove(c, name);
         }
+        boolean[] last = {false};
+        byUser.computeIfPresent(c.user(), (u, set) -> {
+            set.remove(c);
+            last[0] = set.isEmpty();
+            return last[0] ? null : set;
+        });
+        if (last[0]) {
+            bus.unsubscribeUser(c.user());
+        }
     }
+
+    /** Every open connection of each user on this node: where direct messages, invitations and kicks go. */
+    private final ConcurrentHashMap<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
+
+    @Override
+    public void opened(Connection c) {
+        boolean[] first = {false};
+        byUser.compute(c.user(), (u, set) -> {
+            if (set == null) {
+                set = ConcurrentHashMap.newKeySet();
+                first[0] = true;
+            }
+            set.add(c);
+            return set;
+        });
+        if (first[0]) {
+            bus.subscribeUser(c.user());
+        }
+    }
+
+    private Set<Connection> connectionsOf(String user) {
+        return byUser.getOrDefault(user, Set.of());
+    }
+
+    // ------------------------------------------------------------------ direct messages
+
+    /** A direct message: sequenced and stored per pair of users, then to both users' connections everywhere. */
+    public void direct(Connection c, String to, String text, String id) {
+        if (text.codePointCount(0, text.length()) > maxText) {
+            c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
+            return;
+        }
+        String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        long seq;
+        try {
+            seq = bus.publish(new RoomEvent.Posted(RoomEvent.directRoom(c.user(), to), c.user(), text, id, c.id(),
+                    c.traceId(), 0, ts, System.nanoTime()));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
+                    "the cluster's store is unreachable: the message was not accepted; resend it shortly", id));
+            return;
+        }
+        c.send(new ServerFrame.Ack(null, to, id, seq));
+    }
+
+    public void directHistory(Connection c, String with, Long before, int limit, String id) {
+        try {
+            HistorySlice slice = bus.before(RoomEvent.directRoom(c.user(), with), before == null ? Long.MAX_VALUE : before, limit);
+            c.send(new ServerFrame.History(null, with, slice.messages().stream().map(p -> message(p, false)).toList(), id));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
+        }
+    }
+
+    private void deliverDirect(RoomEvent.Posted p, String[] pair) {
+        EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
+        int sent = 0;
+        for (String user : pair[0].equals(pair[1]) ? new String[] {pair[0]} : pair) {
+            for (Connection c : connectionsOf(user)) {
+                if (!c.id().equals(p.originConnection())) {
+                    c.send(frame);
+                    sent++;
+                }
+            }
+        }
+        metrics.framesOut("message", sent);
+    }
+
+    // ------------------------------------------------------------------ private rooms, invitations, kicks
+
+    /** Creates a room owned by the sender, private or not; the creator then joins it. */
+    public void create(Connection c, String name, boolean isPrivate, String id) {
+        try {
+            boolean taken = rooms.containsKey(name) || !bus.members(name).isEmpty()
+                    || bus.before(name, Long.MAX_VALUE, 0).latestSeq() > 0;
+            if (taken || !access.create(name, c.user(), isPrivate)) {
+                c.send(new ServerFrame.Error(ErrorCode.ROOM_EXISTS, "room " + name + " exists already", id));
+                return;
+            }
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "rooms cannot be created while the cluster's store is unreachable", id));
+            return;
+        }
+        c.send(new ServerFrame.Created(name, isPrivate, id));
+        join(c, name, null, id);
+    }
+
+    /** The owner lets a user into a private room; the user's connections everywhere hear of it. */
+    public void invite(Connection c, String name, String user, String id) {
+        try {
+            if (!access.invite(name, c.user(), user)) {
+                c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only the owner of room " + name + " may invite", id));
+                return;
+            }
+            bus.toUser(user, new RoomEvent.Invitation(name, user, c.user()));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "invitations wait for the cluster's store", id));
+            return;
+        }
+        c.send(new ServerFrame.Invited(name, user, id));
+    }
+
+    /** An admin removes every connection of a user from a room, on every node; an invitation is taken back. */
+    public void kick(Connection c, String name, String user, String id) {
+        if (!Principal.ROLE_ADMIN.equals(c.principal().role())) {
+            c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only an admin may kick", id));
+            return;
+        }
+        try {
+            access.revoke(name, user);
+            bus.toUser(user, new RoomEvent.Kicked(name, user, c.user()));
+        } catch (BusUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "kicks wait for the cluster's store", id));
+            return;
+        }
+        c.send(new ServerFrame.Kicked(name, user, id));
+    }
+
 
     /** Fans an event out to this node's members: encoded once, queued on each outbox. */
     @Override
     public void onEvent(RoomEvent event) {
+        if (event instanceof RoomEvent.Posted p && RoomEvent.directUsers(p.room()) != null) {
+            deliverDirect(p, RoomEvent.directUsers(p.room()));
+            return;
+        }
+        if (event instanceof RoomEvent.Invitation i) {
+            for (Connection c : connectionsOf(i.user())) {
+                c.send(new ServerFrame.Invitation(i.room(), i.from()));
+            }
+            return;
+        }
+        if (event instanceof RoomEvent.Kicked k) {
+            for (Connection c : connectionsOf(k.user())) {
+                if (remove(c, k.room())) {
+                    c.send(new ServerFrame.Removed(k.room(), k.by(), "kicked"));
+                }
+            }
+            return;
+        }
         Room room = rooms.get(event.room());
         if (room == null) {
             return;

@@ -61,4 +61,9 @@ public final class SeededUsers {
     public static String token(String user) {
         return ISSUER.issue(user, Principal.ROLE_USER).token();
     }
+
+    /** A valid admin token for {@code user}: admins may kick. */
+    public static String adminToken(String user) {
+        return ISSUER.issue(user, Principal.ROLE_ADMIN).token();
+    }
 }

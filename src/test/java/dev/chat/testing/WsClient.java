@@ -172,6 +172,18 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         assertEquals(id, frame.get("id"));
     }
 
+    /**
+     * Proves nothing is queued for a client in no room: an unknown request type is answered in
+     * order, so if the next frame is that answer, nothing came before it.
+     */
+    public void assertNothingPendingOutside() throws InterruptedException {
+        String id = "sync-" + nextId();
+        send(Map.of("type", "sync-probe", "id", id));
+        Map<String, Object> frame = next();
+        assertEquals("error", frame.get("type"), () -> "expected nothing pending, got " + frame);
+        assertEquals(id, frame.get("id"));
+    }
+
     /** Waits for the server's close and returns its code. */
     public int awaitClose() throws Exception {
         return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Benchmarks: our server against a bare Tyrus endpoint and the gorilla/websocket chat example, all
+# started here, on this machine, in the same run, driven by the same load generator
+# (src/test/java/dev/chat/bench/LoadGenerator.java). Loopback only; every run is bounded.
+#
+#   deploy/bench.sh fanout          # 1000 members + 1 publisher, 64 messages in flight
+#   deploy/bench.sh chat            # 100 members each sending 10/s
+#   deploy/bench.sh idle            # 10 000 authenticated idle connections: RSS per connection
+#   deploy/bench.sh cluster-fanout  # 2 nodes + Redis (deploy/cluster.sh) against 1 node, same load
+#   deploy/bench.sh cluster-chat
+#   deploy/bench.sh smoke           # a few seconds of each against our server only
+#   deploy/bench.sh all             # all of the above but smoke, then report
+#   deploy/bench.sh report          # results table (target/bench/results.md) and plot (docs/bench/bench.png)
+#
+# Settings (environment): SERVERS (chat,tyrus,gorilla), DURATION (s, measured), WARMUP (s),
+# CONNECTIONS (idle, 10000), SERVER_OPTS (JVM options of both Java servers), JFR=1 (record our
+# server under fan-out to target/bench/fanout.jfr), GORILLA_CHAT_SRC (the example's sources: hub.go,
+# client.go, main.go; default the Debian package's examples/chat; the baseline is skipped when
+# absent), BENCH_NO_BUILD=1 (skip the Maven build). Results accumulate in target/bench/results.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=target/bench
+SERVERS=${SERVERS:-chat,tyrus,gorilla}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+CONNECTIONS=${CONNECTIONS:-10000}
+SERVER_OPTS=${SERVER_OPTS:--Xms256m -Xmx1g}
+GORILLA_CHAT_SRC=${GORILLA_CHAT_SRC:-/usr/share/gocode/src/github.com/gorilla/websocket/examples/chat}
+SECRET=test-secret-test-secret-test-secret-0123 # TestServer.SECRET: the generator signs tokens with it
+CHAT_PORT=18080 TYRUS_PORT=18090 GORILLA_PORT=18070 CLUSTER_BASE=18081 CLUSTER_REDIS=16390
+# The generator and each server may hold 10 000+ sockets.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) >= 12000 )) || echo "warning: ulimit -n is $(ulimit -n); idle needs more than 10 000" >&2
+
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done
+  RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+build() {
+  mkdir -p "$OUT"
+  if [[ -z ${BENCH_NO_BUILD:-} || ! -f target/chat-server.jar ]]; then
+    mvn -B -q package -DskipTests
+  fi
+  [[ -f target/bench.cp ]] || mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.cp
+  CP=target/test-classes:target/classes:$(cat target/bench.cp)
+  GEN=(java -Xms512m -Xmx1g -cp "$CP" dev.chat.bench.LoadGenerator)
+}
+
+wait_for() { # LOG TEXT
+  for _ in $(seq 1 150); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done
+  echo "server did not start: $1" >&2; tail "$1" >&2; return 1
+}
+
+wait_port() {
+  for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.2; done
+  echo "nothing listens on $1" >&2; return 1
+}
+
+# start_SERVER sets PID, PORT and DIALECT.
+start_chat() {
+  local data=$OUT/chat-data
+  rm -rf "$data"
+  "${GEN[@]}" seed-file "$data" "$CONNECTIONS"
+  local jfr=()
+  [[ -n ${JFR_FILE:-} ]] && jfr=("-XX:StartFlightRecording=filename=$JFR_FILE,settings=profile")
+  CHAT_PORT=$CHAT_PORT CHAT_JWT_SECRET=$SECRET CHAT_DATA_DIR=$data CHAT_REGISTRATION=false \
+    CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_MAX_CONNECTIONS=20000 CHAT_MAX_ROOM_MEMBERS=20000 \
+    java $SERVER_OPTS "${jfr[@]}" -jar "${CHAT_JAR:-target/chat-server.jar}" > "$OUT/chat.log" 2>&1 &
+  PID=$!; PIDS+=("$PID"); PORT=$CHAT_PORT; DIALECT=chat
+  wait_for "$OUT/chat.log" "chat-server listening"
+}
+
+start_tyrus() {
+  java $SERVER_OPTS -cp "$CP" dev.chat.bench.BareTyrusServer "$TYRUS_PORT" > "$OUT/tyrus.log" 2>&1 &
+  PID=$!; PIDS+=("$PID"); PORT=$TYRUS_PORT; DIALECT=raw
+  wait_for "$OUT/tyrus.log" "bare-tyrus listening"
+}
+
+start_gorilla() {
+  [[ -f $GORILLA_CHAT_SRC/hub.go ]] || { echo "gorilla chat example not found in $GORILLA_CHAT_SRC: skipped" >&2; return 1; }
+  command -v go >/dev/null || { echo "go not installed (apt-get install golang-go golang-github-gorilla-websocket-dev): skipped" >&2; return 1; }
+  local src=$OUT/gorilla-src
+  rm -rf "$src"; mkdir -p "$src"; cp "$GORILLA_CHAT_SRC"/*.go "$src/"; rm -f "$src"/*_test.go
+  # offline, against Debian's golang-github-gorilla-websocket-dev
+  (cd "$src" && GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE=$PWD/../gocache GOFLAGS= go build -o ../gorilla-chat .)
+  (cd "$OUT" && exec ./gorilla-chat -addr "127.0.0.1:$GORILLA_PORT" > gorilla.log 2>&1) &
+  PID=$!; PIDS+=("$PID"); PORT=$GORILLA_PORT; DIALECT=raw
+  wait_port "$GORILLA_PORT"
+}
+
+stop_server() {
+  kill "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  sleep 1
+}
+
+# record SCENARIO SERVER GENERATOR-ARGS...: runs the generator, keeps its RESULT line.
+record() {
+  local scenario=$1 server=$2; shift 2
+  local line
+  line=$("${GEN[@]}" run --label "$scenario/$server" "$@" | grep '^RESULT' || true)
+  echo "$line"
+  [[ -n $line ]] && echo -e "$(date -u +%FT%TZ)\t$scenario\t$server\t${line#RESULT }" >> "$OUT/results.tsv"
+}
+
+for_servers() { # SCENARIO ARGS...: the same load against each server
+  local scenario=$1; shift
+  for s in ${SERVERS//,/ }; do
+    if [[ $s == chat && $scenario == fanout && -n ${JFR:-} ]]; then JFR_FILE=$OUT/fanout.jfr; else JFR_FILE=; fi
+    "start_$s" || continue
+    record "$scenario" "$s" --dialect "$DIALECT" --target "127.0.0.1:$PORT" --pids "$PID" "$@"
+    stop_server
+  done
+}
+
+FANOUT=(--connections 1001 --publishers 1 --window 64)
+CHAT=(--connections 100 --publishers 100 --rate 10)
+
+fanout() { for_servers fanout "${FANOUT[@]}" --warmup "$WARMUP" --duration "$DURATION"; }
+chat() { for_servers chat "${CHAT[@]}" --warmup "$WARMUP" --duration "$((DURATION * 2))"; }
+idle() { for_servers idle --connections "$CONNECTIONS" --publishers 0 --hold 5 --gc --warmup 0 --duration 0 --ramp 2000; }
+
+start_cluster() {
+  RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
+  rm -rf "$OUT/cluster"
+  CHAT_JWT_SECRET=$SECRET CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_MAX_ROOM_MEMBERS=20000 \
+    RUN_DIR=$OUT/cluster REDIS_PORT=$CLUSTER_REDIS BASE_PORT=$CLUSTER_BASE JAVA_OPTS=$SERVER_OPTS \
+    deploy/cluster.sh start 2
+  "${GEN[@]}" seed-redis "redis://127.0.0.1:$CLUSTER_REDIS/0" "$CONNECTIONS"
+  CLUSTER_PIDS=$(cat "$OUT/cluster/node1.pid"),$(cat "$OUT/cluster/node2.pid"),$(cat "$OUT/cluster/redis.pid")
+}
+
+cluster_run() { # SCENARIO ARGS...: one node, then two nodes + Redis, same load
+  local scenario=$1; shift
+  SERVERS=chat for_servers "$scenario" "$@"
+  start_cluster
+  record "$scenario" cluster2 --dialect chat --target "127.0.0.1:$CLUSTER_BASE,127.0.0.1:$((CLUSTER_BASE + 1))" \
+    --pids "$CLUSTER_PIDS" "$@"
+  RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null
+}
+
+cluster-fanout() { cluster_run cluster-fanout "${FANOUT[@]}" --warmup "$WARMUP" --duration "$DURATION"; }
+cluster-chat() { cluster_run cluster-chat "${CHAT[@]}" --warmup "$WARMUP" --duration "$((DURATION * 2))"; }
+
+smoke() {
+  SERVERS=chat for_servers smoke-fanout --connections 51 --publishers 1 --window 16 --warmup 1 --duration 2
+  SERVERS=chat for_servers smoke-chat --connections 20 --publishers 20 --rate 10 --warmup 1 --duration 2
+  SERVERS=chat CONNECTIONS=200 for_servers smoke-idle --connections 200 --publishers 0 --hold 1 --warmup 0 --duration 0
+}
+
+report() {
+  [[ -f $OUT/results.tsv ]] || { echo "no results yet" >&2; exit 1; }
+  deploy/bench-report.sh "$OUT/results.tsv" "$OUT/results.md" docs/bench/bench.png
+  cat "$OUT/results.md"
+}
+
+case ${1:-} in
+  fanout|chat|idle|cluster-fanout|cluster-chat|smoke) build; "$1" ;;
+  all) build; fanout; chat; idle; cluster-fanout; cluster-chat; report ;;
+  report) report ;;
+  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,135 @@
+package dev.chat.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.chat.testing.SeededUsers;
+import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Private rooms, invitations, kicks and direct messages, as users see them. */
+@Timeout(60)
+class AccessControlTest {
+    private static TestServer server;
+    private static int rooms;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(Map.of(), SeededUsers.create("ac-alice", "ac-bob", "ac-eve", "ac-admin").dataDir());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String room() {
+        return "acl-" + (++rooms);
+    }
+
+    private static WsClient client(String user) throws Exception {
+        return server.client(SeededUsers.token(user));
+    }
+
+    @Test
+    void aPrivateRoomAdmitsItsOwnerAndTheInvitedOnly() throws Exception {
+        String room = room();
+        try (WsClient alice = client("ac-alice"); WsClient bob = client("ac-bob"); WsClient eve = client("ac-eve")) {
+            alice.send(Map.of("type", "create", "room", room, "private", true, "id", "c1"));
+            assertEquals(Map.of("type", "created", "room", room, "private", true, "id", "c1"), alice.next());
+            assertEquals(List.of("ac-alice"), alice.expect("joined").get("members"));
+
+            eve.send(Map.of("type", "join", "room", room, "id", "e1"));
+            Map<String, Object> refused = eve.expect("error");
+            assertEquals("forbidden", refused.get("code"));
+            assertEquals("e1", refused.get("id"));
+
+            eve.send(Map.of("type", "invite", "room", room, "user", "ac-eve", "id", "e2"));
+            assertEquals("forbidden", eve.expect("error").get("code"), "only the owner invites");
+
+            alice.send(Map.of("type", "invite", "room", room, "user", "ac-bob", "id", "i1"));
+            assertEquals(Map.of("type", "invited", "room", room, "user", "ac-bob", "id", "i1"), alice.next());
+            assertEquals(Map.of("type", "invitation", "room", room, "from", "ac-alice"), bob.next());
+            assertEquals(List.of("ac-alice", "ac-bob"), bob.join(room).get("members"));
+            alice.expect("presence");
+            alice.say(room, "for bob only");
+            assertEquals("for bob only", bob.expect("message").get("text"));
+            eve.assertNothingPendingOutside();
+        }
+    }
+
+    @Test
+    void creatingARoomThatExistsIsRefused() throws Exception {
+        String room = room();
+        try (WsClient alice = client("ac-alice"); WsClient bob = client("ac-bob")) {
+            alice.join(room); // a public room, implicitly
+            bob.send(Map.of("type", "create", "room", room, "private", true, "id", "c2"));
+            assertEquals("room_exists", bob.expect("error").get("code"));
+        }
+    }
+
+    @Test
+    void anAdminKicksAUserOutOfARoomAndTheUserIsToldWhy() throws Exception {
+        String room = room();
+        try (WsClient admin = server.client(SeededUsers.adminToken("ac-admin"));
+             WsClient bob = client("ac-bob"); WsClient bob2 = client("ac-bob"); WsClient alice = client("ac-alice")) {
+            for (WsClient c : List.of(admin, bob, bob2, alice)) {
+                c.join(room);
+            }
+            alice.send(Map.of("type", "kick", "room", room, "user", "ac-bob", "id", "k0"));
+            assertEquals("forbidden", alice.expect("error").get("code"), "only an admin kicks");
+
+            admin.send(Map.of("type", "kick", "room", room, "user", "ac-bob", "id", "k1"));
+            Map<String, Object> kicked;
+            while (!"kicked".equals((kicked = admin.next()).get("type"))) {
+                // presence of the joiners
+            }
+            assertEquals(Map.of("type", "kicked", "room", room, "user", "ac-bob", "id", "k1"), kicked);
+            for (WsClient b : List.of(bob, bob2)) {
+                Map<String, Object> removed;
+                while (!"removed".equals((removed = b.next()).get("type"))) {
+                    // presence of the later joiners
+                }
+                assertEquals(Map.of("type", "removed", "room", room, "by", "ac-admin", "reason", "kicked"), removed);
+            }
+            assertEquals(Map.of("type", "presence", "room", room, "user", "ac-bob", "state", "left"), alice.next());
+            alice.say(room, "after the kick");
+            bob.send(Map.of("type", "send", "room", room, "text", "still here?", "id", "s"));
+            assertEquals("not_joined", bob.expect("error").get("code"));
+        }
+    }
+
+    @Test
+    void aDirectMessageReachesEveryConnectionOfTheRecipientAndTheSendersOtherTabs() throws Exception {
+        try (WsClient alice = client("ac-alice"); WsClient alice2 = client("ac-alice");
+             WsClient bob = client("ac-bob"); WsClient bob2 = client("ac-bob"); WsClient eve = client("ac-eve")) {
+            alice.send(Map.of("type", "send", "to", "ac-bob", "text", "psst", "id", "d1"));
+            Map<String, Object> ack = alice.expect("ack");
+            assertEquals("ac-bob", ack.get("to"));
+            assertEquals("d1", ack.get("id"));
+            long seq = ((Number) ack.get("seq")).longValue();
+            for (WsClient c : List.of(alice2, bob, bob2)) {
+                Map<String, Object> m = c.expect("message");
+                assertEquals("ac-alice", m.get("from"));
+                assertEquals("ac-bob", m.get("to"));
+                assertEquals("psst", m.get("text"));
+                assertEquals(seq, ((Number) m.get("seq")).longValue());
+                assertEquals(null, m.get("room"));
+            }
+            bob.send(Map.of("type", "send", "to", "ac-alice", "text", "yes?", "id", "d2"));
+            assertEquals(seq + 1, ((Number) bob.expect("ack").get("seq")).longValue(), "one seq per pair");
+            assertEquals("yes?", alice.expect("message").get("text"));
+
+            bob.send(Map.of("type", "history", "with", "ac-alice", "id", "h"));
+            Map<String, Object> history = bob.expect("history");
+            assertEquals("ac-alice", history.get("with"));
+            assertEquals(2, ((List<?>) history.get("messages")).size());
+            eve.assertNothingPendingOutside();
+        }
+    }
+}
