@@ -3,9 +3,12 @@ package dev.chat.browser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chat.testing.SeededUsers;
 import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -127,5 +130,25 @@ class PrivateConversationsBrowserTest extends BrowserTestSupport {
         b.waiter().until(d -> d.findElements(By.cssSelector("#toast .toast-item")).stream()
                 .anyMatch(t -> t.getText().contains("private")));
         b.waiter().until(d -> d.findElements(By.cssSelector("#room-list li.room[data-room='" + room + "']")).isEmpty());
+    }
+
+    @Test
+    void aKickedUserLosesTheRoomAndIsToldWhy() throws Exception {
+        String admin = user("admin");
+        String bob = user("bob");
+        String room = "kick-" + bob;
+        server.token(admin); // registered, so its admin token is accepted
+        Browser b = inGeneral(bob).get(0);
+        b.find("#room-input").sendKeys(room, Keys.ENTER);
+        b.waitJoined(room, bob);
+
+        try (WsClient moderator = server.client(SeededUsers.adminToken(admin))) {
+            moderator.join(room);
+            moderator.send(Map.of("type", "kick", "room", room, "user", bob, "id", "k1"));
+            b.waiter().until(d -> d.findElements(By.cssSelector("#room-list li.room[data-room='" + room + "']")).isEmpty());
+        }
+        b.waiter().until(d -> d.findElements(By.cssSelector("#toast .toast-item")).stream()
+                .anyMatch(t -> t.getText().contains("You were removed from #" + room + " by " + admin + " (kicked)")));
+        assertEquals("#general", b.find("#room-title").getText());
     }
 }
