@@ -464,7 +464,7 @@ function onHistory(f) {
   const messages = (Array.isArray(f.messages) ? f.messages : [])
     .filter((m) => m && typeof m.text === "string")
     .sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0));
-  if (p?.mode === "latest") mergeLatest(conv, messages);
+  if (p?.mode === "latest") mergeLatest(conv, messages, p.seenBefore);
   else prependOlder(conv, messages);
 }
 
@@ -493,9 +493,10 @@ function prependOlder(conv, messages) {
  * The latest page of a direct conversation after a (re)connect, merged by seq.
  * If its newest seq is below what we had seen, the server started over: so do we.
  */
-function mergeLatest(conv, messages) {
+function mergeLatest(conv, messages, seenBefore) {
+  // Compared with what we had seen when we asked: a live message may overtake the reply.
   const newest = messages.length ? messages[messages.length - 1].seq : 0;
-  if (conv.lastSeq !== null && conv.lastSeq > 0 && newest < conv.lastSeq) startOver(conv);
+  if (typeof seenBefore === "number" && seenBefore > 0 && newest < seenBefore) startOver(conv);
   for (const m of messages) showMessage(conv, m, { live: conv.lastSeq !== null });
   conv.synced = true;
   if (conv.lastSeq === null) conv.lastSeq = newest;
@@ -568,6 +569,7 @@ function onError(f) {
   const p = takePending(f.id);
   if (p?.kind === "join" || p?.kind === "create") {
     const room = chat.get(p.room);
+    if (room) room.replayBuffer = null;
     // A private room without an invitation (or after a kick while we were away) is gone for good.
     if (room && (!room.everJoined || f.code === "forbidden")) {
       dropOutbox(room.key);
@@ -579,7 +581,10 @@ function onError(f) {
     const conv = chat.byKey(p.key);
     if (conv) {
       conv.loadingOlder = false;
-      if (p.mode === "latest") flushOutbox(conv.key);
+      if (p.mode === "latest") {
+        conv.synced = true; // without its history; its pending messages must not wait for it
+        flushOutbox(conv.key);
+      }
     }
     dom.historyState.textContent = "";
     if (f.code !== "unavailable") toast(`Could not load messages: ${message}`);
@@ -672,7 +677,7 @@ function loadOlder(conv) {
 /** The latest page of a direct conversation (no `before`), merged into what is shown. */
 function requestLatest(dm) {
   const id = newId("h");
-  pending.set(id, { kind: "history", key: dm.key, mode: "latest" });
+  pending.set(id, { kind: "history", key: dm.key, mode: "latest", seenBefore: dm.lastSeq });
   if (!conn?.send({ type: "history", with: dm.user, limit: HISTORY_PAGE, id })) pending.delete(id);
 }
 
