@@ -161,6 +161,10 @@ public final class RedisClusterBus implements ClusterBus {
             RoomEvent event = null;
             try {
                 RoomEvent received = decode(message, System.nanoTime());
+                String user = keys.userOf(channel);
+                if (user != null) {
+                    received = new RoomEvent.Addressed(user, received);
+                }
                 event = received;
                 listener.onEvent(received);
             } catch (RuntimeException e) {
@@ -178,6 +182,12 @@ public final class RedisClusterBus implements ClusterBus {
 
     private void markUp() {
         if (!healthy) {
+            // pooled connections to the Redis that went away would each fail once: drop them now
+            try {
+                redis.getPool().clear();
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "clearing the Redis pool failed: {0}", e.toString());
+            }
             healthy = true;
             LOG.log(Level.INFO, "Redis at {0} reachable: cross-node delivery on", safeUri());
             metrics.redisReconnected();

@@ -18,6 +18,12 @@ public final class RedisKeys {
         return prefix + "user:" + user;
     }
 
+    /** The user of a user channel, or null. */
+    String userOf(String channel) {
+        String head = prefix + "user:";
+        return channel.startsWith(head) ? channel.substring(head.length()) : null;
+    }
+
     /** The room of a channel name, or null when it is not a room channel. */
     String roomOf(String channel) {
         String head = prefix + "room:";

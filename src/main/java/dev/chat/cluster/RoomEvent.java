@@ -21,6 +21,17 @@ public sealed interface RoomEvent {
         }
     }
 
+    /**
+     * An event that reached this node on one user's channel: it is for that user's connections
+     * only (a direct message travels on both users' channels, and a node with both users gets it twice).
+     */
+    record Addressed(String user, RoomEvent event) implements RoomEvent {
+        @Override
+        public String room() {
+            return event.room();
+        }
+    }
+
     /** To one user's connections: {@code from} invited them into the private room. */
     record Invitation(String room, String user, String from) implements RoomEvent { }
 

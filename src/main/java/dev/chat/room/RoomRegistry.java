@@ -350,10 +350,11 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
     }
 
-    private void deliverDirect(RoomEvent.Posted p, String[] pair) {
+    /** To the connections of {@code users} (both of the pair on one node; the addressed one in a cluster). */
+    private void deliverDirect(RoomEvent.Posted p, String... users) {
         EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
         int sent = 0;
-        for (String user : pair[0].equals(pair[1]) ? new String[] {pair[0]} : pair) {
+        for (String user : users.length == 2 && users[0].equals(users[1]) ? new String[] {users[0]} : users) {
             for (Connection c : connectionsOf(user)) {
                 if (!c.id().equals(p.originConnection())) {
                     c.send(frame);
@@ -418,6 +419,14 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     /** Fans an event out to this node's members: encoded once, queued on each outbox. */
     @Override
     public void onEvent(RoomEvent event) {
+        if (event instanceof RoomEvent.Addressed a) {
+            if (a.event() instanceof RoomEvent.Posted p) {
+                deliverDirect(p, a.user());
+            } else {
+                onEvent(a.event()); // invitations and kicks name their user already
+            }
+            return;
+        }
         if (event instanceof RoomEvent.Posted p && RoomEvent.directUsers(p.room()) != null) {
             deliverDirect(p, RoomEvent.directUsers(p.room()));
             return;

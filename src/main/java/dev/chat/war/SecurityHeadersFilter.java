@@ -10,8 +10,14 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 
-/** Puts {@link SecurityHeaders#PAGE} on every answer of the WAR, set before the page or API writes a byte. */
-@WebFilter("/*")
+/**
+ * Puts {@link SecurityHeaders#PAGE} on the page, its files and the HTTP API, set before they write
+ * a byte. Not on {@code /ws}: the WebSocket upgrade belongs to the container's own filter, and
+ * Payara's breaks (500s on later requests) when an application filter wraps it.
+ */
+@WebFilter(urlPatterns = {"/index.html", "*.html", "*.js", "*.css", "*.svg", "*.png", "*.ico",
+        "/api/*", "/metrics", "/health/*"},
+        dispatcherTypes = {jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.FORWARD})
 public final class SecurityHeadersFilter extends HttpFilter {
 
     @Override

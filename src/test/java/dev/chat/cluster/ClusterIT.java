@@ -259,4 +259,40 @@ class ClusterIT {
         assertEquals(2, node.process().exitValue());
         assertTrue(node.log().contains("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is"), node.log());
     }
+
+    @Test
+    void directMessagesInvitationsAndKicksCrossNodes(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        WsClient alice = client(a, a.token("alice"));
+        String bobToken = a.token("bob");
+        WsClient bobOnA = client(a, bobToken);
+        WsClient bobOnB = client(b, bobToken);
+        WsClient admin = client(b, dev.chat.testing.SeededUsers.adminToken("alice")); // alice with role admin
+
+        alice.send(Map.of("type", "send", "to", "bob", "text", "across", "id", "dm-1"));
+        assertEquals("bob", alice.expect("ack").get("to"));
+        for (WsClient bob : List.of(bobOnA, bobOnB)) {
+            Map<String, Object> m = bob.expect("message");
+            assertEquals("across", m.get("text"));
+            assertEquals("alice", m.get("from"));
+        }
+        assertEquals("across", admin.expect("message").get("text"), "the sender's other connection, on the other node");
+
+        alice.send(Map.of("type", "create", "room", "secret", "private", true, "id", "c"));
+        assertEquals("created", alice.expect("created").get("type"));
+        alice.expect("joined");
+        alice.send(Map.of("type", "invite", "room", "secret", "user", "bob", "id", "i"));
+        assertEquals("invited", alice.expect("invited").get("type"));
+        assertEquals(Map.of("type", "invitation", "room", "secret", "from", "alice"), bobOnB.next());
+        bobOnB.join("secret");
+        admin.send(Map.of("type", "kick", "room", "secret", "user", "bob", "id", "k"));
+        Map<String, Object> f;
+        while (!"removed".equals((f = bobOnB.next()).get("type"))) {
+            // the invitation may also have reached this connection's other frames first
+        }
+        assertEquals(Map.of("type", "removed", "room", "secret", "by", "alice", "reason", "kicked"), f);
+        bobOnB.send(Map.of("type", "join", "room", "secret", "id", "again"));
+        assertEquals("forbidden", bobOnB.expect("error").get("code"), "the invitation was taken back");
+    }
 }

@@ -4,25 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chat.testing.JarNode;
 import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,17 +27,15 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ServerJarIT {
-    private static final Path JAR = Path.of(System.getProperty("chat.serverJar", "target/chat-server.jar"));
-    private static final Pattern LISTENING = Pattern.compile("chat-server listening on (http://127\\.0\\.0\\.1:(\\d+)/)");
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    private JarNode node;
     private Process process;
-    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
 
     @AfterEach
-    void kill() {
-        if (process != null) {
-            process.destroyForcibly();
+    void kill() throws InterruptedException {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -54,35 +45,9 @@ class ServerJarIT {
     }
 
     private String start(Map<String, String> env, List<String> jvmOptions) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.directory(Files.createTempDirectory("chat-jar-").toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("CHAT_"));
-        pb.environment().putAll(env);
-        process = pb.start();
-        CompletableFuture<String> url = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    output.add(line);
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        url.complete(m.group(1));
-                    }
-                }
-            } catch (Exception e) {
-                // the process ended
-            } finally {
-                url.complete(null);
-            }
-        }, "jar-output");
-        reader.setDaemon(true);
-        reader.start();
-        return url.get(60, TimeUnit.SECONDS);
+        node = JarNode.start(env, jvmOptions);
+        process = node.process();
+        return node.base();
     }
 
     private static HttpResponse<String> post(String url, String body) throws Exception {
@@ -104,7 +69,7 @@ class ServerJarIT {
     @Test
     void servesChatsAndStopsGracefullyOnSigterm() throws Exception {
         String base = start(Map.of("CHAT_PORT", "0", "CHAT_SHUTDOWN_GRACE", "3s"), allChatLogging());
-        assertTrue(base != null, "no listening line in: " + output);
+        assertTrue(base != null, "no listening line in: " + node.log());
         assertTrue(HTTP.send(HttpRequest.newBuilder(URI.create(base)).build(), HttpResponse.BodyHandlers.ofString())
                 .body().contains("app.js"));
 
@@ -134,7 +99,7 @@ class ServerJarIT {
             assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the jar exits after SIGTERM");
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8), "within the grace");
         }
-        String log = String.join("\n", output);
+        String log = node.log();
         assertTrue(log.contains("CHAT_JWT_SECRET is not set"), "warns about the generated key");
         for (String token : tokens) {
             assertFalse(log.contains(token), "a token was logged");
@@ -150,7 +115,7 @@ class ServerJarIT {
         assertEquals(null, base);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(2, process.exitValue());
-        String log = String.join("\n", output);
+        String log = node.log();
         assertTrue(log.contains("CHAT_PORT=eighty is invalid"), log);
         assertTrue(log.contains("CHAT_TOKEN_TTL=soon is invalid"), log);
         assertTrue(log.contains("CHAT_JWT_SECRET is invalid"), log);

@@ -82,6 +82,14 @@ class ProtocolCodecTest {
                         new ServerFrame.Message("general", "alice", "hi", "c-1", 70, "2025-01-02T03:04:05.678Z"),
                         new ServerFrame.Message("general", "bob", "yo", null, 71, "2025-01-02T03:04:06.001Z")), "h1")),
                 Arguments.of("typing", new ServerFrame.Typing("general", "alice")),
+                Arguments.of("ack-direct", new ServerFrame.Ack(null, "bob", "d-1", 3)),
+                Arguments.of("message-direct", new ServerFrame.Message(null, "alice", "bob", "psst", "d-1", 3,
+                        "2025-01-02T03:04:05.678Z", null)),
+                Arguments.of("created", new ServerFrame.Created("team", true, "c-1")),
+                Arguments.of("invited", new ServerFrame.Invited("team", "bob", "c-2")),
+                Arguments.of("invitation", new ServerFrame.Invitation("team", "alice")),
+                Arguments.of("kicked", new ServerFrame.Kicked("team", "bob", "c-3")),
+                Arguments.of("removed", new ServerFrame.Removed("team", "admin", "kicked")),
                 Arguments.of("error-unavailable", new ServerFrame.Error(ErrorCode.UNAVAILABLE,
                         "the cluster's store is unreachable: the message was not accepted; resend it shortly", "c-9")),
                 Arguments.of("refreshed", new ServerFrame.Refreshed("2026-11-27T11:15:30Z", "c-5")),
@@ -130,6 +138,11 @@ class ProtocolCodecTest {
                 Arguments.of("join-since", new ClientFrame.Join("general", 17L, "1")),
                 Arguments.of("history", new ClientFrame.History("general", 120L, 50, "h1")),
                 Arguments.of("typing", new ClientFrame.Typing("general", null)),
+                Arguments.of("send-direct", new ClientFrame.Direct("bob", "psst", "d-1")),
+                Arguments.of("history-direct", new ClientFrame.DirectHistory("bob", 10L, 20, "h2")),
+                Arguments.of("create", new ClientFrame.Create("team", true, "c-1")),
+                Arguments.of("invite", new ClientFrame.Invite("team", "bob", "c-2")),
+                Arguments.of("kick", new ClientFrame.Kick("team", "bob", "c-3")),
                 Arguments.of("refresh", new ClientFrame.Refresh("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "c-5")));
     }
 

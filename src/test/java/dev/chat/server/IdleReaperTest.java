@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(30)
 class IdleReaperTest {
-    private static final Duration PING = Duration.ofMillis(100);
-    private static final Duration IDLE = Duration.ofMillis(400);
+    // generous for a loaded CI machine: a pong late by more than (IDLE - PING) would reap a live client
+    private static final Duration PING = Duration.ofMillis(150);
+    private static final Duration IDLE = Duration.ofMillis(1200);
     private static TestServer server;
     private static String quiet;
     private static String mute;
@@ -93,7 +94,10 @@ class IdleReaperTest {
             polite.send(Map.of("type", "join", "room", "polite", "id", "j1"));
             assertEquals("j1", polite.expect("joined").get("id"));
             // reading for three idle timeouts: only pings come (answered), no close
-            assertThrows(SocketTimeoutException.class, () -> polite.readFrame(IDLE.multipliedBy(3)));
+            assertThrows(SocketTimeoutException.class, () -> {
+                RawWsClient.Frame unexpected = polite.readFrame(IDLE.multipliedBy(3));
+                throw new AssertionError("unexpected frame: " + (unexpected == null ? "end of stream" : unexpected.text()));
+            });
             assertTrue(polite.pingsReceived() >= 3, "pinged every " + PING + ": " + polite.pingsReceived());
             polite.send(Map.of("type", "join", "room", "polite", "id", "j2"));
             assertEquals("j2", polite.expect("joined").get("id"));

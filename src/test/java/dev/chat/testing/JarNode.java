@@ -42,8 +42,17 @@ public final class JarNode implements AutoCloseable {
 
     /** Starts the jar with these settings; the future is its URL, or null if it exited before listening. */
     public static JarNode start(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", JAR.toAbsolutePath().toString()).redirectErrorStream(true);
+        return start(env, List.of());
+    }
+
+    /** The same, with extra JVM options (a logging config, say). */
+    public static JarNode start(Map<String, String> env, List<String> jvmOptions) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.directory(Files.createTempDirectory("chat-node-").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("CHAT_"));
         pb.environment().put("CHAT_PORT", "0");
