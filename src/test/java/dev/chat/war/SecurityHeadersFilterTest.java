@@ -1,6 +1,7 @@
 package dev.chat.war;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.web.SecurityHeaders;
@@ -22,8 +23,11 @@ import org.junit.jupiter.api.Test;
 class SecurityHeadersFilterTest {
 
     @Test
-    void mapsToEveryPath() {
-        assertEquals(List.of("/*"), List.of(SecurityHeadersFilter.class.getAnnotation(WebFilter.class).value()));
+    void mapsToThePageAndTheApiButLeavesTheWebSocketUpgradeAlone() {
+        List<String> patterns = List.of(SecurityHeadersFilter.class.getAnnotation(WebFilter.class).urlPatterns());
+        assertTrue(patterns.containsAll(List.of("/index.html", "*.js", "*.css", "/api/*", "/metrics", "/health/*")), patterns.toString());
+        assertFalse(patterns.contains("/*"), "a catch-all would wrap the /ws upgrade, which breaks Payara");
+        assertFalse(patterns.contains("/ws"));
     }
 
     @Test
