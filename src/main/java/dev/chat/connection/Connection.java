@@ -28,6 +28,8 @@ public final class Connection {
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
     /** Rooms being joined, whose live frames wait for the replay; empty nearly always. */
     private final ConcurrentHashMap<String, ReplayGate> gates = new ConcurrentHashMap<>();
+    /** The last seq a join's replay sent, per room, until a later live message passes it. */
+    private final ConcurrentHashMap<String, Long> replayFloors = new ConcurrentHashMap<>();
     private final int gateCapacity;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConnectionListener listener;
@@ -125,6 +127,10 @@ public final class Connection {
                 return;
             }
         }
+        // after the gate: a gate that let this pass, or is gone, has set its floor already
+        if (seq > 0 && !replayFloors.isEmpty() && belowReplayFloor(room, seq)) {
+            return; // already sent by the join's replay
+        }
         outbox.offer(frame);
     }
 
@@ -142,8 +148,32 @@ public final class Connection {
 
     /** Sends what the replay did not contain and lets the room's frames through from now on. */
     public void closeGate(String room, ReplayGate gate, long replayedUpTo) {
-        gate.release(outbox, replayedUpTo);
-        gates.remove(room, gate);
+        synchronized (gate) {
+            // A message stored before the history was read may still be on its way to this node
+            // (its delivery runs after the storing, on another thread): the floor drops it when it
+            // comes, whether the gate holds it or it arrives after the gate is down.
+            if (replayedUpTo > 0) {
+                replayFloors.put(room, replayedUpTo);
+            }
+            gate.release(outbox, replayedUpTo);
+            gates.remove(room, gate);
+        }
+    }
+
+    /**
+     * True when {@code seq} was in the join's replay. A room's messages reach a connection in seq
+     * order, so the first one above the floor retires it: the check costs nothing afterwards.
+     */
+    private boolean belowReplayFloor(String room, long seq) {
+        Long floor = replayFloors.get(room);
+        if (floor == null) {
+            return false;
+        }
+        if (seq <= floor) {
+            return true;
+        }
+        replayFloors.remove(room, floor);
+        return false;
     }
 
     public RateLimiter.Verdict acquire(long nowNanos) {
