@@ -27,7 +27,9 @@ public final class PayaraMicroServer extends DeployedServer {
 
     @Override
     protected List<String> command(List<String> systemProperties) throws IOException {
-        Path postBoot = Files.writeString(work.resolve("post-boot.asadmin"),
+        // before boot, so the listener is created on 127.0.0.1; changing it after boot restarts the
+        // listener, which sometimes fails under load ("GrizzlyProxy is NULL") and leaves nothing listening
+        Path preBoot = Files.writeString(work.resolve("pre-boot.asadmin"),
                 "set configs.config.server-config.network-config.network-listeners.network-listener.http-listener.address=127.0.0.1\n",
                 StandardCharsets.UTF_8);
         List<String> cmd = new ArrayList<>();
@@ -39,7 +41,7 @@ public final class PayaraMicroServer extends DeployedServer {
                 "--rootdir", work.resolve("payara-root").toString(),
                 "--port", Integer.toString(httpPort),
                 "--contextroot", CONTEXT,
-                "--postbootcommandfile", postBoot.toString(),
+                "--prebootcommandfile", preBoot.toString(),
                 "--deploy", war.toString()));
         return cmd;
     }
