@@ -323,6 +323,16 @@ function onWelcome(f) {
     session.updateUser(f.user);
   }
   if (f.protocol !== PROTOCOL_VERSION) toast(`Server speaks protocol ${f.protocol}; this page expects ${PROTOCOL_VERSION}.`, "info");
+  // Another epoch means the server's history started over (a single node restarted, or Redis lost
+  // its data): the seqs kept here belong to the old one, so every conversation starts over.
+  if (typeof f.epoch === "string") {
+    const known = session.loadEpoch();
+    if (known !== null && known !== f.epoch) {
+      for (const conv of [...chat.rooms.values(), ...chat.dms.values()]) if (conv.lastSeq !== null) startOver(conv);
+      saveSeqs();
+    }
+    session.saveEpoch(f.epoch);
+  }
   // (Re)join every room we are supposed to be in, from where we left off.
   for (const name of chat.names()) sendJoin(name);
   // Direct conversations need no join: fetch their latest page and merge it.

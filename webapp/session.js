@@ -65,6 +65,18 @@ export function saveCurrentRoom(name) {
   write(CURRENT_KEY, name);
 }
 
+const EPOCH_KEY = "chat.epoch";
+
+/** The server history's epoch these seqs belong to (see the welcome frame), or null. */
+export function loadEpoch() {
+  const e = read(EPOCH_KEY);
+  return typeof e === "string" ? e : null;
+}
+
+export function saveEpoch(epoch) {
+  write(EPOCH_KEY, epoch);
+}
+
 /** Pane key (room name or "@user") -> last seq seen; {} when nothing was stored. */
 export function loadSeqs() {
   const seqs = read(SEQS_KEY);

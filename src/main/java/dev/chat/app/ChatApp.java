@@ -168,6 +168,11 @@ public final class ChatApp implements AutoCloseable {
         return rooms;
     }
 
+    /** The history epoch the welcome frame names. */
+    public String epoch() {
+        return bus.epoch();
+    }
+
     public ChatMetrics metrics() {
         return metrics;
     }

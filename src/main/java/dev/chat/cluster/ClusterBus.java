@@ -79,6 +79,9 @@ public interface ClusterBus extends AutoCloseable {
     /** Users in the room on other nodes (may include local ones); empty on a single node. May block briefly. */
     Set<String> members(String room);
 
+    /** The name of the history the seqs belong to (see the welcome frame); null when not known yet. */
+    String epoch();
+
     /** False while the bus cannot reach the other nodes (Redis down); the node then serves its own members. */
     boolean healthy();
 

@@ -117,6 +117,14 @@ public final class MemoryClusterBus implements ClusterBus {
         return Set.of();
     }
 
+    /** A new one every start: the history lives in memory and starts over with the process. */
+    private final String epoch = java.util.UUID.randomUUID().toString();
+
+    @Override
+    public String epoch() {
+        return epoch;
+    }
+
     @Override
     public boolean healthy() {
         return true;

@@ -22,6 +22,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -217,6 +218,25 @@ public final class RedisClusterBus implements ClusterBus {
     @Override
     public boolean healthy() {
         return healthy;
+    }
+
+    private volatile String epoch;
+
+    /** The cluster's history epoch, created by the first node that asks; null while Redis is away. */
+    @Override
+    public String epoch() {
+        String e = epoch;
+        if (e == null && healthy) {
+            try {
+                String mine = java.util.UUID.randomUUID().toString();
+                retried(() -> redis.set(keys.epoch(), mine, SetParams.setParams().nx()));
+                e = retried(() -> redis.get(keys.epoch()));
+                epoch = e;
+            } catch (JedisException ex) {
+                markDown(ex);
+            }
+        }
+        return e;
     }
 
     /** After an outage: re-announce this node's presence (entries may have expired meanwhile). */

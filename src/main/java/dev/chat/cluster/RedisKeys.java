@@ -60,6 +60,11 @@ public final class RedisKeys {
         return prefix + "room:" + room + ":members";
     }
 
+    /** Created once, the first time a node starts on this Redis: it changes only if Redis loses its data. */
+    String epoch() {
+        return prefix + "epoch";
+    }
+
     /** Hash username -> password hash. */
     public String users() {
         return prefix + "users";

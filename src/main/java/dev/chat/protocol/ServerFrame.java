@@ -16,8 +16,17 @@ public sealed interface ServerFrame {
     String getType();
 
 
-    @JsonbPropertyOrder({"getType", "user", "protocol"})
-    record Welcome(String user, int protocol) implements ServerFrame {
+    /**
+     * {@code epoch} names the history the seqs belong to: it changes when that history starts over
+     * (a single node restarted, or a cluster's Redis lost its data), so a client drops the seqs it
+     * kept instead of resuming from them.
+     */
+    @JsonbPropertyOrder({"getType", "user", "protocol", "epoch"})
+    record Welcome(String user, int protocol, String epoch) implements ServerFrame {
+        public Welcome(String user, int protocol) {
+            this(user, protocol, null);
+        }
+
         @JsonbProperty("type") public String getType() { return "welcome"; }
     }
 

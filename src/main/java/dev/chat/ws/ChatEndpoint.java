@@ -75,7 +75,7 @@ public final class ChatEndpoint {
         Connection c = ((Connections.Admission.Admitted) admission).connection();
         sink.owner(c);
         connection = c;
-        c.send(new ServerFrame.Welcome(c.user(), ProtocolCodec.PROTOCOL_VERSION));
+        c.send(new ServerFrame.Welcome(c.user(), ProtocolCodec.PROTOCOL_VERSION, app.epoch()));
     }
 
     @OnMessage

@@ -93,6 +93,18 @@ class ClusterIT {
     }
 
     @Test
+    void everyNodeNamesTheSameHistoryEpoch(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        String token = a.token("epochs");
+        try (WsClient onA = WsClient.connect(a.ws(token), Map.of()); WsClient onB = WsClient.connect(b.ws(token), Map.of())) {
+            Object epoch = onA.expect("welcome").get("epoch");
+            assertTrue(epoch instanceof String s && !s.isEmpty(), "an epoch: " + epoch);
+            assertEquals(epoch, onB.expect("welcome").get("epoch"), "one cluster, one history");
+        }
+    }
+
+    @Test
     void aMessageSentOnOneNodeReachesTheOthersExactlyOnceInSeqOrder(TestInfo test) throws Exception {
         JarNode a = node(test, Map.of());
         JarNode b = node(test, Map.of());

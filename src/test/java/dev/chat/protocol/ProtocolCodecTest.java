@@ -67,6 +67,7 @@ class ProtocolCodecTest {
     static Stream<Arguments> serverFrames() {
         return Stream.of(
                 Arguments.of("welcome", new ServerFrame.Welcome("alice", 1)),
+                Arguments.of("welcome-epoch", new ServerFrame.Welcome("alice", 1, "3f2b9c1e-7d4a-4e8b-9a51-0c6d2e8f1a77")),
                 Arguments.of("joined", new ServerFrame.Joined("general", List.of("alice", "bob"), "c-1")),
                 Arguments.of("left", new ServerFrame.Left("general", "c-2")),
                 Arguments.of("ack", new ServerFrame.Ack("general", "c-42", 17)),

@@ -3,6 +3,7 @@ package dev.chat.server;
 import static dev.chat.testing.TestServer.credentials;
 import static dev.chat.testing.TestServer.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.chat.testing.TestServer;
@@ -35,6 +36,21 @@ class SettingsTest {
         try (TestServer second = first.restart()) {
             assertEquals(200, second.post("api/login", credentials("survivor", "password-survivor")).statusCode());
             assertEquals(401, second.post("api/login", credentials("survivor", "wrong-password")).statusCode());
+        }
+    }
+
+    @Test
+    void aRestartedNodeNamesANewHistoryEpoch() throws Exception {
+        TestServer first = TestServer.start();
+        String token = first.token("epoch-user");
+        String before;
+        try (WsClient c = WsClient.connect(first.ws(token), Map.of())) {
+            before = (String) c.expect("welcome").get("epoch");
+        }
+        try (TestServer second = first.restart(); WsClient c = WsClient.connect(second.ws(token), Map.of())) {
+            String after = (String) c.expect("welcome").get("epoch");
+            assertEquals(36, before.length());
+            assertNotEquals(before, after, "a single node's history started over: clients must not resume from old seqs");
         }
     }
 
