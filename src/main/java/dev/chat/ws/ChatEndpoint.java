@@ -119,11 +119,23 @@ public final class ChatEndpoint {
         }
     }
 
-    private static void refuse(Session session, CloseCode code, String who) {
+    /**
+     * Closes a refused session just after {@code @OnOpen} returns, on the closer pool: nothing else
+     * is ever sent on it, and closing inside {@code @OnOpen} races Payara's completion of the
+     * upgrade (its request objects get recycled under a later HTTP request, which then fails).
+     */
+    private void refuse(Session session, CloseCode code, String who) {
+        Runnable close = () -> {
+            try {
+                session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), code.label()));
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "close of refused {0} failed: {1}", who, e.toString());
+            }
+        };
         try {
-            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), code.label()));
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "close of refused {0} failed: {1}", who, e.toString());
+            app.closer().execute(close);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            close.run();
         }
     }
 }
