@@ -226,7 +226,7 @@ class ClusterIT {
     }
 
     @Test
-    void presenceCrossesNodes(TestInfo test) throws Exception {
+    void presenceAndTypingCrossNodes(TestInfo test) throws Exception {
         JarNode a = node(test, Map.of());
         JarNode b = node(test, Map.of());
         WsClient alice = client(a, a.token("alice"));
@@ -234,6 +234,8 @@ class ClusterIT {
         WsClient bob = client(b, b.token("bob"));
         assertEquals(List.of("alice", "bob"), bob.join("meet").get("members"));
         assertEquals(Map.of("type", "presence", "room", "meet", "user", "bob", "state", "joined"), alice.next());
+        bob.send(Map.of("type", "typing", "room", "meet"));
+        assertEquals(Map.of("type", "typing", "room", "meet", "user", "bob"), alice.next(), "typing crosses nodes");
         WsClient bob2 = client(b, b.login("bob"));
         bob2.join("meet"); // bob is already in: nobody hears of it
         bob.close();
