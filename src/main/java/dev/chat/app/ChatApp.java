@@ -61,6 +61,12 @@ public final class ChatApp implements AutoCloseable {
     private final HttpApi httpApi;
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("chat-heartbeat"));
     private final ExecutorService closer = Executors.newFixedThreadPool(2, daemon("chat-close"));
+    /**
+     * Starts the sends of idle outboxes, one thread per core: the thread that fans a message out
+     * only queues, and what it queues for a connection meanwhile leaves in one coalesced frame.
+     */
+    private final ExecutorService writer = Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(), daemon("chat-write"));
     private final ChatMetrics metrics = new ChatMetrics();
     private volatile boolean stopping;
 
@@ -97,7 +103,7 @@ public final class ChatApp implements AutoCloseable {
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
-                clock, rooms, closer, metrics);
+                clock, rooms, closer, writer, metrics);
         this.dispatcher = new RequestDispatcher(rooms, verifier, metrics);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("accepting", () -> !stopping);
@@ -142,6 +148,7 @@ public final class ChatApp implements AutoCloseable {
         } finally {
             heartbeat.shutdownNow();
             closer.shutdown();
+            writer.shutdown();
             bus.close();
             metrics.close();
             LOG.log(Level.INFO, "chat node {0} stopped", nodeId);

@@ -47,7 +47,7 @@ public final class Connection {
     }
 
     Connection(String id, Principal principal, String traceId, FrameSink sink, Limits limits,
-               ConnectionListener listener, Executor closer, ChatMetrics metrics, long nowNanos) {
+               ConnectionListener listener, Executor closer, Executor writer, ChatMetrics metrics, long nowNanos) {
         this.id = id;
         this.principal = principal;
         this.traceId = traceId;
@@ -62,7 +62,7 @@ public final class Connection {
                     metrics.slowConsumer(dropped);
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
                 },
-                metrics::delivered);
+                metrics::delivered, writer);
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.gateCapacity = limits.outboxMaxMessages();
         this.lastSeenNanos = nowNanos;

@@ -31,6 +31,8 @@ public final class Connections implements Connection.ConnectionListener {
     private final java.time.Clock clock;
     private final Connection.ConnectionListener rooms;
     private final Executor closer;
+    /** Starts each outbox's first send after an idle spell (see {@link Outbox}). */
+    private final Executor writer;
     private final ChatMetrics metrics;
     private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
@@ -40,7 +42,8 @@ public final class Connections implements Connection.ConnectionListener {
 
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
                        long idleTimeoutNanos, java.time.Duration tokenLeeway, java.time.Clock clock,
-                       Connection.ConnectionListener rooms, Executor closer, ChatMetrics metrics) {
+                       Connection.ConnectionListener rooms, Executor closer, Executor writer, ChatMetrics metrics) {
+        this.writer = writer;
         this.nodeId = nodeId;
         this.limits = limits;
         this.maxConnections = maxConnections;
@@ -78,7 +81,7 @@ public final class Connections implements Connection.ConnectionListener {
             return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
         }
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
-        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, metrics, System.nanoTime());
+        Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
         open.put(id, c);
         rooms.opened(c);
         metrics.connected();

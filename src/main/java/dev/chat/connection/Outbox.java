@@ -3,6 +3,8 @@ package dev.chat.connection;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.EncodedFrame;
 import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
@@ -28,6 +30,10 @@ public final class Outbox {
     private final int maxBytes;
     private final IntConsumer onOverflow;
     private final LongConsumer onDelivered;
+    /** Runs the first send after an idle spell (see the constructor). */
+    private final Executor starter;
+    /** Takes what is queued when it runs, so frames offered until then leave in the same send. */
+    private final Runnable start = () -> onSent(null, null);
 
     private final ArrayDeque<EncodedFrame> queue = new ArrayDeque<>();
     private int queuedBytes;
@@ -43,6 +49,19 @@ public final class Outbox {
      * @param onDelivered runs outside the lock once per message frame written, with its latency in nanoseconds
      */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow, LongConsumer onDelivered) {
+        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, Runnable::run);
+    }
+
+    /**
+     * @param starter runs the first send after an idle spell. The node's writer pool lets the thread
+     *     that fans a message out go on queuing while that send waits to start, so a burst leaves as
+     *     a few coalesced frames instead of one send per message per member (which is what bounded
+     *     fan-out and chat latency before: the benchmark section of the README has the numbers);
+     *     {@code Runnable::run} sends on the caller's thread.
+     */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow, LongConsumer onDelivered,
+                  Executor starter) {
+        this.starter = starter;
         this.sink = sink;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
@@ -72,7 +91,7 @@ public final class Outbox {
 
     private boolean offer(EncodedFrame frame, long byteBound) {
         int dropped = -1;
-        Batch batch = null;
+        boolean startSend = false;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
                 return false;
@@ -84,7 +103,8 @@ public final class Outbox {
                 queue.add(frame);
                 queuedBytes += frame.bytes();
                 if (!inFlight) {
-                    batch = takeBatch();
+                    inFlight = true; // the send is ours to start; it takes the batch when it runs
+                    startSend = true;
                 }
             }
         }
@@ -92,8 +112,12 @@ public final class Outbox {
             onOverflow.accept(dropped);
             return false;
         }
-        if (batch != null) {
-            send(batch);
+        if (startSend) {
+            try {
+                starter.execute(start);
+            } catch (RejectedExecutionException e) {
+                start.run(); // the node is stopping and its writers with it
+            }
         }
         return true;
     }

@@ -52,8 +52,8 @@ class SlowConsumerTest {
             users.add("sc-member-" + i);
         }
         server = TestServer.start(Map.of(
-                "CHAT_OUTBOX_MAX_MESSAGES", "200",
-                "CHAT_OUTBOX_MAX_BYTES", "64KiB",
+                "CHAT_OUTBOX_MAX_MESSAGES", "1000",
+                "CHAT_OUTBOX_MAX_BYTES", "256KiB", // headroom for healthy members whose sends wait for a writer thread
                 "CHAT_RATE_PER_SEC", "100000",
                 "CHAT_RATE_BURST", "100000"), users.dataDir());
     }
