@@ -44,33 +44,29 @@ final class RedisScripts {
             """;
 
     /**
-     * KEYS: seq, history. ARGV: range start for XRANGE ("(N-0"), count. Returns the latest seq,
-     * the oldest seq held (0 if none), then the messages, oldest first; all read atomically.
+     * A history read: the latest seq, the oldest seq held (0 if none), then the messages of one
+     * range command (XRANGE after a seq, XREVRANGE before one), all read atomically. KEYS: seq,
+     * history. ARGV: the range bound, count.
      */
-    static final String HISTORY_AFTER = """
-            local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
-            local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
-            local oldest = 0
-            if #first > 0 then oldest = tonumber(string.match(first[1][1], '^(%d+)')) end
-            local out = {latest, oldest}
-            for _, e in ipairs(redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])) do
-              out[#out + 1] = e[2][2]
-            end
-            return out
-            """;
+    private static String historyRead(String range) {
+        return """
+                local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
+                local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+                local oldest = 0
+                if #first > 0 then oldest = tonumber(string.match(first[1][1], '^(%%d+)')) end
+                local out = {latest, oldest}
+                for _, e in ipairs(redis.call(%s, 'COUNT', ARGV[2])) do
+                  out[#out + 1] = e[2][2]
+                end
+                return out
+                """.formatted(range);
+    }
 
-    /** KEYS: seq, history. ARGV: range end for XREVRANGE ("+" or "(N-0"), count. As above, newest first. */
-    static final String HISTORY_BEFORE = """
-            local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
-            local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
-            local oldest = 0
-            if #first > 0 then oldest = tonumber(string.match(first[1][1], '^(%d+)')) end
-            local out = {latest, oldest}
-            for _, e in ipairs(redis.call('XREVRANGE', KEYS[2], ARGV[1], '-', 'COUNT', ARGV[2])) do
-              out[#out + 1] = e[2][2]
-            end
-            return out
-            """;
+    /** Messages after ARGV[1] ("(N-0"), oldest first. */
+    static final String HISTORY_AFTER = historyRead("'XRANGE', KEYS[2], ARGV[1], '+'");
+
+    /** Messages before ARGV[1] ("+" or "(N-0"), newest first. */
+    static final String HISTORY_BEFORE = historyRead("'XREVRANGE', KEYS[2], ARGV[1], '-'");
 
     /**
      * KEYS: presence, members. ARGV: member (user|node), ttl ms, user, channel, payload.
