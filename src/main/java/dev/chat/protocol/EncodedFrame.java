@@ -1,7 +1,5 @@
 package dev.chat.protocol;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * One server frame already turned into JSON, with its UTF-8 size. A broadcast encodes once and
  * hands the same instance to every receiver's outbox; the size is what the outbox bounds.
@@ -36,10 +34,5 @@ public record EncodedFrame(String json, int bytes, long acceptedNanos) {
             }
         }
         return n;
-    }
-
-    /** For tests and logs: the same count the JDK's encoder gives. */
-    static int jdkUtf8Length(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 }
