@@ -14,7 +14,7 @@
 #
 # Settings (environment): SERVERS (chat,tyrus,gorilla), DURATION (s, measured), WARMUP (s),
 # CONNECTIONS (idle, 10000), SERVER_OPTS (JVM options of both Java servers), JFR=1 (record our
-# server under fan-out to target/bench/fanout.jfr), GORILLA_CHAT_SRC (the example's sources: hub.go,
+# server to target/bench/SCENARIO.jfr), GORILLA_CHAT_SRC (the example's sources: hub.go,
 # client.go, main.go; default the Debian package's examples/chat; the baseline is skipped when
 # absent), BENCH_NO_BUILD=1 (skip the Maven build). Results accumulate in target/bench/results.tsv.
 set -euo pipefail
@@ -110,7 +110,7 @@ record() {
 for_servers() { # SCENARIO ARGS...: the same load against each server
   local scenario=$1; shift
   for s in ${SERVERS//,/ }; do
-    if [[ $s == chat && $scenario == fanout && -n ${JFR:-} ]]; then JFR_FILE=$OUT/fanout.jfr; else JFR_FILE=; fi
+    if [[ $s == chat && -n ${JFR:-} ]]; then JFR_FILE=$OUT/$scenario.jfr; else JFR_FILE=; fi
     "start_$s" || continue
     record "$scenario" "$s" --dialect "$DIALECT" --target "127.0.0.1:$PORT" --pids "$PID" "$@"
     stop_server

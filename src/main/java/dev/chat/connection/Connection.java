@@ -116,6 +116,11 @@ public final class Connection {
 
     /** A room event for this connection: held while the room's join is replaying, queued otherwise. */
     public void deliver(String room, EncodedFrame frame, long seq) {
+        deliver(room, frame, seq, null);
+    }
+
+    /** The same within a broadcast: a send that is due joins {@code starts} (null: starts at once). */
+    public void deliver(String room, EncodedFrame frame, long seq, SendStarts starts) {
         ReplayGate gate = gates.isEmpty() ? null : gates.get(room);
         if (gate != null) {
             ReplayGate.Hold hold = gate.hold(frame, seq);
@@ -131,7 +136,7 @@ public final class Connection {
         if (seq > 0 && !replayFloors.isEmpty() && belowReplayFloor(room, seq)) {
             return; // already sent by the join's replay
         }
-        outbox.offer(frame);
+        outbox.offer(frame, starts);
     }
 
     /** History replayed on a join; may take the outbox past its usual byte bound (see Outbox#offerReplay). */

@@ -14,7 +14,8 @@ import java.util.function.LongConsumer;
  * completion starts the next one, which carries everything queued meanwhile as one frame, the
  * objects separated by {@code \n} (protocol v1 allows it; it is what keeps fan-out cheap). Whoever
  * enqueues never waits on the network: a client that lets {@link #maxMessages} or {@link #maxBytes}
- * pile up is closed as a slow consumer instead.
+ * pile up behind a send it does not read is closed as a slow consumer instead (while the send only
+ * waits for a writer thread, see {@link #WRITER_LAG_FACTOR}).
  *
  * <p>Each send's completion reports, for every {@code message} frame it carried, the time since the
  * message was accepted ({@link EncodedFrame#acceptedNanos}): the delivery latency.
@@ -38,6 +39,8 @@ public final class Outbox {
     private final ArrayDeque<EncodedFrame> queue = new ArrayDeque<>();
     private int queuedBytes;
     private boolean inFlight;
+    /** A send is in the transport (not merely due on the writer pool): what is queued now waits on the client. */
+    private boolean inTransport;
     private boolean closed;
     private CloseCode closeWhenDrained;
 
@@ -76,7 +79,12 @@ public final class Outbox {
 
     /** Queues a frame and starts a send if none is in flight; false when the outbox is closed or overflowed. */
     public boolean offer(EncodedFrame frame) {
-        return offer(frame, maxBytes);
+        return offer(frame, maxBytes, null);
+    }
+
+    /** The same, but a send that is due joins {@code starts}, which the broadcaster flushes after its last offer. */
+    public boolean offer(EncodedFrame frame, SendStarts starts) {
+        return offer(frame, maxBytes, starts);
     }
 
     /**
@@ -84,19 +92,37 @@ public final class Outbox {
      * history is sent at once, while only live traffic that piles up shows a slow consumer.
      */
     public boolean offerReplay(EncodedFrame frame) {
-        return offer(frame, maxBytes * REPLAY_FACTOR);
+        return offer(frame, maxBytes * REPLAY_FACTOR, null);
     }
 
     static final int REPLAY_FACTOR = 4;
 
-    private boolean offer(EncodedFrame frame, long byteBound) {
+    /**
+     * How far past its bounds an outbox may grow while its next send only waits for this node's
+     * writer threads: the client is not behind then, the node is (a burst, or a node short of CPU;
+     * the benchmark's two nodes on two cores closed healthy members as slow consumers before).
+     * Still bounded, so a node that stays behind sheds its connections instead of its heap.
+     */
+    static final int WRITER_LAG_FACTOR = 4;
+
+    /** True when queuing {@code frame} would make this a slow consumer. Caller holds the lock. */
+    private boolean overBounds(EncodedFrame frame, long byteBound) {
+        long messageBound = maxMessages;
+        if (inFlight && !inTransport) {
+            messageBound *= WRITER_LAG_FACTOR;
+            byteBound = Math.max(byteBound, (long) maxBytes * WRITER_LAG_FACTOR);
+        }
+        return queue.size() >= messageBound || queuedBytes + (long) frame.bytes() > byteBound;
+    }
+
+    private boolean offer(EncodedFrame frame, long byteBound, SendStarts starts) {
         int dropped = -1;
         boolean startSend = false;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
                 return false;
             }
-            if (queue.size() >= maxMessages || queuedBytes + (long) frame.bytes() > byteBound) {
+            if (overBounds(frame, byteBound)) {
                 dropped = queue.size() + 1;
                 discardLocked();
             } else {
@@ -112,7 +138,9 @@ public final class Outbox {
             onOverflow.accept(dropped);
             return false;
         }
-        if (startSend) {
+        if (startSend && starts != null) {
+            starts.add(starter, start);
+        } else if (startSend) {
             try {
                 starter.execute(start);
             } catch (RejectedExecutionException e) {
@@ -129,6 +157,7 @@ public final class Outbox {
                 return;
             }
             inFlight = true;
+            inTransport = true;
         }
         try {
             sink.sendPing();
@@ -190,11 +219,14 @@ public final class Outbox {
         Batch batch;
         CloseCode close = null;
         synchronized (this) {
+            inTransport = false;
             if (failure != null) {
                 discardLocked();
             }
             batch = closed ? null : takeBatch();
-            if (batch == null) {
+            if (batch != null) {
+                inTransport = true;
+            } else {
                 inFlight = false;
                 if (!closed && closeWhenDrained != null) {
                     closed = true;

@@ -7,6 +7,7 @@ import dev.chat.connection.ReplayGate;
 import dev.chat.cluster.RoomEvent;
 import dev.chat.auth.Principal;
 import dev.chat.connection.Connection;
+import dev.chat.connection.SendStarts;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ErrorCode;
@@ -449,12 +450,13 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         if (room == null) {
             return;
         }
+        SendStarts starts = new SendStarts(); // the members' sends start together, after the loop
         if (event instanceof RoomEvent.Posted p) {
             EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.id().equals(p.originConnection())) {
-                    member.deliver(p.room(), frame, p.seq());
+                    member.deliver(p.room(), frame, p.seq(), starts);
                     sent++;
                 }
             }
@@ -464,7 +466,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.user().equals(p.user())) {
-                    member.deliver(p.room(), frame, 0);
+                    member.deliver(p.room(), frame, 0, starts);
                     sent++;
                 }
             }
@@ -474,12 +476,13 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             int sent = 0;
             for (Connection member : room.members) {
                 if (!member.user().equals(t.user())) {
-                    member.deliver(t.room(), frame, 0);
+                    member.deliver(t.room(), frame, 0, starts);
                     sent++;
                 }
             }
             metrics.framesOut("typing", sent);
         }
+        starts.flush();
     }
 
     /** Removes one membership; true if there was one. Publishes {@code left} for the user's last connection. */

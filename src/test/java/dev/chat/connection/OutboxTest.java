@@ -216,6 +216,53 @@ class OutboxTest {
         assertEquals(List.of(forty), sink.sent);
     }
 
+    /** Offers 1..n as frames "1", "2", ...; the number of offers accepted. */
+    private static int offerNumbered(Outbox box, int from, int to) {
+        int accepted = 0;
+        for (int i = from; i <= to; i++) {
+            if (box.offer(frame(Integer.toString(i)))) {
+                accepted++;
+            }
+        }
+        return accepted;
+    }
+
+    @Test
+    void whileTheSendWaitsForAWriterThreadTheOutboxMayGrowToFourTimesItsBoundThenOverflows() {
+        List<Runnable> writerQueue = new ArrayList<>(); // a writer pool that has not got to us yet
+        Outbox box = new Outbox(sink, 10, 1 << 20, dropped -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
+        assertEquals(40, offerNumbered(box, 1, 40)); // 4 x 10: the node is behind, not the client
+        assertEquals(0, overflows.get());
+        assertFalse(box.offer(frame("41")));
+        assertEquals(1, overflows.get());
+        writerQueue.forEach(Runnable::run);
+        assertTrue(sink.sent.isEmpty(), "an overflowed outbox sends nothing");
+    }
+
+    @Test
+    void whatWaitedForAWriterThreadLeavesAsOneFrameInOrder() {
+        List<Runnable> writerQueue = new ArrayList<>();
+        Outbox box = new Outbox(sink, 10, 1 << 20, dropped -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
+        assertEquals(25, offerNumbered(box, 1, 25));
+        assertEquals(1, writerQueue.size(), "one start per idle spell");
+        writerQueue.get(0).run();
+        assertEquals(1, sink.sent.size());
+        assertEquals(String.join("\n", java.util.stream.IntStream.rangeClosed(1, 25).mapToObj(Integer::toString).toList()),
+                sink.sent.get(0));
+        assertEquals(0, overflows.get());
+    }
+
+    @Test
+    void onceTheSendIsInTheTransportTheUsualBoundApplies() {
+        List<Runnable> writerQueue = new ArrayList<>();
+        Outbox box = new Outbox(sink, 10, 1 << 20, dropped -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
+        box.offer(frame("0"));
+        writerQueue.get(0).run(); // "0" is now in the transport and the client does not read it
+        assertEquals(10, offerNumbered(box, 1, 10));
+        assertFalse(box.offer(frame("11")));
+        assertEquals(1, overflows.get());
+    }
+
     @Test
     void queuedBytesAreCountedInUtf8NotChars() {
         String twentyChars = "é".repeat(20); // 40 bytes
