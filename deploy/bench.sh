@@ -6,26 +6,34 @@
 #   deploy/bench.sh fanout          # 1000 members + 1 publisher, 64 messages in flight
 #   deploy/bench.sh chat            # 100 members each sending 10/s
 #   deploy/bench.sh idle            # 10 000 authenticated idle connections: RSS per connection
+#   deploy/bench.sh idle-sized      # the same for the two Java servers with SIZED_OPTS (heap sized to its use)
 #   deploy/bench.sh cluster-fanout  # 2 nodes + Redis (deploy/cluster.sh) against 1 node, same load
 #   deploy/bench.sh cluster-chat
 #   deploy/bench.sh smoke           # a few seconds of each against our server only
 #   deploy/bench.sh all             # all of the above but smoke, then report
 #   deploy/bench.sh report          # results table (target/bench/results.md) and plot (docs/bench/bench.png)
 #
-# Settings (environment): SERVERS (chat,tyrus,gorilla), DURATION (s, measured), WARMUP (s),
-# CONNECTIONS (idle, 10000), SERVER_OPTS (JVM options of both Java servers), JFR=1 (record our
-# server to target/bench/SCENARIO.jfr), GORILLA_CHAT_SRC (the example's sources: hub.go,
-# client.go, main.go; default the Debian package's examples/chat; the baseline is skipped when
-# absent), BENCH_NO_BUILD=1 (skip the Maven build). Results accumulate in target/bench/results.tsv.
+# Settings (environment): SERVERS (chat,tyrus,gorilla), DURATION (s, measured), WARMUP (s), REPEAT
+# (rounds per scenario, servers interleaved; the report shows the median round of each server),
+# CONNECTIONS (idle, 10000), SERVER_OPTS (JVM options of both Java servers), SIZED_OPTS (theirs in
+# idle-sized), JFR=1 (record our server to target/bench/SCENARIO.jfr), GORILLA_CHAT_SRC (the
+# example's sources: hub.go, client.go, main.go; default the Debian package's examples/chat; the
+# baseline is skipped when absent), BENCH_NO_BUILD=1 (skip the Maven build), CHAT_JAR (our server's
+# jar) and LABEL_SUFFIX (appended to the server's name in the results: to compare another build).
+# Results accumulate in target/bench/results.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=target/bench
 SERVERS=${SERVERS:-chat,tyrus,gorilla}
 DURATION=${DURATION:-10}
+REPEAT=${REPEAT:-1}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-10000}
 SERVER_OPTS=${SERVER_OPTS:--Xms256m -Xmx1g}
+# idle-sized: the JVM gives back heap it does not use (after the full GC the idle scenario runs), so
+# RSS shows what the connections hold rather than how far the heap grew while they connected.
+SIZED_OPTS=${SIZED_OPTS:--Xms32m -Xmx1g -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20}
 GORILLA_CHAT_SRC=${GORILLA_CHAT_SRC:-/usr/share/gocode/src/github.com/gorilla/websocket/examples/chat}
 SECRET=test-secret-test-secret-test-secret-0123 # TestServer.SECRET: the generator signs tokens with it
 CHAT_PORT=18080 TYRUS_PORT=18090 GORILLA_PORT=18070 CLUSTER_BASE=18081 CLUSTER_REDIS=16390
@@ -107,13 +115,15 @@ record() {
   [[ -n $line ]] && echo -e "$(date -u +%FT%TZ)\t$scenario\t$server\t${line#RESULT }" >> "$OUT/results.tsv"
 }
 
-for_servers() { # SCENARIO ARGS...: the same load against each server
+for_servers() { # SCENARIO ARGS...: the same load against each server, REPEAT rounds, servers interleaved
   local scenario=$1; shift
-  for s in ${SERVERS//,/ }; do
-    if [[ $s == chat && -n ${JFR:-} ]]; then JFR_FILE=$OUT/$scenario.jfr; else JFR_FILE=; fi
-    "start_$s" || continue
-    record "$scenario" "$s" --dialect "$DIALECT" --target "127.0.0.1:$PORT" --pids "$PID" "$@"
-    stop_server
+  for ((round = 0; round < REPEAT; round++)); do
+    for s in ${SERVERS//,/ }; do
+      if [[ $s == chat && -n ${JFR:-} ]]; then JFR_FILE=$OUT/$scenario.jfr; else JFR_FILE=; fi
+      "start_$s" || continue
+      record "$scenario" "$s${LABEL_SUFFIX:-}" --dialect "$DIALECT" --target "127.0.0.1:$PORT" --pids "$PID" "$@"
+      stop_server
+    done
   done
 }
 
@@ -122,7 +132,12 @@ CHAT=(--connections 100 --publishers 100 --rate 10)
 
 fanout() { for_servers fanout "${FANOUT[@]}" --warmup "$WARMUP" --duration "$DURATION"; }
 chat() { for_servers chat "${CHAT[@]}" --warmup "$WARMUP" --duration "$((DURATION * 2))"; }
-idle() { for_servers idle --connections "$CONNECTIONS" --publishers 0 --hold 5 --gc --warmup 0 --duration 0 --ramp 2000; }
+IDLE=(--connections "$CONNECTIONS" --publishers 0 --hold 5 --gc --warmup 0 --duration 0 --ramp 2000)
+idle() { for_servers idle "${IDLE[@]}"; }
+idle-sized() { # the two Java servers again, heap sized to its use
+  local s=${SERVERS//gorilla/}
+  SERVER_OPTS=$SIZED_OPTS SERVERS=${s//,,/,} for_servers idle-sized "${IDLE[@]}"
+}
 
 start_cluster() {
   RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
@@ -136,11 +151,13 @@ start_cluster() {
 
 cluster_run() { # SCENARIO ARGS...: one node, then two nodes + Redis, same load
   local scenario=$1; shift
-  SERVERS=chat for_servers "$scenario" "$@"
-  start_cluster
-  record "$scenario" cluster2 --dialect chat --target "127.0.0.1:$CLUSTER_BASE,127.0.0.1:$((CLUSTER_BASE + 1))" \
-    --pids "$CLUSTER_PIDS" "$@"
-  RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null
+  for ((cluster_round = 0; cluster_round < REPEAT; cluster_round++)); do
+    REPEAT=1 SERVERS=chat for_servers "$scenario" "$@"
+    start_cluster
+    record "$scenario" cluster2 --dialect chat --target "127.0.0.1:$CLUSTER_BASE,127.0.0.1:$((CLUSTER_BASE + 1))" \
+      --pids "$CLUSTER_PIDS" "$@"
+    RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null
+  done
 }
 
 cluster-fanout() { cluster_run cluster-fanout "${FANOUT[@]}" --warmup "$WARMUP" --duration "$DURATION"; }
@@ -154,13 +171,13 @@ smoke() {
 
 report() {
   [[ -f $OUT/results.tsv ]] || { echo "no results yet" >&2; exit 1; }
-  deploy/bench-report.sh "$OUT/results.tsv" "$OUT/results.md" docs/bench/bench.png
+  REPEAT=$REPEAT deploy/bench-report.sh "$OUT/results.tsv" "$OUT/results.md" docs/bench/bench.png
   cat "$OUT/results.md"
 }
 
 case ${1:-} in
-  fanout|chat|idle|cluster-fanout|cluster-chat|smoke) build; "$1" ;;
-  all) build; fanout; chat; idle; cluster-fanout; cluster-chat; report ;;
+  fanout|chat|idle|idle-sized|cluster-fanout|cluster-chat|smoke) build; "$1" ;;
+  all) build; fanout; chat; idle; idle-sized; cluster-fanout; cluster-chat; report ;;
   report) report ;;
-  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac

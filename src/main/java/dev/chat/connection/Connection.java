@@ -6,6 +6,7 @@ import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ProtocolCodec;
 import dev.chat.protocol.ServerFrame;
+import java.lang.System.Logger.Level;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * thread; the rate limiter only by the connection's inbound thread.
  */
 public final class Connection {
+    private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     private final String id;
     /** Replaced by a {@code refresh} with a newer token of the same user; read by the heartbeat. */
     private volatile Principal principal;
@@ -58,8 +60,11 @@ public final class Connection {
         this.outbox = new Outbox(sink, limits.outboxMaxMessages(), limits.outboxMaxBytes(),
                 // Deferred: an overflow is found by a broadcaster, maybe under a room's lock; the
                 // outbox already refuses frames, so cleaning up a moment later loses nothing.
-                dropped -> {
+                (dropped, nodeBehind) -> {
                     metrics.slowConsumer(dropped);
+                    LOG.log(Level.INFO, "{0} is a slow consumer: {1} frames queued {2}", this, Integer.toString(dropped),
+                            nodeBehind ? "waiting for this node's writer threads (the node is behind)"
+                                    : "behind a send it does not read");
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
                 },
                 metrics::delivered, writer);

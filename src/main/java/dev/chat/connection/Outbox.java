@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.Arrays;
-import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -29,7 +28,7 @@ public final class Outbox {
     private final FrameSink sink;
     private final int maxMessages;
     private final int maxBytes;
-    private final IntConsumer onOverflow;
+    private final OverflowListener onOverflow;
     private final LongConsumer onDelivered;
     /** Runs the first send after an idle spell (see the constructor). */
     private final Executor starter;
@@ -44,14 +43,25 @@ public final class Outbox {
     private boolean closed;
     private CloseCode closeWhenDrained;
 
+    /** Told once when an outbox overflows; the connection is then closed as a slow consumer. */
+    @FunctionalInterface
+    public interface OverflowListener {
+        /**
+         * @param dropped    frames queued and dropped, the refused one included
+         * @param nodeBehind true when the queued frames waited for this node's writer threads, not
+         *     for a send in the network: the node, not the client, fell behind (for the log)
+         */
+        void overflowed(int dropped, boolean nodeBehind);
+    }
+
     /** Text for one send, and the accept times of the messages in it (null when there are none). */
     private record Batch(String text, long[] accepted) { }
 
     /**
-     * @param onOverflow  runs once, outside the lock, when the bounds are exceeded; gets the number of frames dropped
+     * @param onOverflow  runs once, outside the lock, when the bounds are exceeded
      * @param onDelivered runs outside the lock once per message frame written, with its latency in nanoseconds
      */
-    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow, LongConsumer onDelivered) {
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered) {
         this(sink, maxMessages, maxBytes, onOverflow, onDelivered, Runnable::run);
     }
 
@@ -62,7 +72,7 @@ public final class Outbox {
      *     fan-out and chat latency before: the benchmark section of the README has the numbers);
      *     {@code Runnable::run} sends on the caller's thread.
      */
-    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow, LongConsumer onDelivered,
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered,
                   Executor starter) {
         this.starter = starter;
         this.sink = sink;
@@ -73,7 +83,7 @@ public final class Outbox {
     }
 
     /** An outbox that does not measure delivery latency. */
-    public Outbox(FrameSink sink, int maxMessages, int maxBytes, IntConsumer onOverflow) {
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow) {
         this(sink, maxMessages, maxBytes, onOverflow, nanos -> { });
     }
 
@@ -117,6 +127,7 @@ public final class Outbox {
 
     private boolean offer(EncodedFrame frame, long byteBound, SendStarts starts) {
         int dropped = -1;
+        boolean nodeBehind = false;
         boolean startSend = false;
         synchronized (this) {
             if (closed || closeWhenDrained != null) {
@@ -124,6 +135,7 @@ public final class Outbox {
             }
             if (overBounds(frame, byteBound)) {
                 dropped = queue.size() + 1;
+                nodeBehind = !inTransport;
                 discardLocked();
             } else {
                 queue.add(frame);
@@ -135,7 +147,7 @@ public final class Outbox {
             }
         }
         if (dropped >= 0) {
-            onOverflow.accept(dropped);
+            onOverflow.overflowed(dropped, nodeBehind);
             return false;
         }
         if (startSend && starts != null) {

@@ -77,7 +77,7 @@ class OutboxTest {
     private final AtomicInteger overflows = new AtomicInteger();
 
     private Outbox outbox(int maxMessages, int maxBytes) {
-        return new Outbox(sink, maxMessages, maxBytes, dropped -> overflows.incrementAndGet());
+        return new Outbox(sink, maxMessages, maxBytes, (dropped, behind) -> overflows.incrementAndGet());
     }
 
     private Outbox roomyOutbox() {
@@ -150,7 +150,7 @@ class OutboxTest {
     @Test
     void everyMessageFrameOfACompletedSendReportsItsLatencyOthersNone() {
         List<Long> latencies = new ArrayList<>();
-        Outbox box = new Outbox(sink, 1000, 1 << 20, dropped -> overflows.incrementAndGet(), latencies::add);
+        Outbox box = new Outbox(sink, 1000, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), latencies::add);
         long accepted = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(50);
         box.offer(EncodedFrame.message("M1", accepted));
         box.offer(frame("ack"));
@@ -170,7 +170,7 @@ class OutboxTest {
     @Test
     void aFailedSendReportsNoLatency() {
         List<Long> latencies = new ArrayList<>();
-        Outbox box = new Outbox(sink, 1000, 1 << 20, dropped -> overflows.incrementAndGet(), latencies::add);
+        Outbox box = new Outbox(sink, 1000, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), latencies::add);
         box.offer(EncodedFrame.message("M1", System.nanoTime()));
         sink.fail(new java.io.IOException("reset"));
         assertTrue(latencies.isEmpty());
@@ -230,11 +230,12 @@ class OutboxTest {
     @Test
     void whileTheSendWaitsForAWriterThreadTheOutboxMayGrowToFourTimesItsBoundThenOverflows() {
         List<Runnable> writerQueue = new ArrayList<>(); // a writer pool that has not got to us yet
-        Outbox box = new Outbox(sink, 10, 1 << 20, dropped -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
+        List<Boolean> nodeBehind = new ArrayList<>();
+        Outbox box = new Outbox(sink, 10, 1 << 20, (dropped, behind) -> nodeBehind.add(behind), nanos -> { }, writerQueue::add);
         assertEquals(40, offerNumbered(box, 1, 40)); // 4 x 10: the node is behind, not the client
-        assertEquals(0, overflows.get());
+        assertEquals(List.of(), nodeBehind);
         assertFalse(box.offer(frame("41")));
-        assertEquals(1, overflows.get());
+        assertEquals(List.of(true), nodeBehind, "told the node was behind");
         writerQueue.forEach(Runnable::run);
         assertTrue(sink.sent.isEmpty(), "an overflowed outbox sends nothing");
     }
@@ -242,7 +243,7 @@ class OutboxTest {
     @Test
     void whatWaitedForAWriterThreadLeavesAsOneFrameInOrder() {
         List<Runnable> writerQueue = new ArrayList<>();
-        Outbox box = new Outbox(sink, 10, 1 << 20, dropped -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
+        Outbox box = new Outbox(sink, 10, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
         assertEquals(25, offerNumbered(box, 1, 25));
         assertEquals(1, writerQueue.size(), "one start per idle spell");
         writerQueue.get(0).run();
@@ -255,12 +256,13 @@ class OutboxTest {
     @Test
     void onceTheSendIsInTheTransportTheUsualBoundApplies() {
         List<Runnable> writerQueue = new ArrayList<>();
-        Outbox box = new Outbox(sink, 10, 1 << 20, dropped -> overflows.incrementAndGet(), nanos -> { }, writerQueue::add);
+        List<Boolean> nodeBehind = new ArrayList<>();
+        Outbox box = new Outbox(sink, 10, 1 << 20, (dropped, behind) -> nodeBehind.add(behind), nanos -> { }, writerQueue::add);
         box.offer(frame("0"));
         writerQueue.get(0).run(); // "0" is now in the transport and the client does not read it
         assertEquals(10, offerNumbered(box, 1, 10));
         assertFalse(box.offer(frame("11")));
-        assertEquals(1, overflows.get());
+        assertEquals(List.of(false), nodeBehind, "told the client was behind");
     }
 
     @Test
@@ -450,7 +452,7 @@ class OutboxTest {
                 failure.compareAndSet(null, new AssertionError("unexpected close " + code));
             }
         };
-        Outbox box = new Outbox(asyncSink, 1_000_000, 1 << 30, dropped -> overflows.incrementAndGet());
+        Outbox box = new Outbox(asyncSink, 1_000_000, 1 << 30, (dropped, behind) -> overflows.incrementAndGet());
 
         Thread completer = new Thread(() -> {
             try {

@@ -43,7 +43,7 @@ class SendStartsTest {
         for (int i = 0; i < n; i++) {
             RecordingSink sink = new RecordingSink();
             sinks.add(sink);
-            boxes.add(new Outbox(sink, 1000, 1 << 20, dropped -> { }, nanos -> { }, tasks::add));
+            boxes.add(new Outbox(sink, 1000, 1 << 20, (dropped, behind) -> { }, nanos -> { }, tasks::add));
         }
         return sinks;
     }
