@@ -24,6 +24,7 @@ import java.util.function.BooleanSupplier;
 import dev.chat.config.ChatConfig;
 import dev.chat.connection.Connection;
 import dev.chat.connection.Connections;
+import dev.chat.connection.SendStarts;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.room.RoomRegistry;
 import dev.chat.web.HttpApi;
@@ -65,8 +66,7 @@ public final class ChatApp implements AutoCloseable {
      * Starts the sends of idle outboxes, one thread per core: the thread that fans a message out
      * only queues, and what it queues for a connection meanwhile leaves in one coalesced frame.
      */
-    private final ExecutorService writer = Executors.newFixedThreadPool(
-            Runtime.getRuntime().availableProcessors(), daemon("chat-write"));
+    private final ExecutorService writer = Executors.newFixedThreadPool(SendStarts.WRITER_THREADS, daemon("chat-write"));
     private final ChatMetrics metrics = new ChatMetrics();
     private volatile boolean stopping;
 

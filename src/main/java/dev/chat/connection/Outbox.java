@@ -40,6 +40,11 @@ public final class Outbox {
     private boolean inFlight;
     /** A send is in the transport (not merely due on the writer pool): what is queued now waits on the client. */
     private boolean inTransport;
+    /**
+     * Queued past the usual bounds while the send waited for a writer thread: the larger bound
+     * holds until the backlog has drained back under the usual one (a 64 KiB batch at a time).
+     */
+    private boolean lagging;
     private boolean closed;
     private CloseCode closeWhenDrained;
 
@@ -48,8 +53,8 @@ public final class Outbox {
     public interface OverflowListener {
         /**
          * @param dropped    frames queued and dropped, the refused one included
-         * @param nodeBehind true when the queued frames waited for this node's writer threads, not
-         *     for a send in the network: the node, not the client, fell behind (for the log)
+         * @param nodeBehind true when the queued frames were waiting for this node's writer threads,
+         *     not for a send in the network: the node, not the client, fell behind (for the log)
          */
         void overflowed(int dropped, boolean nodeBehind);
     }
@@ -118,11 +123,16 @@ public final class Outbox {
     /** True when queuing {@code frame} would make this a slow consumer. Caller holds the lock. */
     private boolean overBounds(EncodedFrame frame, long byteBound) {
         long messageBound = maxMessages;
-        if (inFlight && !inTransport) {
+        if (waitingForWriter() || lagging) {
             messageBound *= WRITER_LAG_FACTOR;
             byteBound = Math.max(byteBound, (long) maxBytes * WRITER_LAG_FACTOR);
         }
         return queue.size() >= messageBound || queuedBytes + (long) frame.bytes() > byteBound;
+    }
+
+    /** A send is due but not yet in the transport: the node, not the client, is behind. Caller holds the lock. */
+    private boolean waitingForWriter() {
+        return inFlight && !inTransport;
     }
 
     private boolean offer(EncodedFrame frame, long byteBound, SendStarts starts) {
@@ -135,11 +145,14 @@ public final class Outbox {
             }
             if (overBounds(frame, byteBound)) {
                 dropped = queue.size() + 1;
-                nodeBehind = !inTransport;
+                nodeBehind = waitingForWriter();
                 discardLocked();
             } else {
                 queue.add(frame);
                 queuedBytes += frame.bytes();
+                if (waitingForWriter() && (queue.size() > maxMessages || queuedBytes > maxBytes)) {
+                    lagging = true;
+                }
                 if (!inFlight) {
                     inFlight = true; // the send is ours to start; it takes the batch when it runs
                     startSend = true;
@@ -217,7 +230,11 @@ public final class Outbox {
     }
 
     private void send(Batch batch) {
-        sink.sendText(batch.text(), failure -> onSent(failure, batch.accepted()));
+        try {
+            sink.sendText(batch.text(), failure -> onSent(failure, batch.accepted()));
+        } catch (RuntimeException e) {
+            onSent(e, null); // a sink that throws has not called back: end this outbox rather than leave it sending forever
+        }
     }
 
     /** The completion of a send (or ping): reports the latencies of its messages, then starts the next send. */
@@ -236,6 +253,9 @@ public final class Outbox {
                 discardLocked();
             }
             batch = closed ? null : takeBatch();
+            if (lagging && queue.size() <= maxMessages && queuedBytes <= maxBytes) {
+                lagging = false;
+            }
             if (batch != null) {
                 inTransport = true;
             } else {

@@ -14,7 +14,8 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class SendStarts {
     private static final System.Logger LOG = System.getLogger(SendStarts.class.getName());
-    private static final int PARALLELISM = Runtime.getRuntime().availableProcessors();
+    /** The size of a node's writer pool ({@code chat-write}, one thread per core), and the most tasks a broadcast makes. */
+    public static final int WRITER_THREADS = Runtime.getRuntime().availableProcessors();
     /** Fewer starts than this per task are not split: a hand-off costs about as much as a few sends. */
     static final int MIN_PER_TASK = 16;
 
@@ -45,7 +46,7 @@ public final class SendStarts {
         Runnable[] all = starts;
         starts = new Runnable[16];
         size = 0;
-        int tasks = Math.max(1, Math.min(PARALLELISM, n / MIN_PER_TASK));
+        int tasks = Math.max(1, Math.min(WRITER_THREADS, n / MIN_PER_TASK));
         for (int t = 0; t < tasks; t++) {
             int from = (int) ((long) n * t / tasks);
             int to = (int) ((long) n * (t + 1) / tasks);

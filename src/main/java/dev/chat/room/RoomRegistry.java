@@ -451,38 +451,41 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             return;
         }
         SendStarts starts = new SendStarts(); // the members' sends start together, after the loop
-        if (event instanceof RoomEvent.Posted p) {
-            EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
-            int sent = 0;
-            for (Connection member : room.members) {
-                if (!member.id().equals(p.originConnection())) {
-                    member.deliver(p.room(), frame, p.seq(), starts);
-                    sent++;
+        try {
+            if (event instanceof RoomEvent.Posted p) {
+                EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
+                int sent = 0;
+                for (Connection member : room.members) {
+                    if (!member.id().equals(p.originConnection())) {
+                        member.deliver(p.room(), frame, p.seq(), starts);
+                        sent++;
+                    }
                 }
-            }
-            metrics.framesOut("message", sent);
-        } else if (event instanceof RoomEvent.PresenceChanged p) {
-            EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Presence(p.room(), p.user(), p.state()));
-            int sent = 0;
-            for (Connection member : room.members) {
-                if (!member.user().equals(p.user())) {
-                    member.deliver(p.room(), frame, 0, starts);
-                    sent++;
+                metrics.framesOut("message", sent);
+            } else if (event instanceof RoomEvent.PresenceChanged p) {
+                EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Presence(p.room(), p.user(), p.state()));
+                int sent = 0;
+                for (Connection member : room.members) {
+                    if (!member.user().equals(p.user())) {
+                        member.deliver(p.room(), frame, 0, starts);
+                        sent++;
+                    }
                 }
-            }
-            metrics.framesOut("presence", sent);
-        } else if (event instanceof RoomEvent.Typing t) {
-            EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Typing(t.room(), t.user()));
-            int sent = 0;
-            for (Connection member : room.members) {
-                if (!member.user().equals(t.user())) {
-                    member.deliver(t.room(), frame, 0, starts);
-                    sent++;
+                metrics.framesOut("presence", sent);
+            } else if (event instanceof RoomEvent.Typing t) {
+                EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Typing(t.room(), t.user()));
+                int sent = 0;
+                for (Connection member : room.members) {
+                    if (!member.user().equals(t.user())) {
+                        member.deliver(t.room(), frame, 0, starts);
+                        sent++;
+                    }
                 }
+                metrics.framesOut("typing", sent);
             }
-            metrics.framesOut("typing", sent);
+        } finally {
+            starts.flush(); // whatever happened, an outbox marked as sending must get its start
         }
-        starts.flush();
     }
 
     /** Removes one membership; true if there was one. Publishes {@code left} for the user's last connection. */

@@ -254,6 +254,56 @@ class OutboxTest {
     }
 
     @Test
+    void aBacklogFromWaitingForAWriterKeepsTheLargerBoundUntilItHasDrainedBackUnderTheUsualOne() {
+        List<Runnable> writerQueue = new ArrayList<>();
+        List<Boolean> nodeBehind = new ArrayList<>();
+        Outbox box = new Outbox(sink, 10, 1 << 20, (dropped, behind) -> nodeBehind.add(behind), nanos -> { }, writerQueue::add);
+        String big = "x".repeat(4096); // 15 fit in one 64 KiB batch
+        for (int i = 0; i < 40; i++) {
+            assertTrue(box.offer(frame(big)));
+        }
+        writerQueue.get(0).run(); // 15 leave, 25 wait behind a send now in the transport
+        assertEquals(25, box.queuedMessages());
+        assertTrue(box.offer(frame("late")), "a backlog the node caused is not the client's");
+        sink.complete(); // 15 more leave: 11 queued
+        sink.complete(); // the rest: 0 queued, back under the usual bound
+        assertEquals(0, box.queuedMessages());
+        assertEquals(10, offerNumbered(box, 1, 10));
+        assertFalse(box.offer(frame("11")), "the usual bound applies again behind a send in the transport");
+        assertEquals(List.of(false), nodeBehind);
+    }
+
+    @Test
+    void aSingleFrameOverTheByteBoundOnAnIdleOutboxIsNotBlamedOnTheNode() {
+        List<Boolean> nodeBehind = new ArrayList<>();
+        Outbox box = new Outbox(sink, 10, 1024, (dropped, behind) -> nodeBehind.add(behind), nanos -> { }, Runnable::run);
+        assertFalse(box.offer(frame("x".repeat(2000))));
+        assertEquals(List.of(false), nodeBehind);
+    }
+
+    @Test
+    void aSinkThatThrowsEndsTheOutboxInsteadOfLeavingItSending() {
+        FrameSink throwing = new FrameSink() {
+            @Override
+            public void sendText(String text, Consumer<Throwable> done) {
+                throw new IllegalStateException("session closed");
+            }
+
+            @Override
+            public void sendPing() {
+            }
+
+            @Override
+            public void close(CloseCode code) {
+            }
+        };
+        Outbox box = new Outbox(throwing, 10, 1 << 20, (dropped, behind) -> overflows.incrementAndGet());
+        box.offer(frame("A"));
+        assertTrue(box.isDone());
+        assertFalse(box.offer(frame("B")));
+    }
+
+    @Test
     void onceTheSendIsInTheTransportTheUsualBoundApplies() {
         List<Runnable> writerQueue = new ArrayList<>();
         List<Boolean> nodeBehind = new ArrayList<>();
