@@ -79,6 +79,7 @@ public final class EmbeddedServer implements AutoCloseable {
             listener.getTransport().setReadBufferSize(TyrusContainer.READ_BUFFER_BYTES);
             listener.registerAddOn(webSocketAddOn(tyrus));
             listener.registerAddOn(new RejectedUpgradeFix());
+            listener.registerAddOn(new UpgradedConnections());
             http.addListener(listener);
 
             ServerConfiguration routes = http.getServerConfiguration();
