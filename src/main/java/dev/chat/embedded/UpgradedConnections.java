@@ -30,16 +30,16 @@ import org.glassfish.tyrus.spi.ReadHandler;
  *
  * <p>Tyrus keeps the connection and its task processor in named Grizzly attributes, and Grizzly's
  * codec the request; asking for an attribute by its name returns the same one. The names are those
- * of Tyrus 2.1.6 and Grizzly 4.0. If Tyrus's moved, this filter would find no connection and stand
- * aside (the memory comes back: the idle benchmark shows it); if it misread them, every test that
- * exchanges a frame with the jar would fail.
+ * of Tyrus 2.1.6 and Grizzly 4.0; {@code UpgradedConnectionsTest} checks them against Tyrus's own
+ * fields. Were they to move anyway, this filter would find no connection and stand aside (the
+ * memory comes back, which the idle benchmark shows).
  */
 final class UpgradedConnections implements AddOn {
     /** Named after Tyrus's package-private {@code GrizzlyServerFilter}, which sets it on a successful upgrade. */
-    private static final Attribute<org.glassfish.tyrus.spi.Connection> TYRUS_CONNECTION =
+    static final Attribute<org.glassfish.tyrus.spi.Connection> TYRUS_CONNECTION =
             Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(
                     "org.glassfish.tyrus.container.grizzly.server.GrizzlyServerFilter.Connection");
-    private static final Attribute<TaskProcessor> TASK_PROCESSOR =
+    static final Attribute<TaskProcessor> TASK_PROCESSOR =
             Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(TaskProcessor.class.getName() + ".TaskProcessor");
     private static final Attribute<Object> HTTP_REQUEST =
             Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HttpServerFilter.HTTP_SERVER_REQUEST_ATTR_NAME);
