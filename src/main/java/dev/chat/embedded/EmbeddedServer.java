@@ -115,6 +115,11 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
+    /** The listener's transport, for tests that watch its connections. */
+    org.glassfish.grizzly.nio.transport.TCPNIOTransport transport() {
+        return listener.getTransport();
+    }
+
     /** The real port, also when 0 was asked for. */
     public int port() {
         return listener.getPort();

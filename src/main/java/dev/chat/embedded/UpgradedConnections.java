@@ -9,7 +9,6 @@ import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
-import org.glassfish.grizzly.filterchain.TransportFilter;
 import org.glassfish.grizzly.http.HttpServerFilter;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -21,7 +20,7 @@ import org.glassfish.tyrus.spi.ReadHandler;
  * Frees the HTTP request of each upgrade once its WebSocket runs. Grizzly's HTTP codec keeps the
  * upgrade request for the connection's whole life, because it passes every later byte on as that
  * request's content; its header objects and buffers were about half the live heap of an idle
- * connection (README "Benchmarks", idle). Just above the transport, this filter hands an upgraded
+ * connection (README "Benchmarks", idle). Just below the codec, this filter hands an upgraded
  * connection's bytes to Tyrus's read handler itself, on Tyrus's task processor for that
  * connection (what Tyrus's own Grizzly filter does with them), so the codec never needs the
  * request again, and drops it as soon as the pass that upgraded the connection is complete (the
@@ -46,13 +45,14 @@ final class UpgradedConnections implements AddOn {
 
     @Override
     public void setup(NetworkListener listener, FilterChainBuilder builder) {
-        builder.add(builder.indexOfType(TransportFilter.class) + 1, new BaseFilter() {
+        // right below the HTTP codec: after the transport and anything that must see every read
+        // (TLS, idle timeout), before the codec that would hold the request
+        builder.add(builder.indexOfType(HttpServerFilter.class), new BaseFilter() {
             @Override
             public NextAction handleRead(FilterChainContext ctx) {
                 Connection<?> connection = ctx.getConnection();
                 org.glassfish.tyrus.spi.Connection tyrus = TYRUS_CONNECTION.get(connection);
-                TaskProcessor tasks = TASK_PROCESSOR.get(connection);
-                if (tyrus == null || tasks == null) {
+                if (tyrus == null) {
                     // HTTP, or the handshake: once Tyrus has upgraded the connection in this pass
                     // (and the 101 has been encoded), its request is of no more use to anyone
                     ctx.addCompletionListener(done -> {
@@ -61,6 +61,10 @@ final class UpgradedConnections implements AddOn {
                         }
                     });
                     return ctx.getInvokeAction();
+                }
+                TaskProcessor tasks = TASK_PROCESSOR.get(connection);
+                if (tasks == null) {
+                    return ctx.getStopAction(); // Tyrus's close is taking the connection down under us
                 }
                 Buffer buffer = ctx.getMessage();
                 if (buffer.hasRemaining()) {
