@@ -666,9 +666,7 @@ function sendCreate(name) {
 
 /** Asks for the page before the lowest seq shown; the reply is prepended. */
 function loadOlder(conv) {
-  if (!conv || conv.loadingOlder || conv.exhausted || !conn?.isOpen) return;
-  if (conv.kind === "room" && conv.status !== "joined") return;
-  if (conv.kind === "dm" && !conv.synced) return;
+  if (!conv || conv.loadingOlder || conv.exhausted || !isReady(conv.key)) return;
   const before = pane.lowestSeq(conv.key) ?? (conv.lastSeq ?? 0) + 1;
   if (before <= 1) {
     conv.exhausted = true;
@@ -751,10 +749,22 @@ function clearOutbox() {
   outboxRetryTimer = 0;
 }
 
+let seqsDue = false;
+
+/**
+ * Saves every conversation's last seq, once per turn of the event loop however many messages
+ * arrived in it (a replay or a coalesced frame brings dozens), not once per message.
+ */
 function saveSeqs() {
-  const seqs = {};
-  for (const conv of [...chat.rooms.values(), ...chat.dms.values()]) if (conv.lastSeq !== null) seqs[conv.key] = conv.lastSeq;
-  session.saveSeqs(seqs);
+  if (seqsDue) return;
+  seqsDue = true;
+  queueMicrotask(() => {
+    seqsDue = false;
+    if (!chat) return; // the session ended in the same turn; it cleared the storage
+    const seqs = {};
+    for (const conv of [...chat.rooms.values(), ...chat.dms.values()]) if (conv.lastSeq !== null) seqs[conv.key] = conv.lastSeq;
+    session.saveSeqs(seqs);
+  });
 }
 
 // =====================================================================

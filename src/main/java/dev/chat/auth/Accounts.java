@@ -1,11 +1,13 @@
 package dev.chat.auth;
 
+import dev.chat.protocol.ProtocolCodec;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Registration and login: validates names and passwords, hashes, and issues tokens. */
 public final class Accounts {
-    public static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+    /** The one user-name rule, shared with the wire format. */
+    public static final Pattern USERNAME = ProtocolCodec.USER_NAME;
     public static final int MIN_PASSWORD = 8;
     /** Hashing is deliberately slow; an unbounded password would make it a lever for denial of service. */
     public static final int MAX_PASSWORD = 1024;

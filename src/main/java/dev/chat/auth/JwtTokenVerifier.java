@@ -1,5 +1,6 @@
 package dev.chat.auth;
 
+import dev.chat.protocol.ProtocolCodec;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
@@ -40,7 +41,7 @@ public final class JwtTokenVerifier {
     private static final Pattern USER = Accounts.USERNAME;
     private static final Set<String> ROLES = Set.of(Principal.ROLE_USER, Principal.ROLE_ADMIN);
     /** Longer than any token we issue or an identity provider would by far; refuses junk before parsing it. */
-    private static final int MAX_TOKEN_LENGTH = 8192;
+    private static final int MAX_TOKEN_LENGTH = ProtocolCodec.MAX_TOKEN_LENGTH;
 
     private final MACVerifier ours;
     private final UserStore users;

@@ -117,7 +117,7 @@ public final class RedisClusterBus implements ClusterBus {
             try (Jedis jedis = new Jedis(uri, DefaultJedisClientConfig.builder()
                     .socketTimeoutMillis(0) // a subscriber waits for messages indefinitely
                     .connectionTimeoutMillis(2000)
-                    .password(password()).database(database()).build())) {
+                    .build())) { // user, password, database and TLS come from the URI itself
                 // the node's own channel first; its confirmation subscribes every wanted room
                 jedis.subscribe(s, keys.nodeChannel(nodeId)); // returns when unsubscribed or broken
                 backoff = 100;
@@ -590,20 +590,6 @@ public final class RedisClusterBus implements ClusterBus {
         } catch (RejectedExecutionException e) {
             // stopping: nothing more to tell the cluster
         }
-    }
-
-    private String password() {
-        String info = uri.getUserInfo();
-        if (info == null) {
-            return null;
-        }
-        int colon = info.indexOf(':');
-        return colon < 0 ? info : info.substring(colon + 1);
-    }
-
-    private int database() {
-        String path = uri.getPath();
-        return path == null || path.length() <= 1 ? 0 : Integer.parseInt(path.substring(1));
     }
 
     /** The URL without its password, for logs. */

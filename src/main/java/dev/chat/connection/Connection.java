@@ -119,12 +119,10 @@ public final class Connection {
         outbox.offer(frame);
     }
 
-    /** A room event for this connection: held while the room's join is replaying, queued otherwise. */
-    public void deliver(String room, EncodedFrame frame, long seq) {
-        deliver(room, frame, seq, null);
-    }
-
-    /** The same within a broadcast: a send that is due joins {@code starts} (null: starts at once). */
+    /**
+     * A room event for this connection: held while the room's join is replaying, queued otherwise;
+     * a send that is due joins {@code starts}, which the broadcaster flushes after its loop.
+     */
     public void deliver(String room, EncodedFrame frame, long seq, SendStarts starts) {
         ReplayGate gate = gates.isEmpty() ? null : gates.get(room);
         if (gate != null) {

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * The one JSON mapping of protocol v1 (JSON-B). Stateless and thread-safe: the WebSocket
- * {@link ClientFrameDecoder} and {@link ServerFrameEncoder}, the outbox and the tests all go
+ * {@code ClientFrameDecoder} and {@code ServerFrameEncoder} (package {@code ws}), the outbox and the tests all go
  * through it, so the wire format has exactly one definition.
  */
 public final class ProtocolCodec {
@@ -128,7 +128,7 @@ public final class ProtocolCodec {
         return room(map, id, r -> new ClientFrame.Join(r, s, id));
     }
 
-    public static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+    public static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
     private static ClientFrame user(Map<?, ?> map, String field, String id, java.util.function.Function<String, ClientFrame> make) {
         if (!(map.get(field) instanceof String u) || !USER_NAME.matcher(u).matches()) {

@@ -16,6 +16,7 @@ import dev.chat.protocol.ServerFrame;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Predicate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -450,42 +451,37 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         if (room == null) {
             return;
         }
-        SendStarts starts = new SendStarts(); // the members' sends start together, after the loop
+        if (event instanceof RoomEvent.Posted p) {
+            broadcast(room, p.room(), ProtocolCodec.encode(message(p, false), p.acceptedNanos()), p.seq(),
+                    member -> member.id().equals(p.originConnection()), "message");
+        } else if (event instanceof RoomEvent.PresenceChanged p) {
+            broadcast(room, p.room(), ProtocolCodec.encode(new ServerFrame.Presence(p.room(), p.user(), p.state())), 0,
+                    member -> member.user().equals(p.user()), "presence");
+        } else if (event instanceof RoomEvent.Typing t) {
+            broadcast(room, t.room(), ProtocolCodec.encode(new ServerFrame.Typing(t.room(), t.user())), 0,
+                    member -> member.user().equals(t.user()), "typing");
+        }
+    }
+
+    /**
+     * Queues one encoded frame on every local member but those {@code skip} names; the members'
+     * sends start together after the loop, whatever happens in it (an outbox marked as sending
+     * must get its start).
+     */
+    private void broadcast(Room room, String name, EncodedFrame frame, long seq, Predicate<Connection> skip, String type) {
+        SendStarts starts = new SendStarts();
+        int sent = 0;
         try {
-            if (event instanceof RoomEvent.Posted p) {
-                EncodedFrame frame = ProtocolCodec.encode(message(p, false), p.acceptedNanos());
-                int sent = 0;
-                for (Connection member : room.members) {
-                    if (!member.id().equals(p.originConnection())) {
-                        member.deliver(p.room(), frame, p.seq(), starts);
-                        sent++;
-                    }
+            for (Connection member : room.members) {
+                if (!skip.test(member)) {
+                    member.deliver(name, frame, seq, starts);
+                    sent++;
                 }
-                metrics.framesOut("message", sent);
-            } else if (event instanceof RoomEvent.PresenceChanged p) {
-                EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Presence(p.room(), p.user(), p.state()));
-                int sent = 0;
-                for (Connection member : room.members) {
-                    if (!member.user().equals(p.user())) {
-                        member.deliver(p.room(), frame, 0, starts);
-                        sent++;
-                    }
-                }
-                metrics.framesOut("presence", sent);
-            } else if (event instanceof RoomEvent.Typing t) {
-                EncodedFrame frame = ProtocolCodec.encode(new ServerFrame.Typing(t.room(), t.user()));
-                int sent = 0;
-                for (Connection member : room.members) {
-                    if (!member.user().equals(t.user())) {
-                        member.deliver(t.room(), frame, 0, starts);
-                        sent++;
-                    }
-                }
-                metrics.framesOut("typing", sent);
             }
         } finally {
-            starts.flush(); // whatever happened, an outbox marked as sending must get its start
+            starts.flush();
         }
+        metrics.framesOut(type, sent);
     }
 
     /** Removes one membership; true if there was one. Publishes {@code left} for the user's last connection. */

@@ -2,30 +2,53 @@ package dev.chat.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.chat.testing.TestServer;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.openqa.selenium.By;
 
 /**
- * What the browser test classes share: fresh user names, browsers started at once and closed (with
- * their consoles checked for errors) after each test, and users registered straight into a room.
+ * What the browser test classes share: one embedded server per class, fresh user names, browsers
+ * started at once and closed (with their consoles checked for errors) after each test, and users
+ * registered straight into a room.
  */
 abstract class BrowserTestSupport {
     private static final AtomicInteger USERS = new AtomicInteger();
+
+    /** The running class's server: its {@code @BeforeAll} starts it with {@link #serve}; it may replace it (a restart). */
+    static TestServer server;
+
+    /** Starts the class's server with these settings, once Chromium is known to be there. */
+    static void serve(Map<String, String> settings) {
+        Browser.requireInstalled();
+        server = TestServer.start(settings);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
 
     final List<Browser> browsers = new ArrayList<>();
     /** Console errors a test expects (e.g. refused reconnects while the server is down), by pattern. */
     private final List<Pattern> expectedErrors = new ArrayList<>();
 
     /** The server the pages are loaded from (it may change between tests, never within one). */
-    abstract URI base();
+    URI base() {
+        return server.base();
+    }
 
     @AfterEach
     void closeBrowsers() {

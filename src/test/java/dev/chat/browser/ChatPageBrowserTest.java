@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.protocol.CloseCode;
-import dev.chat.testing.TestServer;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -24,26 +22,10 @@ import org.openqa.selenium.WebElement;
  * fresh browsers (and fresh user names) for every test.
  */
 class ChatPageBrowserTest extends BrowserTestSupport {
-    private static TestServer server;
-    private static URI base;
 
     @BeforeAll
     static void startServer() {
-        Browser.requireInstalled();
-        server = TestServer.start();
-        base = server.base();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @Override
-    URI base() {
-        return base;
+        serve(Map.of());
     }
 
     @Test
@@ -53,11 +35,11 @@ class ChatPageBrowserTest extends BrowserTestSupport {
         List<Browser> pair = desktops(2);
         Browser a = pair.get(0);
         Browser b = pair.get(1);
-        a.register(base, alice);
+        a.register(base(), alice);
         a.waitJoined("general", alice);
         assertEquals(alice, a.find("#me").getText());
         assertEquals("#general", a.find("#room-title").getText());
-        b.register(base, bob);
+        b.register(base(), bob);
         b.waitJoined("general", bob);
 
         a.present("#members li[data-user='" + bob + "']");
@@ -195,9 +177,9 @@ class ChatPageBrowserTest extends BrowserTestSupport {
         List<Browser> pair = start(List.of(Browser::phone, Browser::desktop));
         Browser phone = pair.get(0);
         Browser b = pair.get(1);
-        b.register(base, bob);
+        b.register(base(), bob);
         b.waitJoined("general", bob);
-        phone.register(base, alice);
+        phone.register(base(), alice);
         phone.present("#room-list li.room[data-room='general']:not(.joining)");
         b.present("#members li[data-user='" + alice + "']");
 

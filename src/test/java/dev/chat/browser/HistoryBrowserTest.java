@@ -3,14 +3,11 @@ package dev.chat.browser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -18,25 +15,11 @@ import org.openqa.selenium.Keys;
 
 /** Older messages, loaded page by page as the user scrolls up. */
 class HistoryBrowserTest extends BrowserTestSupport {
-    private static TestServer server;
 
     @BeforeAll
     static void startServer() {
-        Browser.requireInstalled();
         // a fast writer fills a room's history without hitting the rate limit
-        server = TestServer.start(Map.of("CHAT_RATE_PER_SEC", "1000", "CHAT_RATE_BURST", "1000"));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @Override
-    URI base() {
-        return server.base();
+        serve(Map.of("CHAT_RATE_PER_SEC", "1000", "CHAT_RATE_BURST", "1000"));
     }
 
     @SuppressWarnings("unchecked")

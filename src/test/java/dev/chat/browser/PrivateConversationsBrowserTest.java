@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.SeededUsers;
-import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -18,24 +15,10 @@ import org.openqa.selenium.WebElement;
 
 /** Direct messages and private rooms in the page, against the embedded server. */
 class PrivateConversationsBrowserTest extends BrowserTestSupport {
-    private static TestServer server;
 
     @BeforeAll
     static void startServer() {
-        Browser.requireInstalled();
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @Override
-    URI base() {
-        return server.base();
+        serve(Map.of());
     }
 
     @Test

@@ -2,14 +2,11 @@ package dev.chat.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.chat.testing.TestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -20,25 +17,10 @@ import org.openqa.selenium.By;
  * notice, start their view over and carry on without showing anything twice.
  */
 class ServerRestartBrowserTest extends BrowserTestSupport {
-    /** Replaced by each restart; the port stays, so the pages' URL does too. */
-    private static TestServer server;
-
+    /** The server is replaced by each restart; the port stays, so the pages' URL does too. */
     @BeforeAll
     static void startServer() {
-        Browser.requireInstalled();
-        server = TestServer.start(Map.of("CHAT_PORT", String.valueOf(freePort())));
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    @Override
-    URI base() {
-        return server.base();
+        serve(Map.of("CHAT_PORT", String.valueOf(freePort())));
     }
 
     private static int freePort() {
