@@ -4,30 +4,37 @@ import dev.chat.auth.Accounts;
 import dev.chat.auth.FileUserStore;
 import dev.chat.auth.HandshakeAuthenticator;
 import dev.chat.auth.IdentityProvider;
-import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.JwtTokenVerifier;
+import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.PasswordHasher;
-import dev.chat.auth.UserStore;
-import dev.chat.cluster.ClusterBus;
-import dev.chat.cluster.MemoryClusterBus;
-import dev.chat.cluster.RedisClusterBus;
-import dev.chat.cluster.RedisKeys;
-import dev.chat.cluster.RedisRoomAccess;
-import dev.chat.room.MemoryRoomAccess;
-import dev.chat.room.RoomAccess;
-import dev.chat.auth.RedisUserStore;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.BooleanSupplier;
+import dev.chat.bus.Bus;
+import dev.chat.bus.MemoryBus;
 import dev.chat.config.ChatConfig;
 import dev.chat.connection.Connection;
 import dev.chat.connection.Connections;
 import dev.chat.connection.SendStarts;
 import dev.chat.metrics.ChatMetrics;
+import dev.chat.presence.LocalPresence;
+import dev.chat.presence.Presence;
+import dev.chat.redis.RedisBus;
+import dev.chat.redis.RedisLink;
+import dev.chat.redis.RedisPresence;
+import dev.chat.redis.RedisUsers;
+import dev.chat.room.DeliveryOrder;
+import dev.chat.room.Messages;
+import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
+import dev.chat.store.Database;
+import dev.chat.store.JdbcMessageStore;
+import dev.chat.store.JdbcRoomAccess;
+import dev.chat.store.JdbcUserStore;
+import dev.chat.store.Retention;
 import dev.chat.web.HttpApi;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -39,8 +46,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The composition root: builds config-driven parts once and wires them (users, tokens, Origin
- * policy, bus, rooms, connections, HTTP API). A small adapter per runtime starts and stops it: the
+ * The composition root: builds config-driven parts once and wires them (the database and its
+ * stores, users, tokens, Origin policy, bus, presence, rooms, connections, HTTP API). A small adapter per runtime starts and stops it: the
  * WAR's {@code ChatWebListener} and the jar's {@code EmbeddedServer}; endpoint instances get it from
  * the configurator.
  *
@@ -51,15 +58,22 @@ public final class ChatApp implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChatApp.class.getName());
 
     private final ChatConfig config;
+    private final ChatMetrics metrics = new ChatMetrics();
     private final Accounts accounts;
     private final HandshakeAuthenticator authenticator;
     private final String nodeId;
-    private final ClusterBus bus;
-    private final UserStore users;
+    private final Database database;
+    private final JdbcMessageStore store;
+    private final Retention retention;
+    private final RedisLink redis;
+    private final Bus bus;
+    private final Presence presence;
     private final RoomRegistry rooms;
+    private final DeliveryOrder order;
     private final Connections connections;
     private final RequestDispatcher dispatcher;
     private final HttpApi httpApi;
+    private final String epoch;
     private final ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("chat-heartbeat"));
     private final ExecutorService closer = Executors.newFixedThreadPool(2, daemon("chat-close"));
     /**
@@ -67,12 +81,14 @@ public final class ChatApp implements AutoCloseable {
      * only queues, and what it queues for a connection meanwhile leaves in one coalesced frame.
      */
     private final ExecutorService writer = Executors.newFixedThreadPool(SendStarts.WRITER_THREADS, daemon("chat-write"));
-    private final ChatMetrics metrics = new ChatMetrics();
     private volatile boolean stopping;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
         Clock clock = Clock.systemUTC();
+        for (String warning : config.warnings()) {
+            LOG.log(Level.WARNING, warning);
+        }
         byte[] secret = config.jwtSecret();
         if (secret == null) {
             secret = new byte[32];
@@ -80,33 +96,42 @@ public final class ChatApp implements AutoCloseable {
             LOG.log(Level.WARNING, "CHAT_JWT_SECRET is not set: generated a random key; tokens die with this process");
         }
         this.nodeId = config.nodeId();
-        RoomAccess access;
+        this.database = Database.open(config, metrics);
+        this.epoch = database.epoch();
+        JdbcUserStore users = new JdbcUserStore(database, clock);
+        this.store = new JdbcMessageStore(database, clock, config.dedupeWindow(), metrics);
+        this.retention = config.retention() == null ? null : new Retention(database, config.retention(), clock);
+        JdbcRoomAccess access = new JdbcRoomAccess(database, clock);
         if (config.clustered()) {
-            RedisClusterBus redisBus = new RedisClusterBus(config.redisUrl(), config.redisPrefix(), nodeId,
-                    config.presenceTtl(), config.historySize(), config.historyTtl(), config.dedupeWindow(), metrics);
-            this.bus = redisBus;
-            this.users = new RedisUserStore(redisBus.client(), new RedisKeys(config.redisPrefix()).users());
-            access = new RedisRoomAccess(redisBus.client(), config.redisPrefix());
+            this.redis = new RedisLink(config.redisUrl(), config.redisPrefix(), metrics);
+            this.bus = new RedisBus(redis, nodeId);
+            this.presence = new RedisPresence(redis, nodeId, config.presenceTtl());
         } else {
-            this.bus = new MemoryClusterBus(config.historySize(), config.historyTtl(), config.dedupeWindow());
-            this.users = new FileUserStore(config.dataDir());
-            access = new MemoryRoomAccess();
+            this.redis = null;
+            this.bus = new MemoryBus();
+            this.presence = new LocalPresence();
         }
+        importUsers(users);
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
         IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
                 config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim());
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock);
         this.authenticator = new HandshakeAuthenticator(verifier, new OriginPolicy(config.allowedOrigins()));
-        this.rooms = new RoomRegistry(bus, clock, metrics, config.maxText(), config.maxRoomsPerConnection(),
-                config.maxRoomMembers(), config.historySize(), config.historyOnJoin(), access);
+        this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),
+                config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
+        this.order = new DeliveryOrder(rooms, store, metrics);
+        rooms.orderedBy(order);
+        Messages messages = new Messages(rooms, store, bus, clock, config.maxText());
+        PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, presence, bus);
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
-        this.dispatcher = new RequestDispatcher(rooms, verifier, metrics);
+        this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("accepting", () -> !stopping);
+        readiness.put("database", database::healthy);
         if (config.clustered()) {
             readiness.put("redis", bus::healthy);
         }
@@ -118,10 +143,37 @@ public final class ChatApp implements AutoCloseable {
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
     }
 
+    /**
+     * Users of earlier versions (the single node's {@code users.json}, a cluster's Redis hash) into
+     * the database, at every start: idempotent, and nobody has to register again.
+     */
+    private void importUsers(JdbcUserStore users) {
+        if (FileUserStore.presentIn(config.dataDir())) {
+            int n = users.importUsers(new FileUserStore(config.dataDir()).all());
+            if (n > 0) {
+                LOG.log(Level.INFO, "imported {0} users from {1}", n, config.dataDir().resolve("users.json"));
+            }
+        }
+        if (redis != null) {
+            try {
+                int n = users.importUsers(RedisUsers.read(redis));
+                if (n > 0) {
+                    LOG.log(Level.INFO, "imported {0} users from Redis", n);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "users in Redis could not be read for the import ({0}); the next start tries again", e.toString());
+            }
+        }
+    }
+
     /** Builds and starts a node; the caller owns it and must {@link #close} it. */
     public static ChatApp start(ChatConfig config) {
         ChatApp app = new ChatApp(config);
-        app.bus.start(app.rooms);
+        app.presence.start(app.order::onEvent);
+        app.bus.start(app.order);
+        if (app.retention != null) {
+            app.retention.start();
+        }
         long ping = config.pingInterval().toMillis();
         app.heartbeat.scheduleWithFixedDelay(app::beat, ping, ping, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "chat node {0} started with {1}", app.nodeId, config);
@@ -149,7 +201,17 @@ public final class ChatApp implements AutoCloseable {
             heartbeat.shutdownNow();
             closer.shutdown();
             writer.shutdown();
+            if (retention != null) {
+                retention.close();
+            }
+            presence.close();
+            store.close(); // commits what is queued; its acks and publishes go out before the bus closes
             bus.close();
+            order.close();
+            if (redis != null) {
+                redis.close();
+            }
+            database.close();
             metrics.close();
             LOG.log(Level.INFO, "chat node {0} stopped", nodeId);
         }
@@ -175,9 +237,9 @@ public final class ChatApp implements AutoCloseable {
         return rooms;
     }
 
-    /** The history epoch the welcome frame names. */
+    /** The history epoch the welcome frame names: the database's, so it changes only with the database. */
     public String epoch() {
-        return bus.epoch();
+        return epoch;
     }
 
     public ChatMetrics metrics() {

@@ -10,21 +10,29 @@ import dev.chat.protocol.ClientFrame;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ServerFrame;
+import dev.chat.room.Messages;
+import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
 import java.lang.System.Logger.Level;
 
 /**
- * Turns one decoded client frame into a call on the room registry (or, for {@code refresh}, on the
- * token verifier), after the connection's rate limit. Runs on the connection's inbound thread.
+ * Turns one decoded client frame into a call on the room registry, the messages or the private
+ * rooms (or, for {@code refresh}, on the token verifier), after the connection's rate limit. Runs
+ * on the connection's inbound thread.
  */
 public final class RequestDispatcher {
     private static final System.Logger LOG = System.getLogger(RequestDispatcher.class.getName());
     private final RoomRegistry rooms;
+    private final Messages messages;
+    private final PrivateRooms privateRooms;
     private final JwtTokenVerifier verifier;
     private final ChatMetrics metrics;
 
-    public RequestDispatcher(RoomRegistry rooms, JwtTokenVerifier verifier, ChatMetrics metrics) {
+    public RequestDispatcher(RoomRegistry rooms, Messages messages, PrivateRooms privateRooms, JwtTokenVerifier verifier,
+                             ChatMetrics metrics) {
         this.rooms = rooms;
+        this.messages = messages;
+        this.privateRooms = privateRooms;
         this.verifier = verifier;
         this.metrics = metrics;
     }
@@ -55,28 +63,28 @@ public final class RequestDispatcher {
             rooms.leave(c, l.room(), l.id());
         } else if (frame instanceof ClientFrame.Send s) {
             metrics.frameIn("send");
-            rooms.send(c, s.room(), s.text(), s.id());
+            messages.send(c, s.room(), s.text(), s.id());
         } else if (frame instanceof ClientFrame.Typing t) {
             metrics.frameIn("typing");
             rooms.typing(c, t.room(), t.id());
         } else if (frame instanceof ClientFrame.Direct d) {
             metrics.frameIn("send");
-            rooms.direct(c, d.to(), d.text(), d.id());
+            messages.direct(c, d.to(), d.text(), d.id());
         } else if (frame instanceof ClientFrame.DirectHistory h) {
             metrics.frameIn("history");
-            rooms.directHistory(c, h.with(), h.before(), h.limit(), h.id());
+            messages.directHistory(c, h.with(), h.before(), h.limit(), h.id());
         } else if (frame instanceof ClientFrame.Create cr) {
             metrics.frameIn("create");
-            rooms.create(c, cr.room(), cr.isPrivate(), cr.id());
+            privateRooms.create(c, cr.room(), cr.isPrivate(), cr.id());
         } else if (frame instanceof ClientFrame.Invite i) {
             metrics.frameIn("invite");
-            rooms.invite(c, i.room(), i.user(), i.id());
+            privateRooms.invite(c, i.room(), i.user(), i.id());
         } else if (frame instanceof ClientFrame.Kick k) {
             metrics.frameIn("kick");
-            rooms.kick(c, k.room(), k.user(), k.id());
+            privateRooms.kick(c, k.room(), k.user(), k.id());
         } else if (frame instanceof ClientFrame.History h) {
             metrics.frameIn("history");
-            rooms.history(c, h.room(), h.before(), h.limit(), h.id());
+            messages.history(c, h.room(), h.before(), h.limit(), h.id());
         } else if (frame instanceof ClientFrame.Refresh r) {
             metrics.frameIn("refresh");
             refresh(c, r);

@@ -16,7 +16,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Users of a single node, in memory and in {@code users.json} under the data directory. Every
+ * Users in {@code users.json} under the data directory: where a single node kept them before the
+ * database, read now only to import them ({@link #all}), and written by tests that seed users. Every
  * registration rewrites the file through a temporary file and an atomic rename, so a crash leaves
  * the old or the new file, never half of one. Registration is rare; reads never touch the disk.
  */
@@ -57,6 +58,16 @@ public final class FileUserStore implements UserStore {
     @Override
     public Optional<String> passwordHash(String username) {
         return Optional.ofNullable(users.get(username));
+    }
+
+    /** Every user, name to password hash. */
+    public Map<String, String> all() {
+        return Map.copyOf(users);
+    }
+
+    /** Whether the directory has a {@code users.json} at all (nothing to import otherwise). */
+    public static boolean presentIn(Path dataDir) {
+        return Files.exists(dataDir.resolve("users.json"));
     }
 
     private void write() throws IOException {

@@ -3,8 +3,9 @@ package dev.chat.auth;
 import java.util.Optional;
 
 /**
- * Where registered users live: a file on a single node ({@link FileUserStore}); Redis when
- * clustered. Implementations are thread-safe.
+ * Where registered users live: the store of record ({@code dev.chat.store.JdbcUserStore}), or
+ * the {@code users.json} of earlier versions ({@link FileUserStore}), which the store imports at start.
+ * Implementations are thread-safe.
  */
 public interface UserStore {
 

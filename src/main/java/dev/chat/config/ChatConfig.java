@@ -46,8 +46,15 @@ import java.util.Properties;
  * @param nodeId                this node's name in the cluster; default random
  * @param redisPrefix           prefix of every Redis key and channel; default "chat:"
  * @param presenceTtl           how long a node's presence entries live unless it refreshes them; default 60 s
- * @param historySize           messages each room keeps for replay and history; default 1000
- * @param historyTtl            how long a message stays in the history; default 24 h
+ * @param dbUrl                 JDBC URL of the store of record ({@code jdbc:postgresql://host:5432/chat}); null means
+ *                              the embedded SQLite file {@code dataDir/chat.db} (unless {@code dbJndi})
+ * @param dbUser                database user for {@code dbUrl}; null means none
+ * @param dbPassword            database password for {@code dbUrl} (a secret: never logged); null means none
+ * @param dbJndi                JNDI name of a container DataSource ({@code java:...}); wins over {@code dbUrl}
+ * @param dbPoolSize            connections in the pool for {@code dbUrl}; default 10
+ * @param retention             how long messages are kept; null (the default, {@code forever}) keeps them all
+ * @param replayLimit           the longest gap a join with {@code since} replays; a longer one answers
+ *                              {@code recovered:false} with the latest {@code historyOnJoin}; default 1000
  * @param historyOnJoin         messages replayed on a join without {@code since}; default 50
  * @param dedupeWindow          how long a send's id is remembered for idempotent resends; default 10 min
  * @param loginMaxFailuresPerUser    failed logins of one user name within {@code loginFailureWindow} after
@@ -87,13 +94,24 @@ public record ChatConfig(
         String nodeId,
         String redisPrefix,
         Duration presenceTtl,
-        int historySize,
-        Duration historyTtl,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        String dbJndi,
+        int dbPoolSize,
+        Duration retention,
+        int replayLimit,
         int historyOnJoin,
         Duration dedupeWindow,
         int loginMaxFailuresPerUser,
         int loginMaxFailuresPerAddress,
-        Duration loginFailureWindow) {
+        Duration loginFailureWindow,
+        List<String> warnings) {
+
+    /** Settings of earlier versions that no longer do anything, with what replaced them. */
+    static final Map<String, String> RETIRED = Map.of(
+            "CHAT_HISTORY_SIZE", "the database keeps every message (see CHAT_RETENTION and CHAT_REPLAY_LIMIT)",
+            "CHAT_HISTORY_TTL", "the database keeps every message (see CHAT_RETENTION)");
 
     /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
     public static final int MIN_SECRET_BYTES = 32;
@@ -102,6 +120,7 @@ public record ChatConfig(
 
     public ChatConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
+        warnings = List.copyOf(warnings);
         jwtSecret = jwtSecret == null ? null : jwtSecret.clone();
     }
 
@@ -156,12 +175,32 @@ public record ChatConfig(
         }
         String prefix = r.string("CHAT_REDIS_PREFIX", "chat:");
         Duration presenceTtl = r.duration("CHAT_PRESENCE_TTL", Duration.ofSeconds(60), Duration.ofMillis(300));
-        int historySize = r.integer("CHAT_HISTORY_SIZE", 1000, 1, 1_000_000);
-        Duration historyTtl = r.duration("CHAT_HISTORY_TTL", Duration.ofHours(24), Duration.ofSeconds(1));
-        int historyOnJoin = r.integer("CHAT_HISTORY_ON_JOIN", 50, 0, 1_000_000);
+        String dbUrl = r.string("CHAT_DB_URL", null);
+        if (dbUrl != null && !dbUrl.startsWith("jdbc:postgresql://") && !dbUrl.startsWith("jdbc:sqlite:")) {
+            // the URL may hold a password: name the setting, not the value
+            r.problem("CHAT_DB_URL is invalid: expected jdbc:postgresql://host:5432/chat (or jdbc:sqlite:/path/chat.db)");
+        }
+        String dbUser = r.string("CHAT_DB_USER", null);
+        String dbPassword = r.raw("CHAT_DB_PASSWORD");
+        String dbJndi = r.string("CHAT_DB_JNDI", null);
+        if (dbJndi != null && !dbJndi.startsWith("java:")) {
+            r.problem("CHAT_DB_JNDI", dbJndi, "a JNDI name such as java:jboss/datasources/ChatDS or java:app/jdbc/chat");
+        }
+        int dbPoolSize = r.integer("CHAT_DB_POOL_SIZE", 10, 1, 1000);
+        Duration retention = retention(r);
+        int replayLimit = r.integer("CHAT_REPLAY_LIMIT", 1000, 1, 100_000);
+        int historyOnJoin = r.integer("CHAT_HISTORY_ON_JOIN", 50, 0, 10_000);
         Duration dedupeWindow = r.duration("CHAT_DEDUPE_WINDOW", Duration.ofMinutes(10), Duration.ofSeconds(1));
-        if (historyOnJoin > historySize) {
-            r.problem("CHAT_HISTORY_ON_JOIN (" + historyOnJoin + ") must not exceed CHAT_HISTORY_SIZE (" + historySize + ")");
+        boolean sqlite = dbJndi == null && (dbUrl == null || dbUrl.startsWith("jdbc:sqlite:"));
+        if (redis != null && sqlite) {
+            r.problem("CHAT_REDIS_URL needs a database that every node shares: set CHAT_DB_URL to PostgreSQL"
+                    + " (jdbc:postgresql://host:5432/chat) or CHAT_DB_JNDI; a SQLite file cannot be shared by nodes");
+        }
+        List<String> warnings = new java.util.ArrayList<>();
+        for (Map.Entry<String, String> retired : new java.util.TreeMap<>(RETIRED).entrySet()) {
+            if (r.raw(retired.getKey()) != null) {
+                warnings.add(retired.getKey() + " is set but no longer used: " + retired.getValue());
+            }
         }
         int loginPerUser = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000);
         int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
@@ -184,8 +223,9 @@ public record ChatConfig(
         return new ChatConfig(host, port, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, leeway,
                 origins, dataDir, registration, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
-                connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, historySize, historyTtl,
-                historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress, loginWindow);
+                connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
+                dbJndi, dbPoolSize, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
+                loginWindow, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -218,6 +258,15 @@ public record ChatConfig(
         }
         r.problem("CHAT_JWT_JWKS_URL", value, "an http(s) URL such as https://id.example.com/.well-known/jwks.json");
         return null;
+    }
+
+    /** {@code forever} (the default) or a duration such as {@code 90d}: at least an hour. */
+    private static Duration retention(SettingsReader r) {
+        String value = r.raw("CHAT_RETENTION");
+        if (value == null || value.trim().equals("forever")) {
+            return null;
+        }
+        return r.duration("CHAT_RETENTION", null, Duration.ofHours(1));
     }
 
     private static java.net.URI redisUrl(SettingsReader r) {
@@ -283,11 +332,25 @@ public record ChatConfig(
                 + ", rateBurst=" + rateBurst + ", shutdownGrace=" + shutdownGrace
                 + ", redisUrl=" + (redisUrl == null ? "(none: single node)" : maskedRedisUrl())
                 + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl
-                + ", historySize=" + historySize + ", historyTtl=" + historyTtl + ", historyOnJoin=" + historyOnJoin
+                + ", dbUrl=" + (dbJndi != null ? "(JNDI " + dbJndi + ")" : dbUrl == null ? "(SQLite in dataDir)" : maskedDbUrl())
+                + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "(none)" : "****")
+                + ", dbPoolSize=" + dbPoolSize + ", retention=" + (retention == null ? "forever" : retention)
+                + ", replayLimit=" + replayLimit + ", historyOnJoin=" + historyOnJoin
                 + ", dedupeWindow=" + dedupeWindow
                 + ", loginMaxFailuresPerUser=" + loginMaxFailuresPerUser
                 + ", loginMaxFailuresPerAddress=" + loginMaxFailuresPerAddress
                 + ", loginFailureWindow=" + loginFailureWindow + "]";
+    }
+
+    /** A JDBC URL's query may carry a password: it is left out of the log. */
+    private String maskedDbUrl() {
+        int q = dbUrl.indexOf('?');
+        return q < 0 ? dbUrl : dbUrl.substring(0, q) + "?****";
+    }
+
+    /** Whether the store of record is the embedded SQLite file (one node only). */
+    public boolean sqliteStore() {
+        return dbJndi == null && (dbUrl == null || dbUrl.startsWith("jdbc:sqlite:"));
     }
 
     private String maskedRedisUrl() {

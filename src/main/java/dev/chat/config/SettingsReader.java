@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * the first, so an operator fixes a bad start in one go.
  */
 final class SettingsReader {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(KiB|MiB|GiB)?");
 
     private final Map<String, String> env;
@@ -91,6 +91,7 @@ final class SettingsReader {
                     case "ms" -> Duration.ofMillis(n);
                     case "m" -> Duration.ofMinutes(n);
                     case "h" -> Duration.ofHours(n);
+                    case "d" -> Duration.ofDays(n);
                     default -> Duration.ofSeconds(n);
                 };
                 if (d.compareTo(min) >= 0) {
@@ -100,7 +101,7 @@ final class SettingsReader {
                 // reported below
             }
         }
-        problem(name, value, "a duration of at least " + min.toMillis() + "ms (e.g. 500ms, 25s, 10m)");
+        problem(name, value, "a duration of at least " + min.toMillis() + "ms (e.g. 500ms, 25s, 10m, 90d)");
         return fallback;
     }
 

@@ -38,6 +38,10 @@ public final class ChatMetrics implements AutoCloseable {
     private final Counter redisErrors;
     private final Counter redisOutages;
     private final Counter redisReconnects;
+    private final Counter databaseErrors;
+    private final Counter databaseOutages;
+    private final Counter gapFills;
+    private final io.micrometer.core.instrument.DistributionSummary commitBatch;
     private final Timer deliveryLatency;
 
     public ChatMetrics() {
@@ -54,6 +58,11 @@ public final class ChatMetrics implements AutoCloseable {
         redisErrors = Counter.builder("chat.redis.errors").description("Redis commands or connections that failed").register(registry);
         redisOutages = Counter.builder("chat.redis.outages").description("Times Redis became unreachable").register(registry);
         redisReconnects = Counter.builder("chat.redis.reconnects").description("Times the Redis subscriber (re)connected").register(registry);
+        databaseErrors = Counter.builder("chat.database.errors").description("Database operations that failed").register(registry);
+        databaseOutages = Counter.builder("chat.database.outages").description("Times the database became unreachable").register(registry);
+        gapFills = Counter.builder("chat.gap.fills").description("Messages this node delivered from the store because the bus had not brought them").register(registry);
+        commitBatch = io.micrometer.core.instrument.DistributionSummary.builder("chat.commit.batch")
+                .description("Messages per database commit (group commit)").register(registry);
         deliveryLatency = Timer.builder("chat.delivery.latency")
                 .description("From accepting a message to the completed write of each frame that carried it to a client")
                 .publishPercentileHistogram()
@@ -118,6 +127,23 @@ public final class ChatMetrics implements AutoCloseable {
     public void slowConsumer(int droppedFrameCount) {
         slowConsumers.increment();
         droppedFrames.increment(droppedFrameCount);
+    }
+
+    public void databaseError() {
+        databaseErrors.increment();
+    }
+
+    public void databaseOutage() {
+        databaseOutages.increment();
+    }
+
+    /** Messages delivered from the store to fill a gap the bus left. */
+    public void gapFilled(int messages) {
+        gapFills.increment(messages);
+    }
+
+    public void committed(int batchSize) {
+        commitBatch.record(batchSize);
     }
 
     public void redisError() {

@@ -1,22 +1,20 @@
 package dev.chat.room;
 
-import dev.chat.cluster.BusUnavailableException;
-import dev.chat.cluster.ClusterBus;
-import dev.chat.cluster.HistorySlice;
-import dev.chat.connection.ReplayGate;
-import dev.chat.cluster.RoomEvent;
-import dev.chat.auth.Principal;
+import dev.chat.bus.Bus;
 import dev.chat.connection.Connection;
+import dev.chat.connection.ReplayGate;
 import dev.chat.connection.SendStarts;
+import dev.chat.event.RoomEvent;
 import dev.chat.metrics.ChatMetrics;
+import dev.chat.presence.Presence;
 import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ProtocolCodec;
 import dev.chat.protocol.ServerFrame;
-import java.time.Clock;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.function.Predicate;
+import dev.chat.store.HistorySlice;
+import dev.chat.store.MessageStore;
+import dev.chat.store.RoomAccess;
+import dev.chat.store.StoreUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,41 +23,53 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
- * The application's rooms and their members on this node. Joins, leaves and sends come in from the
- * connections; accepted messages and presence changes go out through the {@link ClusterBus} and
- * come back through {@link #onEvent}, on every node the same way, where each is encoded once and
- * queued on every local member's outbox. Queuing never blocks, and no lock is held across members.
+ * The application's rooms and their members on this node: joins (with the history replay), leaves,
+ * typing, and the fan-out of every event that the bus brings back, in order, through
+ * {@link DeliveryOrder}. Each event is encoded once and queued on every local member's outbox;
+ * queuing never blocks, and no lock is held across members. Sending is {@link Messages}'s, private
+ * rooms are {@link PrivateRooms}'.
  */
-public final class RoomRegistry implements ClusterBus.Listener, Connection.ConnectionListener {
+public final class RoomRegistry implements Bus.Listener, Connection.ConnectionListener {
     private static final System.Logger LOG = System.getLogger(RoomRegistry.class.getName());
-    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    private final ClusterBus bus;
-    private final Clock clock;
-    private final ChatMetrics metrics;
-    private final int maxText;
-    private final int maxRoomsPerConnection;
-    private final int maxRoomMembers;
-    private final int historySize;
-    private final int historyOnJoin;
-    private final RoomAccess access;
-
-    public RoomRegistry(ClusterBus bus, Clock clock, ChatMetrics metrics, int maxText, int maxRoomsPerConnection,
-                        int maxRoomMembers, int historySize, int historyOnJoin, RoomAccess access) {
-        this.access = access;
-        this.metrics = metrics;
-        this.historySize = historySize;
-        this.historyOnJoin = historyOnJoin;
-        this.bus = bus;
-        this.clock = clock;
-        this.maxText = maxText;
-        this.maxRoomsPerConnection = maxRoomsPerConnection;
-        this.maxRoomMembers = maxRoomMembers;
-    }
-
     /** How long a join waits for this node's subscription to a new room before answering anyway. */
     private static final long SUBSCRIBE_WAIT_MILLIS = 2000;
+    private static final int REPLAY_BATCH_CHARS = 64 * 1024;
+
+    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Every open connection of each user on this node: where direct messages, invitations and kicks go. */
+    private final ConcurrentHashMap<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
+    private final Bus bus;
+    private final Presence presence;
+    private final MessageStore store;
+    private final RoomAccess access;
+    private final ChatMetrics metrics;
+    private final TypingThrottle typing = new TypingThrottle();
+    private final int maxRoomsPerConnection;
+    private final int maxRoomMembers;
+    private final int replayLimit;
+    private final int historyOnJoin;
+    private volatile DeliveryOrder order;
+
+    public RoomRegistry(Bus bus, Presence presence, MessageStore store, RoomAccess access, ChatMetrics metrics,
+                        int maxRoomsPerConnection, int maxRoomMembers, int replayLimit, int historyOnJoin) {
+        this.bus = bus;
+        this.presence = presence;
+        this.store = store;
+        this.access = access;
+        this.metrics = metrics;
+        this.maxRoomsPerConnection = maxRoomsPerConnection;
+        this.maxRoomMembers = maxRoomMembers;
+        this.replayLimit = replayLimit;
+        this.historyOnJoin = historyOnJoin;
+    }
+
+    /** The ordering stage in front of this registry (it tells it which rooms have members here). */
+    public void orderedBy(DeliveryOrder order) {
+        this.order = order;
+    }
 
     /**
      * Joins a room and answers: first the history (every message after {@code since}, or the last
@@ -79,7 +89,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         // Network work first, outside any lock: the room's events must flow to this node before
         // the joiner is told it is in, and the members elsewhere are part of the answer.
         awaitSubscription(c, name);
-        Set<String> elsewhere = bus.members(name);
+        Set<String> elsewhere = presence.members(name);
         List<String> members;
         ReplayGate gate;
         while (true) {
@@ -112,46 +122,52 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                 gate = c.openGate(name);
                 c.rooms().add(name);
                 if (room.add(c)) {
-                    bus.memberJoined(name, c.user());
+                    presence.memberJoined(name, c.user());
                 }
                 members = members(room, elsewhere);
             }
             break;
         }
-        Replay replay = replay(name, since);
+        Replay replay;
+        try {
+            order.track(name); // a room's first member here: its live messages start after the store's latest
+            replay = replay(name, since);
+        } catch (StoreUnavailableException e) {
+            c.closeGate(name, gate, 0);
+            remove(c, name);
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history of room " + name
+                    + " cannot be read while the database is unreachable; join again shortly", id));
+            return;
+        }
         for (EncodedFrame batch : replay.batches()) {
             c.sendReplay(batch);
         }
         c.send(new ServerFrame.Joined(name, members, replay.latest(), replay.recovered(), id));
-        c.closeGate(name, gate, replay.latest() == null ? 0 : replay.latest());
+        c.closeGate(name, gate, replay.latest());
         if (!c.isOpen()) {
             remove(c, name); // closed while joining, after its rooms were left: leave this one too
         }
     }
 
     /** What a join sends before {@code joined}: message batches, the latest seq, and whether the gap was recovered. */
-    private record Replay(List<EncodedFrame> batches, Long latest, Boolean recovered) { }
+    private record Replay(List<EncodedFrame> batches, long latest, Boolean recovered) { }
 
+    /**
+     * The gap after {@code since} when the store holds it whole and it is at most the replay limit;
+     * otherwise (or without {@code since}) the latest {@code historyOnJoin}: a fresh view, from
+     * which the client pages back with {@code history}.
+     */
     private Replay replay(String name, Long since) {
-        try {
-            HistorySlice slice;
-            Boolean recovered = null;
-            if (since != null) {
-                slice = bus.after(name, since, historySize);
-                long gap = slice.latestSeq() - since;
-                List<RoomEvent.Posted> got = slice.messages();
-                recovered = gap >= 0 && got.size() == gap && (gap == 0 || got.get(0).seq() == since + 1);
-                if (!recovered) {
-                    slice = bus.before(name, Long.MAX_VALUE, historyOnJoin); // a fresh view instead
-                }
-            } else {
-                slice = bus.before(name, Long.MAX_VALUE, historyOnJoin);
+        if (since != null) {
+            HistorySlice slice = store.after(name, since, replayLimit);
+            long gap = slice.latestSeq() - since;
+            List<RoomEvent.Posted> got = slice.messages();
+            if (gap >= 0 && got.size() == gap && (gap == 0 || got.get(0).seq() == since + 1)) {
+                return new Replay(batches(got), slice.latestSeq(), Boolean.TRUE);
             }
-            return new Replay(batches(slice.messages()), slice.latestSeq(), recovered);
-        } catch (BusUnavailableException e) {
-            // the history is out of reach: join without it, and say so when it was asked for
-            return new Replay(List.of(), null, since == null ? null : Boolean.FALSE);
         }
+        HistorySlice latest = store.before(name, Long.MAX_VALUE, historyOnJoin);
+        return new Replay(batches(latest.messages()), latest.latestSeq(), since == null ? null : Boolean.FALSE);
     }
 
     /** Replayed messages as frames of up to 64 KiB, objects separated by newlines as protocol v1 allows. */
@@ -175,10 +191,8 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         return out;
     }
 
-    private static final int REPLAY_BATCH_CHARS = 64 * 1024;
-
     /** The wire form of a stored message; a direct one names its recipient instead of a room. */
-    private static ServerFrame.Message message(RoomEvent.Posted p, boolean replay) {
+    static ServerFrame.Message message(RoomEvent.Posted p, boolean replay) {
         String[] pair = RoomEvent.directUsers(p.room());
         String room = pair == null ? p.room() : null;
         String to = pair == null ? null : pair[0].equals(p.from()) ? pair[1] : pair[0];
@@ -188,32 +202,9 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
 
     private Long latestSeq(String name) {
         try {
-            return bus.before(name, Long.MAX_VALUE, 0).latestSeq();
-        } catch (BusUnavailableException e) {
+            return store.latestSeq(name);
+        } catch (StoreUnavailableException e) {
             return null;
-        }
-    }
-
-    /** The user is typing: the others in the room hear of it (the bus throttles it). */
-    public void typing(Connection c, String name, String id) {
-        if (!c.rooms().contains(name)) {
-            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before typing in it", id));
-            return;
-        }
-        bus.typing(name, c.user());
-    }
-
-    /** A page of earlier messages of a room the connection is in. */
-    public void history(Connection c, String name, Long before, int limit, String id) {
-        if (!c.rooms().contains(name)) {
-            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " to read its history", id));
-            return;
-        }
-        try {
-            HistorySlice slice = bus.before(name, before == null ? Long.MAX_VALUE : before, limit);
-            c.send(new ServerFrame.History(name, slice.messages().stream().map(p -> message(p, false)).toList(), id));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
         }
     }
 
@@ -224,8 +215,8 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
                 return true;
             }
             c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "room " + name + " is private", id));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "room " + name + " cannot be checked while the cluster's store is unreachable", id));
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "room " + name + " cannot be checked while the database is unreachable", id));
         }
         return false;
     }
@@ -259,27 +250,15 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         c.send(new ServerFrame.Left(name, id));
     }
 
-    /** Accepts a message: the bus gives it its seq, then the sender gets the ack. */
-    public void send(Connection c, String name, String text, String id) {
+    /** The user is typing: the others in the room hear of it, at most once per {@link TypingThrottle#PERIOD_MILLIS}. */
+    public void typing(Connection c, String name, String id) {
         if (!c.rooms().contains(name)) {
-            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before sending to it", id));
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before typing in it", id));
             return;
         }
-        if (text.codePointCount(0, text.length()) > maxText) {
-            c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
-            return;
+        if (typing.allow(name, c.user(), System.nanoTime())) {
+            bus.publish(new RoomEvent.Typing(name, c.user()));
         }
-        long accepted = System.nanoTime();
-        String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        long seq;
-        try {
-            seq = bus.publish(new RoomEvent.Posted(name, c.user(), text, id, c.id(), c.traceId(), 0, ts, accepted));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
-                    "the cluster's store is unreachable: the message was not accepted; resend it shortly", id));
-            return;
-        }
-        c.send(new ServerFrame.Ack(name, id, seq));
     }
 
     /** A connection ended: it leaves every room, and the others see it go. */
@@ -296,11 +275,9 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         });
         if (last[0]) {
             bus.unsubscribeUser(c.user());
+            order.untrackUser(c.user());
         }
     }
-
-    /** Every open connection of each user on this node: where direct messages, invitations and kicks go. */
-    private final ConcurrentHashMap<String, Set<Connection>> byUser = new ConcurrentHashMap<>();
 
     @Override
     public void opened(Connection c) {
@@ -318,38 +295,13 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
     }
 
-    private Set<Connection> connectionsOf(String user) {
+    Set<Connection> connectionsOf(String user) {
         return byUser.getOrDefault(user, Set.of());
     }
 
-    // ------------------------------------------------------------------ direct messages
-
-    /** A direct message: sequenced and stored per pair of users, then to both users' connections everywhere. */
-    public void direct(Connection c, String to, String text, String id) {
-        if (text.codePointCount(0, text.length()) > maxText) {
-            c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
-            return;
-        }
-        String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        long seq;
-        try {
-            seq = bus.publish(new RoomEvent.Posted(RoomEvent.directRoom(c.user(), to), c.user(), text, id, c.id(),
-                    c.traceId(), 0, ts, System.nanoTime()));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
-                    "the cluster's store is unreachable: the message was not accepted; resend it shortly", id));
-            return;
-        }
-        c.send(new ServerFrame.Ack(null, to, id, seq));
-    }
-
-    public void directHistory(Connection c, String with, Long before, int limit, String id) {
-        try {
-            HistorySlice slice = bus.before(RoomEvent.directRoom(c.user(), with), before == null ? Long.MAX_VALUE : before, limit);
-            c.send(new ServerFrame.History(null, with, slice.messages().stream().map(p -> message(p, false)).toList(), id));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
-        }
+    /** Whether the room has members on this node. */
+    boolean hasRoom(String name) {
+        return rooms.containsKey(name);
     }
 
     /** To the connections of {@code users} (both of the pair on one node; the addressed one in a cluster). */
@@ -366,57 +318,6 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
         }
         metrics.framesOut("message", sent);
     }
-
-    // ------------------------------------------------------------------ private rooms, invitations, kicks
-
-    /** Creates a room owned by the sender, private or not; the creator then joins it. */
-    public void create(Connection c, String name, boolean isPrivate, String id) {
-        try {
-            boolean taken = rooms.containsKey(name) || !bus.members(name).isEmpty()
-                    || bus.before(name, Long.MAX_VALUE, 0).latestSeq() > 0;
-            if (taken || !access.create(name, c.user(), isPrivate)) {
-                c.send(new ServerFrame.Error(ErrorCode.ROOM_EXISTS, "room " + name + " exists already", id));
-                return;
-            }
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "rooms cannot be created while the cluster's store is unreachable", id));
-            return;
-        }
-        c.send(new ServerFrame.Created(name, isPrivate, id));
-        join(c, name, null, id);
-    }
-
-    /** The owner lets a user into a private room; the user's connections everywhere hear of it. */
-    public void invite(Connection c, String name, String user, String id) {
-        try {
-            if (!access.invite(name, c.user(), user)) {
-                c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only the owner of room " + name + " may invite", id));
-                return;
-            }
-            bus.toUser(user, new RoomEvent.Invitation(name, user, c.user()));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "invitations wait for the cluster's store", id));
-            return;
-        }
-        c.send(new ServerFrame.Invited(name, user, id));
-    }
-
-    /** An admin removes every connection of a user from a room, on every node; an invitation is taken back. */
-    public void kick(Connection c, String name, String user, String id) {
-        if (!Principal.ROLE_ADMIN.equals(c.principal().role())) {
-            c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only an admin may kick", id));
-            return;
-        }
-        try {
-            access.revoke(name, user);
-            bus.toUser(user, new RoomEvent.Kicked(name, user, c.user()));
-        } catch (BusUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "kicks wait for the cluster's store", id));
-            return;
-        }
-        c.send(new ServerFrame.Kicked(name, user, id));
-    }
-
 
     /** Fans an event out to this node's members: encoded once, queued on each outbox. */
     @Override
@@ -485,7 +386,7 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
     }
 
     /** Removes one membership; true if there was one. Publishes {@code left} for the user's last connection. */
-    private boolean remove(Connection c, String name) {
+    boolean remove(Connection c, String name) {
         Room room = rooms.get(name);
         if (room == null) {
             return false;
@@ -496,10 +397,11 @@ public final class RoomRegistry implements ClusterBus.Listener, Connection.Conne
             }
             c.rooms().remove(name);
             if (room.remove(c)) {
-                bus.memberLeft(name, c.user());
+                presence.memberLeft(name, c.user());
             }
             if (room.members.isEmpty()) {
                 room.dead = true;
+                order.untrack(name); // before the room leaves the map: a new first joiner tracks it afresh
                 rooms.remove(name, room);
                 bus.unsubscribe(name);
             }

@@ -1,2 +1,2 @@
-/** Rooms and their members on this node, and the fan-out of room events to local members. */
+/** Rooms and their members on this node, sends and history, private rooms, and the ordered fan-out of room events to local members. */
 package dev.chat.room;

@@ -132,8 +132,8 @@ class HistoryTest {
     }
 
     @Test
-    void aGapLongerThanTheHistoryIsNotRecovered() throws Exception {
-        try (TestServer small = restartWith(Map.of("CHAT_HISTORY_SIZE", "10", "CHAT_HISTORY_ON_JOIN", "2"))) {
+    void aGapLongerThanTheReplayLimitIsAFreshViewAndHistoryPagesBackOverIt() throws Exception {
+        try (TestServer small = restartWith(Map.of("CHAT_REPLAY_LIMIT", "10", "CHAT_HISTORY_ON_JOIN", "2"))) {
             String room = room();
             try (WsClient alice = small.client(SeededUsers.token("h-alice")); WsClient bob = small.client(SeededUsers.token("h-bob"))) {
                 alice.join(room);
@@ -143,6 +143,11 @@ class HistoryTest {
                 assertEquals(Boolean.FALSE, joined.get("recovered"));
                 assertEquals(30L, seq(joined));
                 assertEquals(List.of(29L, 30L), replayed.stream().map(HistoryTest::seq).toList(), "a fresh view instead");
+                // the database still holds the whole gap: the client pages back over it
+                bob.send(Map.of("type", "history", "room", room, "before", 29, "limit", 50, "id", "gap"));
+                List<?> page = (List<?>) bob.expect("history").get("messages");
+                assertEquals(java.util.stream.LongStream.rangeClosed(1, 28).boxed().toList(),
+                        page.stream().map(m -> seq(cast(m))).toList());
             }
         } finally {
             start();

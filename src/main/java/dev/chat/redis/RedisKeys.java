@@ -1,4 +1,4 @@
-package dev.chat.cluster;
+package dev.chat.redis;
 
 /** Every Redis key and channel of the chat, all under one configurable prefix. */
 public final class RedisKeys {
@@ -30,25 +30,9 @@ public final class RedisKeys {
         return channel.startsWith(head) ? channel.substring(head.length()) : null;
     }
 
-    /** The room's message counter (INCR gives the next seq). */
-    String seq(String room) {
-        return prefix + "room:" + room + ":seq";
-    }
 
-    /** Stream of the room's last messages, entry id {@code <seq>-0}, field {@code m} the message as published. */
-    String history(String room) {
-        return prefix + "room:" + room + ":history";
-    }
 
-    /** The seq a user's send id got in the room, kept for the dedupe window. */
-    String sent(String room, String user, String id) {
-        return prefix + "room:" + room + ":sent:" + user + ":" + id;
-    }
 
-    /** Set for {@link ClusterBus#TYPING_PERIOD_MILLIS} when a user's typing was relayed: the cluster-wide throttle. */
-    String typing(String room, String user) {
-        return prefix + "room:" + room + ":typing:" + user;
-    }
 
     /** Sorted set of {@code user|node} presence entries, scored by their expiry (Redis time, ms). */
     String presence(String room) {
@@ -60,12 +44,8 @@ public final class RedisKeys {
         return prefix + "room:" + room + ":members";
     }
 
-    /** Created once, the first time a node starts on this Redis: it changes only if Redis loses its data. */
-    String epoch() {
-        return prefix + "epoch";
-    }
 
-    /** Hash username -> password hash. */
+    /** Hash username -> password hash: where earlier versions kept a cluster's users (imported at start). */
     public String users() {
         return prefix + "users";
     }

@@ -1,6 +1,10 @@
-package dev.chat.cluster;
+package dev.chat.event;
 
-/** What travels between nodes about a room: an accepted message or a presence change. */
+/**
+ * What happens in a room, as it travels from the store and between nodes to the room registry:
+ * a committed message, a presence change, typing, an invitation or kick addressed to one user, or a
+ * room's tip (its latest committed seq, so a node that missed messages fills them from the store).
+ */
 public sealed interface RoomEvent {
     String JOINED = "joined";
     String LEFT = "left";
@@ -9,7 +13,7 @@ public sealed interface RoomEvent {
 
     /**
      * A message accepted from {@code originConnection}, whose trace id is {@code originTrace};
-     * {@code seq} is 0 until the bus assigns it. {@code clientId} is the sender's request id (may be
+     * {@code seq} is 0 until the store commits it. {@code clientId} is the sender's request id (may be
      * null), {@code ts} ISO-8601 UTC with millis. {@code acceptedNanos} is this node's
      * {@link System#nanoTime} when the message was accepted, or, for a message accepted by another
      * node, when it arrived here: the start of its delivery latency.
@@ -54,6 +58,12 @@ public sealed interface RoomEvent {
         int plus = room.indexOf('+');
         return new String[] {room.substring(1, plus), room.substring(plus + 1)};
     }
+
+    /**
+     * The room's latest committed seq, from a node that committed messages it could not publish (the
+     * bus was down): a node whose members have seen less fills the gap from the store.
+     */
+    record Tip(String room, long seq) implements RoomEvent { }
 
     /** A user is typing in the room: relayed, never stored. */
     record Typing(String room, String user) implements RoomEvent { }

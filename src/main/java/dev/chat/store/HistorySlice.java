@@ -1,5 +1,6 @@
-package dev.chat.cluster;
+package dev.chat.store;
 
+import dev.chat.event.RoomEvent;
 import java.util.List;
 
 /**

@@ -1,9 +1,9 @@
-package dev.chat.room;
+package dev.chat.store;
 
 /**
  * Who may join which room. Rooms are public unless created private; a private room admits its
- * owner and the users the owner invited. In memory on one node ({@link MemoryRoomAccess}), in
- * Redis in a cluster ({@code RedisRoomAccess}).
+ * owner and the users the owner invited. Kept in the store of record ({@link JdbcRoomAccess});
+ * every method may throw {@link StoreUnavailableException}.
  */
 public interface RoomAccess {
 

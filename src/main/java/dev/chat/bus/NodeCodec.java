@@ -1,0 +1,77 @@
+package dev.chat.bus;
+
+import dev.chat.event.RoomEvent;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbException;
+
+/**
+ * The one wire format of what nodes exchange over the bus: every {@link RoomEvent} as one JSON
+ * object with a kind {@code k} ({@code m} message, {@code p} presence, {@code t} typing, {@code i}
+ * invitation, {@code x} kick, {@code tip} a room's latest seq), through one JSON-B mapping, so any
+ * text is escaped and no field can forge another. Golden files in
+ * {@code src/test/resources/golden/node/} pin it. Decoding never throws.
+ */
+public final class NodeCodec {
+    private static final Jsonb JSONB = JsonbBuilder.create();
+
+    private NodeCodec() {
+    }
+
+    /**
+     * The flat wire form; absent fields are null and left out. {@code acc} is the accepting node's
+     * {@link System#nanoTime}, meaningful only to that node ({@code node}).
+     */
+    public record Wire(String k, String room, Long seq, String from, String text, String id, String origin,
+                       String trace, String ts, String node, Long acc, String user, String state, String by) { }
+
+    /** The event as the bus carries it; {@code nodeId} is the publishing node. */
+    public static String encode(RoomEvent event, String nodeId) {
+        Wire w;
+        if (event instanceof RoomEvent.Posted p) {
+            w = new Wire("m", p.room(), p.seq(), p.from(), p.text(), p.clientId(), p.originConnection(), p.originTrace(),
+                    p.ts(), nodeId, p.acceptedNanos(), null, null, null);
+        } else if (event instanceof RoomEvent.PresenceChanged p) {
+            w = new Wire("p", p.room(), null, null, null, null, null, null, null, null, null, p.user(), p.state(), null);
+        } else if (event instanceof RoomEvent.Typing t) {
+            w = new Wire("t", t.room(), null, null, null, null, null, null, null, null, null, t.user(), null, null);
+        } else if (event instanceof RoomEvent.Invitation i) {
+            w = new Wire("i", i.room(), null, i.from(), null, null, null, null, null, null, null, i.user(), null, null);
+        } else if (event instanceof RoomEvent.Kicked x) {
+            w = new Wire("x", x.room(), null, null, null, null, null, null, null, null, null, x.user(), null, x.by());
+        } else if (event instanceof RoomEvent.Tip tip) {
+            w = new Wire("tip", tip.room(), tip.seq(), null, null, null, null, null, null, null, null, null, null, null);
+        } else {
+            throw new IllegalArgumentException("not carried between nodes: " + event);
+        }
+        return JSONB.toJson(w);
+    }
+
+    /**
+     * The event a node published, or null when {@code json} is not one (the caller logs it).
+     * A message accepted by another node starts its delivery latency at {@code arrivedNanos}.
+     */
+    public static RoomEvent decode(String json, String nodeId, long arrivedNanos) {
+        Wire w;
+        try {
+            w = JSONB.fromJson(json, Wire.class);
+        } catch (JsonbException | ClassCastException | IllegalArgumentException e) {
+            return null;
+        }
+        if (w == null || w.k() == null || w.room() == null) {
+            return null;
+        }
+        return switch (w.k()) {
+            case "m" -> w.seq() == null || w.from() == null || w.text() == null || w.ts() == null ? null
+                    : new RoomEvent.Posted(w.room(), w.from(), w.text(), w.id(), w.origin(), w.trace(), w.seq(), w.ts(),
+                            nodeId.equals(w.node()) && w.acc() != null ? w.acc() : arrivedNanos);
+            case "p" -> w.user() == null || !(RoomEvent.JOINED.equals(w.state()) || RoomEvent.LEFT.equals(w.state())) ? null
+                    : new RoomEvent.PresenceChanged(w.room(), w.user(), w.state());
+            case "t" -> w.user() == null ? null : new RoomEvent.Typing(w.room(), w.user());
+            case "i" -> w.user() == null || w.from() == null ? null : new RoomEvent.Invitation(w.room(), w.user(), w.from());
+            case "x" -> w.user() == null || w.by() == null ? null : new RoomEvent.Kicked(w.room(), w.user(), w.by());
+            case "tip" -> w.seq() == null ? null : new RoomEvent.Tip(w.room(), w.seq());
+            default -> null;
+        };
+    }
+}

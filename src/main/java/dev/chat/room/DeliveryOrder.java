@@ -1,0 +1,262 @@
+package dev.chat.room;
+
+import dev.chat.bus.Bus;
+import dev.chat.event.RoomEvent;
+import dev.chat.metrics.ChatMetrics;
+import dev.chat.store.HistorySlice;
+import dev.chat.store.MessageStore;
+import dev.chat.store.StoreUnavailableException;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Puts each conversation's messages in seq order, gap-free, before the registry fans them out.
+ * The bus may bring a room's messages out of order (two nodes commit seqs 5 and 6 and publish them
+ * in the other order), twice (a publish retried, a fill that overlaps), or not at all (an outage,
+ * a node that died between commit and publish). A per-conversation cursor remembers the last seq
+ * delivered here; the next one goes on at once, a later one waits, and a gap still open after
+ * {@link #GAP_WAIT_MILLIS} is filled from the store, the record of every committed message.
+ * When the bus {@link #resumed} after an outage, every conversation is filled from its cursor.
+ *
+ * <p>A room's cursor starts when its first local member joins ({@link #track}), at the room's
+ * latest seq in the store: everything committed up to then is the joiner's replay. A direct
+ * conversation's cursor starts with the first message that reaches this node for that user, one
+ * before it: what came earlier is the history the client pages. Delivery of one conversation runs
+ * under its cursor's lock (fan-out only queues, it never blocks); {@code chat-gap-fill} reads the store.
+ */
+public final class DeliveryOrder implements Bus.Listener {
+    private static final System.Logger LOG = System.getLogger(DeliveryOrder.class.getName());
+    /** How long a later seq waits for the ones before it before they are read from the store. */
+    static final long GAP_WAIT_MILLIS = 250;
+    /** Messages read from the store per fill; a longer gap takes more reads. */
+    static final int FILL_LIMIT = 1000;
+    /** Out-of-order messages held per conversation at most; beyond that the fill starts at once. */
+    static final int MAX_WAITING = 10_000;
+
+    private static final long UNKNOWN = -1;
+
+    /** One conversation on this node: the last seq delivered and what arrived ahead of it. Guarded by itself. */
+    private static final class Cursor {
+        final String room;
+        long delivered = UNKNOWN;
+        final TreeMap<Long, RoomEvent> waiting = new TreeMap<>();
+        boolean fillDue;
+
+        Cursor(String room) {
+            this.room = room;
+        }
+    }
+
+    private final Bus.Listener next;
+    private final MessageStore store;
+    private final ChatMetrics metrics;
+    private final ConcurrentHashMap<String, Cursor> cursors = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService filler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chat-gap-fill");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public DeliveryOrder(Bus.Listener next, MessageStore store, ChatMetrics metrics) {
+        this.next = next;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    /**
+     * The room has a local member now and its events flow to this node: from here on every message
+     * after the store's latest seq reaches the members. Blocks on one store read, the first time.
+     */
+    public void track(String room) {
+        Cursor fresh = new Cursor(room);
+        if (cursors.putIfAbsent(room, fresh) != null) {
+            return; // tracked already (or being started by another joiner: its events wait in the cursor)
+        }
+        long latest;
+        try {
+            latest = store.latestSeq(room);
+        } catch (StoreUnavailableException e) {
+            cursors.remove(room, fresh);
+            throw e;
+        }
+        synchronized (fresh) {
+            fresh.delivered = latest;
+            fresh.waiting.headMap(latest, true).clear();
+            drain(fresh);
+        }
+    }
+
+    /** The room's last local member left: its events no longer matter here. Call under the room's lock. */
+    public void untrack(String room) {
+        cursors.remove(room);
+    }
+
+    /** A user's last connection on this node closed: forget the cursors of the user's direct conversations. */
+    public void untrackUser(String user) {
+        cursors.keySet().removeIf(key -> key.startsWith("@") && key.endsWith("\0" + user));
+    }
+
+    @Override
+    public void onEvent(RoomEvent event) {
+        if (event instanceof RoomEvent.Addressed a && a.event() instanceof RoomEvent.Posted p) {
+            onMessage(p.room() + '\0' + a.user(), p.room(), event, p.seq(), true);
+        } else if (event instanceof RoomEvent.Posted p) {
+            onMessage(p.room(), p.room(), event, p.seq(), RoomEvent.directUsers(p.room()) != null);
+        } else if (event instanceof RoomEvent.Addressed a && a.event() instanceof RoomEvent.Tip t) {
+            onTip(t.room() + '\0' + a.user(), t.seq());
+        } else if (event instanceof RoomEvent.Tip t) {
+            onTip(t.room(), t.seq());
+        } else {
+            next.onEvent(event);
+        }
+    }
+
+    private void onMessage(String key, String room, RoomEvent event, long seq, boolean direct) {
+        Cursor c = cursors.get(key);
+        if (c == null) {
+            if (!direct) {
+                return; // no local member: nobody here to tell
+            }
+            Cursor fresh = new Cursor(room);
+            fresh.delivered = seq - 1;
+            c = cursors.putIfAbsent(key, fresh);
+            c = c == null ? fresh : c;
+        }
+        synchronized (c) {
+            if (c.delivered != UNKNOWN && seq <= c.delivered) {
+                return; // delivered already
+            }
+            c.waiting.put(seq, event);
+            if (c.delivered != UNKNOWN) {
+                drain(c);
+            }
+            if (!c.waiting.isEmpty()) {
+                scheduleFill(key, c, c.waiting.size() > MAX_WAITING ? 0 : GAP_WAIT_MILLIS);
+            }
+        }
+    }
+
+    private void onTip(String key, long seq) {
+        Cursor c = cursors.get(key);
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            if (c.delivered != UNKNOWN && seq > c.delivered) {
+                scheduleFill(key, c, 0);
+            }
+        }
+    }
+
+    /** Delivers what continues the cursor. Caller holds its lock. */
+    private void drain(Cursor c) {
+        Map.Entry<Long, RoomEvent> e;
+        while ((e = c.waiting.firstEntry()) != null && e.getKey() <= c.delivered + 1) {
+            c.waiting.pollFirstEntry();
+            if (e.getKey() == c.delivered + 1) {
+                c.delivered = e.getKey();
+                deliver(e.getValue());
+            }
+        }
+    }
+
+    private void deliver(RoomEvent event) {
+        try {
+            next.onEvent(event);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "fan-out of an event failed: " + event.room(), ex);
+        }
+    }
+
+    /** Caller holds the cursor's lock. */
+    private void scheduleFill(String key, Cursor c, long delayMillis) {
+        if (c.fillDue) {
+            return;
+        }
+        c.fillDue = true;
+        try {
+            filler.schedule(() -> fill(key, c), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            c.fillDue = false; // stopping
+        }
+    }
+
+    /**
+     * On {@code chat-gap-fill}: reads what the store holds after the cursor and delivers it, then
+     * what waited behind it. The store is the record: a seq it does not hold any more (retention)
+     * is skipped. A store that cannot be read is tried again later.
+     */
+    private void fill(String key, Cursor c) {
+        long from;
+        synchronized (c) {
+            c.fillDue = false;
+            if (cursors.get(key) != c || c.delivered == UNKNOWN) {
+                return;
+            }
+            from = c.delivered;
+        }
+        HistorySlice slice;
+        try {
+            slice = store.after(c.room, from, FILL_LIMIT);
+        } catch (StoreUnavailableException e) {
+            synchronized (c) {
+                scheduleFill(key, c, 1000);
+            }
+            return;
+        }
+        String user = key.indexOf('\0') < 0 ? null : key.substring(key.indexOf('\0') + 1);
+        int filled = 0;
+        synchronized (c) {
+            for (RoomEvent.Posted p : slice.messages()) {
+                if (p.seq() > c.delivered) {
+                    c.waiting.remove(p.seq());
+                    c.delivered = p.seq();
+                    deliver(user == null ? p : new RoomEvent.Addressed(user, p));
+                    filled++;
+                }
+            }
+            if (slice.messages().size() < FILL_LIMIT && slice.latestSeq() > 0) {
+                // everything up to the store's latest is delivered or gone: what waits is later
+                Map.Entry<Long, RoomEvent> first = c.waiting.firstEntry();
+                if (first != null && first.getKey() <= slice.latestSeq()) {
+                    c.delivered = Math.max(c.delivered, first.getKey() - 1);
+                }
+            }
+            drain(c);
+            if (!c.waiting.isEmpty() || slice.messages().size() == FILL_LIMIT) {
+                scheduleFill(key, c, slice.messages().size() == FILL_LIMIT ? 0 : GAP_WAIT_MILLIS);
+            }
+        }
+        if (filled > 0) {
+            metrics.gapFilled(filled);
+            LOG.log(Level.DEBUG, "filled {0} messages of {1} from the store", filled, c.room);
+        }
+    }
+
+    @Override
+    public boolean hasLocalMembers(String room) {
+        return next.hasLocalMembers(room);
+    }
+
+    /** After a bus outage: every conversation is filled from where it stands. */
+    @Override
+    public void resumed() {
+        for (Map.Entry<String, Cursor> e : cursors.entrySet()) {
+            synchronized (e.getValue()) {
+                if (e.getValue().delivered != UNKNOWN) {
+                    scheduleFill(e.getKey(), e.getValue(), 0);
+                }
+            }
+        }
+    }
+
+    public void close() {
+        filler.shutdownNow();
+    }
+}

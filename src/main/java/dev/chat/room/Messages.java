@@ -1,0 +1,97 @@
+package dev.chat.room;
+
+import dev.chat.bus.Bus;
+import dev.chat.connection.Connection;
+import dev.chat.event.RoomEvent;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ServerFrame;
+import dev.chat.store.HistorySlice;
+import dev.chat.store.MessageStore;
+import dev.chat.store.StoreUnavailableException;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Sends and history: a message is committed by the {@link MessageStore} (group commit, off the
+ * connection's thread), then the sender gets its {@code ack} and the bus carries the message to
+ * every node, this one included. An ack therefore means committed in the database. A send the
+ * store could not commit is answered {@code unavailable}, which means "maybe not stored": a
+ * connection lost during COMMIT cannot tell, so the client resends with the same id, and the store
+ * answers a resent id with its first seq.
+ */
+public final class Messages {
+    private final RoomRegistry rooms;
+    private final MessageStore store;
+    private final Bus bus;
+    private final Clock clock;
+    private final int maxText;
+
+    public Messages(RoomRegistry rooms, MessageStore store, Bus bus, Clock clock, int maxText) {
+        this.rooms = rooms;
+        this.store = store;
+        this.bus = bus;
+        this.clock = clock;
+        this.maxText = maxText;
+    }
+
+    /** A message to a room the connection is in. */
+    public void send(Connection c, String name, String text, String id) {
+        if (!c.rooms().contains(name)) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before sending to it", id));
+            return;
+        }
+        post(c, name, null, text, id);
+    }
+
+    /** A direct message: sequenced and stored per pair of users, then to both users' connections everywhere. */
+    public void direct(Connection c, String to, String text, String id) {
+        post(c, RoomEvent.directRoom(c.user(), to), to, text, id);
+    }
+
+    private void post(Connection c, String room, String to, String text, String id) {
+        if (text.codePointCount(0, text.length()) > maxText) {
+            c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
+            return;
+        }
+        long accepted = System.nanoTime();
+        String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, ts, accepted);
+        store.append(message).whenComplete((appended, failure) -> {
+            if (failure != null) {
+                c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
+                        "the database is unreachable: the message may not be stored; resend it with the same id shortly", id));
+                return;
+            }
+            long seq = appended.message().seq();
+            c.send(to == null ? new ServerFrame.Ack(room, id, seq) : new ServerFrame.Ack(null, to, id, seq));
+            if (!appended.duplicate()) {
+                bus.publish(appended.message());
+            }
+        });
+    }
+
+    /** A page of earlier messages of a room the connection is in. */
+    public void history(Connection c, String name, Long before, int limit, String id) {
+        if (!c.rooms().contains(name)) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " to read its history", id));
+            return;
+        }
+        try {
+            HistorySlice slice = store.before(name, before == null ? Long.MAX_VALUE : before, limit);
+            c.send(new ServerFrame.History(name, slice.messages().stream().map(p -> RoomRegistry.message(p, false)).toList(), id));
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
+        }
+    }
+
+    /** A page of earlier direct messages with {@code with}. */
+    public void directHistory(Connection c, String with, Long before, int limit, String id) {
+        try {
+            HistorySlice slice = store.before(RoomEvent.directRoom(c.user(), with), before == null ? Long.MAX_VALUE : before, limit);
+            c.send(new ServerFrame.History(null, with, slice.messages().stream().map(p -> RoomRegistry.message(p, false)).toList(), id));
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.chat.room;
+
+import dev.chat.auth.Principal;
+import dev.chat.bus.Bus;
+import dev.chat.connection.Connection;
+import dev.chat.event.RoomEvent;
+import dev.chat.presence.Presence;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ServerFrame;
+import dev.chat.store.MessageStore;
+import dev.chat.store.RoomAccess;
+import dev.chat.store.StoreUnavailableException;
+
+/** Creating rooms (private or not), invitations and kicks; ownership and invitations live in the store. */
+public final class PrivateRooms {
+    private final RoomRegistry rooms;
+    private final RoomAccess access;
+    private final MessageStore store;
+    private final Presence presence;
+    private final Bus bus;
+
+    public PrivateRooms(RoomRegistry rooms, RoomAccess access, MessageStore store, Presence presence, Bus bus) {
+        this.rooms = rooms;
+        this.access = access;
+        this.store = store;
+        this.presence = presence;
+        this.bus = bus;
+    }
+
+    /** Creates a room owned by the sender, private or not; the creator then joins it. */
+    public void create(Connection c, String name, boolean isPrivate, String id) {
+        try {
+            boolean taken = rooms.hasRoom(name) || !presence.members(name).isEmpty() || store.latestSeq(name) > 0;
+            if (taken || !access.create(name, c.user(), isPrivate)) {
+                c.send(new ServerFrame.Error(ErrorCode.ROOM_EXISTS, "room " + name + " exists already", id));
+                return;
+            }
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "rooms cannot be created while the database is unreachable", id));
+            return;
+        }
+        c.send(new ServerFrame.Created(name, isPrivate, id));
+        rooms.join(c, name, null, id);
+    }
+
+    /** The owner lets a user into a private room; the user's connections everywhere hear of it. */
+    public void invite(Connection c, String name, String user, String id) {
+        try {
+            if (!access.invite(name, c.user(), user)) {
+                c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only the owner of room " + name + " may invite", id));
+                return;
+            }
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "invitations wait for the database", id));
+            return;
+        }
+        bus.toUser(user, new RoomEvent.Invitation(name, user, c.user()));
+        c.send(new ServerFrame.Invited(name, user, id));
+    }
+
+    /** An admin removes every connection of a user from a room, on every node; an invitation is taken back. */
+    public void kick(Connection c, String name, String user, String id) {
+        if (!Principal.ROLE_ADMIN.equals(c.principal().role())) {
+            c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only an admin may kick", id));
+            return;
+        }
+        try {
+            access.revoke(name, user);
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "kicks wait for the database", id));
+            return;
+        }
+        bus.toUser(user, new RoomEvent.Kicked(name, user, c.user()));
+        c.send(new ServerFrame.Kicked(name, user, id));
+    }
+}

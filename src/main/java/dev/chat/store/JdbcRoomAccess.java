@@ -1,0 +1,122 @@
+package dev.chat.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Room ownership and invitations in the database: the {@code rooms} row's owner and private flag,
+ * and {@code invitations}. While the database is away, a node still admits joins to rooms it has
+ * seen to be public and refuses (unavailable) everything else: it fails closed, never open.
+ */
+public final class JdbcRoomAccess implements RoomAccess {
+    /** Claims a room nobody owns and nobody wrote in yet; 1 row changed means created. */
+    private static final String CREATE = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, ?, 0, ?)"
+            + " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, is_private = excluded.is_private"
+            + " WHERE rooms.owner IS NULL AND rooms.last_seq = 0";
+    private static final String ACL = "SELECT owner, is_private,"
+            + " (SELECT COUNT(*) FROM invitations i WHERE i.room = r.name AND i.user_name = ?) FROM rooms r WHERE r.name = ?";
+    private static final String OWNER = "SELECT owner FROM rooms WHERE name = ?";
+    private static final String INVITE = "INSERT INTO invitations (room, user_name, invited_by, created_at) VALUES (?, ?, ?, ?)"
+            + " ON CONFLICT (room, user_name) DO NOTHING";
+    private static final String REVOKE = "DELETE FROM invitations WHERE room = ? AND user_name = ?";
+    /** Rooms remembered as public for an outage; past this many the memory starts over. */
+    private static final int MAX_REMEMBERED = 100_000;
+
+    private final Database db;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, Boolean> seenPublic = new ConcurrentHashMap<>();
+
+    public JdbcRoomAccess(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    @Override
+    public boolean create(String room, String owner, boolean isPrivate) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(CREATE)) {
+            ps.setString(1, room);
+            ps.setString(2, owner);
+            ps.setBoolean(3, isPrivate);
+            ps.setLong(4, clock.millis());
+            boolean created = ps.executeUpdate() == 1;
+            if (created) {
+                remember(room, !isPrivate);
+            }
+            return created;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public boolean mayJoin(String room, String user) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(ACL)) {
+            ps.setString(1, user);
+            ps.setString(2, room);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(2)) {
+                    remember(room, true);
+                    return true;
+                }
+                remember(room, false);
+                return user.equals(rs.getString(1)) || rs.getLong(3) > 0;
+            }
+        } catch (SQLException e) {
+            if (Boolean.TRUE.equals(seenPublic.get(room))) {
+                return true; // seen public: rooms never turn private
+            }
+            throw unavailable(e);
+        }
+    }
+
+    private void remember(String room, boolean isPublic) {
+        if (seenPublic.size() >= MAX_REMEMBERED) {
+            seenPublic.clear();
+        }
+        seenPublic.put(room, isPublic);
+    }
+
+    @Override
+    public boolean invite(String room, String by, String user) {
+        try (Connection c = db.connection()) {
+            try (PreparedStatement ps = c.prepareStatement(OWNER)) {
+                ps.setString(1, room);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !by.equals(rs.getString(1))) {
+                        return false;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(INVITE)) {
+                ps.setString(1, room);
+                ps.setString(2, user);
+                ps.setString(3, by);
+                ps.setLong(4, clock.millis());
+                ps.executeUpdate();
+            }
+            return true;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public void revoke(String room, String user) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(REVOKE)) {
+            ps.setString(1, room);
+            ps.setString(2, user);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private StoreUnavailableException unavailable(SQLException e) {
+        db.failed(e);
+        return new StoreUnavailableException("rooms cannot be read or changed: " + e.getMessage(), e);
+    }
+}

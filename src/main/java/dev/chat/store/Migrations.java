@@ -1,0 +1,74 @@
+package dev.chat.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.List;
+import org.flywaydb.core.api.ResourceProvider;
+import org.flywaydb.core.api.resource.LoadableResource;
+
+/**
+ * The schema migrations, named here rather than found by a classpath scan: a scan of a WAR's
+ * classes depends on the container's virtual file system (WildFly's VFS among them), a list does
+ * not. Add each new file to {@link #FILES}; Flyway checks the rest (order, checksums).
+ */
+final class Migrations implements ResourceProvider {
+    /** Under {@code db/migration/} on the classpath, in version order. */
+    static final List<String> FILES = List.of("V1__schema.sql");
+    private static final String DIR = "db/migration/";
+
+    @Override
+    public LoadableResource getResource(String name) {
+        return FILES.contains(name) ? new Sql(name) : null;
+    }
+
+    @Override
+    public Collection<LoadableResource> getResources(String prefix, String[] suffixes) {
+        return FILES.stream()
+                .filter(f -> f.startsWith(prefix) && List.of(suffixes).stream().anyMatch(f::endsWith))
+                .map(f -> (LoadableResource) new Sql(f))
+                .toList();
+    }
+
+    /** One migration file on the classpath. */
+    private static final class Sql extends LoadableResource {
+        private final String file;
+
+        Sql(String file) {
+            this.file = file;
+        }
+
+        @Override
+        public Reader read() {
+            InputStream in = Migrations.class.getClassLoader().getResourceAsStream(DIR + file);
+            if (in == null) {
+                throw new UncheckedIOException(new IOException("migration " + DIR + file + " is missing from the classpath"));
+            }
+            return new InputStreamReader(in, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String getAbsolutePath() {
+            return DIR + file;
+        }
+
+        @Override
+        public String getAbsolutePathOnDisk() {
+            return DIR + file;
+        }
+
+        @Override
+        public String getFilename() {
+            return file;
+        }
+
+        @Override
+        public String getRelativePath() {
+            return file;
+        }
+    }
+}
