@@ -4,6 +4,7 @@ import dev.chat.event.RoomEvent;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
+import jakarta.json.bind.annotation.JsonbPropertyOrder;
 
 /**
  * The one wire format of what nodes exchange over the bus: every {@link RoomEvent} as one JSON
@@ -22,6 +23,7 @@ public final class NodeCodec {
      * The flat wire form; absent fields are null and left out. {@code acc} is the accepting node's
      * {@link System#nanoTime}, meaningful only to that node ({@code node}).
      */
+    @JsonbPropertyOrder({"k", "room", "seq", "from", "text", "id", "ts", "user", "state", "by", "origin", "trace", "node", "acc"})
     public record Wire(String k, String room, Long seq, String from, String text, String id, String origin,
                        String trace, String ts, String node, Long acc, String user, String state, String by) { }
 

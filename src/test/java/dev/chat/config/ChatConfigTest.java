@@ -212,14 +212,56 @@ class ChatConfigTest {
 
     @Test
     void aRedisUrlNeedsAJwtSecret() {
-        ConfigException e = rejected(Map.of("CHAT_REDIS_URL", "redis://127.0.0.1:6379/0"));
+        ConfigException e = rejected(Map.of("CHAT_REDIS_URL", "redis://127.0.0.1:6379/0", "CHAT_DB_URL", PG));
         assertEquals(List.of("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens"),
                 e.problems());
     }
 
+    private static final String PG = "jdbc:postgresql://db.example:5432/chat";
+
+    @Test
+    void aRedisUrlWithTheSqliteStoreIsRefused() {
+        String expected = "CHAT_REDIS_URL needs a database that every node shares: set CHAT_DB_URL to PostgreSQL"
+                + " (jdbc:postgresql://host:5432/chat) or CHAT_DB_JNDI; a SQLite file cannot be shared by nodes";
+        assertEquals(List.of(expected), rejected(Map.of("CHAT_REDIS_URL", "redis://127.0.0.1:6379/0",
+                "CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef")).problems());
+        assertEquals(List.of(expected), rejected(Map.of("CHAT_REDIS_URL", "redis://127.0.0.1:6379/0",
+                "CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef", "CHAT_DB_URL", "jdbc:sqlite:/tmp/x.db")).problems());
+    }
+
+    @Test
+    void theStoreIsSqliteInTheDataDirByDefaultAndPostgresWhenNamed() {
+        ChatConfig c = load(Map.of());
+        assertTrue(c.sqliteStore());
+        assertNull(c.retention(), "kept forever");
+        assertEquals(1000, c.replayLimit());
+        ChatConfig pg = load(Map.of("CHAT_DB_URL", PG + "?password=hunter2-secret", "CHAT_DB_USER", "chat",
+                "CHAT_DB_PASSWORD", "also-secret", "CHAT_RETENTION", "90d"));
+        assertFalse(pg.sqliteStore());
+        assertEquals(Duration.ofDays(90), pg.retention());
+        assertFalse(pg.toString().contains("hunter2-secret"), pg.toString());
+        assertFalse(pg.toString().contains("also-secret"), pg.toString());
+    }
+
+    @Test
+    void badStoreSettingsAreNamed() {
+        ConfigException e = rejected(Map.of("CHAT_DB_URL", "mysql://x?password=pw-in-url", "CHAT_DB_JNDI", "jdbc/chat",
+                "CHAT_RETENTION", "sometimes"));
+        assertTrue(e.problems().contains("CHAT_DB_URL is invalid: expected jdbc:postgresql://host:5432/chat (or jdbc:sqlite:/path/chat.db)"), e.problems().toString());
+        assertEquals(3, e.problems().size(), e.problems().toString());
+        assertFalse(e.getMessage().contains("pw-in-url"));
+    }
+
+    @Test
+    void retiredHistorySettingsStillStartWithAWarning() {
+        ChatConfig c = load(Map.of("CHAT_HISTORY_SIZE", "10", "CHAT_HISTORY_TTL", "1h"));
+        assertEquals(2, c.warnings().size(), c.warnings().toString());
+        assertTrue(c.warnings().get(0).startsWith("CHAT_HISTORY_SIZE is set but no longer used"), c.warnings().toString());
+    }
+
     @Test
     void aRedisUrlWithSecretClusters() {
-        ChatConfig c = load(Map.of("CHAT_REDIS_URL", "redis://:pw-1234@127.0.0.1:6390/2",
+        ChatConfig c = load(Map.of("CHAT_REDIS_URL", "redis://:pw-1234@127.0.0.1:6390/2", "CHAT_DB_URL", PG,
                 "CHAT_JWT_SECRET", "0123456789abcdef0123456789abcdef", "CHAT_NODE_ID", "n-1", "CHAT_PRESENCE_TTL", "5s"));
         assertEquals(true, c.clustered());
         assertEquals(6390, c.redisUrl().getPort());

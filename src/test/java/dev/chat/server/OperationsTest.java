@@ -44,7 +44,7 @@ class OperationsTest {
         assertEquals("UP", TestServer.json(live.body()).get("status"));
         HttpResponse<String> ready = server.get("health/ready");
         assertEquals(200, ready.statusCode());
-        assertEquals(Map.of("status", "UP", "checks", Map.of("accepting", "UP")), TestServer.json(ready.body()));
+        assertEquals(Map.of("status", "UP", "checks", Map.of("accepting", "UP", "database", "UP")), TestServer.json(ready.body()));
     }
 
     @Test

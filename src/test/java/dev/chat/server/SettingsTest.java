@@ -40,7 +40,7 @@ class SettingsTest {
     }
 
     @Test
-    void aRestartedNodeNamesANewHistoryEpoch() throws Exception {
+    void aRestartedNodeKeepsItsHistoryEpochAndANewDatabaseNamesANewOne() throws Exception {
         TestServer first = TestServer.start();
         String token = first.token("epoch-user");
         String before;
@@ -50,7 +50,10 @@ class SettingsTest {
         try (TestServer second = first.restart(); WsClient c = WsClient.connect(second.ws(token), Map.of())) {
             String after = (String) c.expect("welcome").get("epoch");
             assertEquals(36, before.length());
-            assertNotEquals(before, after, "a single node's history started over: clients must not resume from old seqs");
+            assertEquals(before, after, "the history is in the database: clients resume from their seqs");
+        }
+        try (TestServer fresh = TestServer.start(); WsClient c = WsClient.connect(fresh.ws(fresh.token("epoch-user")), Map.of())) {
+            assertNotEquals(before, c.expect("welcome").get("epoch"), "another database is another history");
         }
     }
 

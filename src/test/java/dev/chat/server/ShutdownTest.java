@@ -84,17 +84,21 @@ class ShutdownTest {
                 Map.of("Origin", server.origin()), RawWsClient.Options.defaults().withReceiveBufferSize(4096));
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger JAMS = new java.util.concurrent.atomic.AtomicInteger();
+
     /** Sends the stuck client (which never reads) more than the network can hold, so a send stays in flight. */
     private static void jamWithSixMegabytes(TestServer server, RawWsClient stuck, WsClient sender) throws Exception {
+        // the servers of this class share one data directory, so each jam gets a room with no history
+        String room = "stuck-" + JAMS.incrementAndGet();
         stuck.expect("welcome");
-        stuck.send(Map.of("type", "join", "room", "stuck", "id", "j"));
+        stuck.send(Map.of("type", "join", "room", room, "id", "j"));
         stuck.expect("joined");
-        sender.join("stuck");
+        sender.join(room);
         // 6 MB for the stuck one: more than its socket buffers can take (the kernel's send buffer grows to
         // 4 MiB at most), less than its outbox may hold here, so a send stays in flight
         String text = "y".repeat(1000);
         for (int i = 1; i <= 6000; i++) {
-            sender.send(Map.of("type", "send", "room", "stuck", "text", text, "id", "s" + i));
+            sender.send(Map.of("type", "send", "room", room, "text", text, "id", "s" + i));
             if (i % 20 == 0) {
                 Map<String, Object> ack;
                 do {
@@ -102,7 +106,7 @@ class ShutdownTest {
                 } while (!("s" + i).equals(ack.get("id")));
             }
         }
-        assertEquals(2, server.server().app().rooms().localMembers("stuck"), "the stuck one is still a member");
+        assertEquals(2, server.server().app().rooms().localMembers(room), "the stuck one is still a member");
     }
 
     /** While a graceful stop drains, the node says it is not ready (load balancers stop sending), yet alive. */
@@ -120,7 +124,7 @@ class ShutdownTest {
 
             HttpResponse<String> ready = server.get("health/ready");
             assertEquals(503, ready.statusCode(), ready::body);
-            assertEquals(Map.of("status", "DOWN", "checks", Map.of("accepting", "DOWN")), TestServer.json(ready.body()));
+            assertEquals(Map.of("status", "DOWN", "checks", Map.of("accepting", "DOWN", "database", "UP")), TestServer.json(ready.body()));
             HttpResponse<String> live = server.get("health/live");
             assertEquals(200, live.statusCode(), "still alive while draining");
             assertFalse(closing.isDone(), "the shutdown was still in progress (held by the stuck client)");
