@@ -1,0 +1,231 @@
+package dev.chat.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chat.event.RoomEvent;
+import dev.chat.metrics.ChatMetrics;
+import dev.chat.testing.Databases;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The store of record on a real SQLite file and a real PostgreSQL server: seqs gap-free and in
+ * order under concurrent senders, idempotent resends, paging a long history back to seq 1,
+ * durability across a reopen, retention, and what an outage looks like.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class JdbcMessageStoreTest {
+    private static final Clock CLOCK = Clock.systemUTC();
+
+    private static Map<String, String> settings(String kind) throws Exception {
+        return kind.equals("sqlite") ? Databases.sqliteSettings() : Databases.postgresSettings();
+    }
+
+    private static RoomEvent.Posted message(String room, String from, String text, String id) {
+        return message(room, from, text, id, CLOCK.instant());
+    }
+
+    private static RoomEvent.Posted message(String room, String from, String text, String id, Instant at) {
+        return new RoomEvent.Posted(room, from, text, id, "conn-1", "trace-1", 0,
+                DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)), 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void concurrentSendersGetGapFreeSeqsPerRoomAndFuturesCompleteInSeqOrder(String kind) throws Exception {
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            Map<String, List<Long>> completed = new ConcurrentHashMap<>();
+            List<CompletableFuture<MessageStore.Appended>> all = new CopyOnWriteArrayList<>();
+            List<Thread> senders = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int sender = t;
+                Thread thread = new Thread(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        String room = "r" + (i % 3);
+                        CompletableFuture<MessageStore.Appended> f = store.append(message(room, "u" + sender, "m" + i, "id-" + i));
+                        f.thenAccept(a -> completed.computeIfAbsent(room, r -> Collections.synchronizedList(new ArrayList<>()))
+                                .add(a.message().seq()));
+                        all.add(f);
+                    }
+                });
+                thread.start();
+                senders.add(thread);
+            }
+            for (Thread t : senders) {
+                t.join();
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            for (int r = 0; r < 3; r++) {
+                assertEquals(LongStream.rangeClosed(1, 400).boxed().toList(), completed.get("r" + r),
+                        "room r" + r + ": every seq once, completed in order");
+                HistorySlice slice = store.after("r" + r, 0, 1000);
+                assertEquals(400, slice.latestSeq());
+                assertEquals(LongStream.rangeClosed(1, 400).boxed().toList(), slice.messages().stream().map(RoomEvent.Posted::seq).toList());
+            }
+            assertFalse(all.stream().anyMatch(f -> f.join().duplicate()), "distinct (sender, id) pairs are never duplicates");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aResentIdGetsItsFirstSeqWithinTheWindowOnly(String kind) throws Exception {
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofSeconds(60), new ChatMetrics())) {
+            long first = store.append(message("g", "alice", "hello", "c-1")).get(10, TimeUnit.SECONDS).message().seq();
+            // the same id again, and twice in one batch: one message
+            CompletableFuture<MessageStore.Appended> again = store.append(message("g", "alice", "hello", "c-1"));
+            CompletableFuture<MessageStore.Appended> third = store.append(message("g", "alice", "hello", "c-1"));
+            assertEquals(first, again.get(10, TimeUnit.SECONDS).message().seq());
+            assertTrue(again.get().duplicate());
+            assertEquals(first, third.get(10, TimeUnit.SECONDS).message().seq());
+            // another sender's id, and no id at all, are other messages
+            assertEquals(first + 1, store.append(message("g", "bob", "hello", "c-1")).get(10, TimeUnit.SECONDS).message().seq());
+            assertEquals(first + 2, store.append(message("g", "alice", "again", null)).get(10, TimeUnit.SECONDS).message().seq());
+            // an id first used before the window is a new message
+            store.append(message("g", "carol", "old", "c-9", CLOCK.instant().minusSeconds(120))).get(10, TimeUnit.SECONDS);
+            MessageStore.Appended reused = store.append(message("g", "carol", "new", "c-9")).get(10, TimeUnit.SECONDS);
+            assertFalse(reused.duplicate());
+            assertEquals(first + 4, reused.message().seq());
+            assertEquals(first + 4, store.latestSeq("g"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aRoomOfAHundredThousandMessagesPagesBackToSeqOne(String kind) throws Exception {
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            fill(store, "big", 100_000);
+            List<Long> seen = new ArrayList<>();
+            long before = Long.MAX_VALUE;
+            while (true) {
+                HistorySlice page = store.before("big", before, 1000);
+                if (page.messages().isEmpty()) {
+                    break;
+                }
+                List<Long> seqs = page.messages().stream().map(RoomEvent.Posted::seq).toList();
+                seen.addAll(0, seqs);
+                before = seqs.get(0);
+            }
+            assertEquals(LongStream.rangeClosed(1, 100_000).boxed().toList(), seen);
+            assertEquals("m1", store.after("big", 0, 1).messages().get(0).text());
+        }
+    }
+
+    /** Appends n messages as fast as the group commit takes them (in rounds, under its queue bound). */
+    static void fill(MessageStore store, String room, int n) throws Exception {
+        for (int from = 0; from < n; from += 10_000) {
+            List<CompletableFuture<MessageStore.Appended>> round = new ArrayList<>();
+            for (int i = from; i < Math.min(n, from + 10_000); i++) {
+                round.add(store.append(message(room, "filler", "m" + (i + 1), null)));
+            }
+            CompletableFuture.allOf(round.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void messagesUsersRoomsAndSeqsSurviveAReopenAndTheEpochStays(String kind) throws Exception {
+        Map<String, String> settings = settings(kind);
+        String epoch;
+        try (Database db = Databases.open(settings);
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            epoch = db.epoch();
+            store.append(message("kept", "alice", "one", "k-1")).get(10, TimeUnit.SECONDS);
+            store.append(message("kept", "alice", "two", "k-2")).get(10, TimeUnit.SECONDS);
+            new JdbcUserStore(db, CLOCK).create("alice", "hash-a");
+            JdbcRoomAccess access = new JdbcRoomAccess(db, CLOCK);
+            assertTrue(access.create("team", "alice", true));
+            assertTrue(access.invite("team", "alice", "bob"));
+        }
+        try (Database db = Databases.open(settings);
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            assertEquals(epoch, db.epoch());
+            assertEquals(List.of("one", "two"), store.after("kept", 0, 10).messages().stream().map(RoomEvent.Posted::text).toList());
+            assertEquals(3, store.append(message("kept", "alice", "three", "k-3")).get(10, TimeUnit.SECONDS).message().seq());
+            assertEquals(2, store.append(message("kept", "alice", "two", "k-2")).get(10, TimeUnit.SECONDS).message().seq(),
+                    "the dedupe window is in the database: a resend after a restart is still the same message");
+            assertEquals("hash-a", new JdbcUserStore(db, CLOCK).passwordHash("alice").orElseThrow());
+            JdbcRoomAccess access = new JdbcRoomAccess(db, CLOCK);
+            assertTrue(access.mayJoin("team", "bob"));
+            assertFalse(access.mayJoin("team", "carol"));
+            assertFalse(access.create("team", "carol", false), "owned already");
+            assertFalse(access.create("kept", "carol", false), "written in already");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void retentionDeletesOldMessagesInBatchesAndSeqsGoOn(String kind) throws Exception {
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            Instant old = CLOCK.instant().minus(Duration.ofDays(100));
+            List<CompletableFuture<MessageStore.Appended>> olds = new ArrayList<>();
+            for (int i = 0; i < 2500; i++) {
+                olds.add(store.append(message("ret", "alice", "old" + i, null, old)));
+            }
+            CompletableFuture.allOf(olds.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            store.append(message("ret", "alice", "new", null)).get(10, TimeUnit.SECONDS);
+            assertEquals(2500, new Retention(db, Duration.ofDays(90), CLOCK).run(), "three batches of at most 1000");
+            HistorySlice left = store.after("ret", 0, 10);
+            assertEquals(List.of(2501L), left.messages().stream().map(RoomEvent.Posted::seq).toList());
+            assertEquals(2501, left.oldestSeq());
+            assertEquals(2502, store.append(message("ret", "alice", "next", null)).get(10, TimeUnit.SECONDS).message().seq());
+        }
+    }
+
+    @Test
+    void aPostgresOutageAnswersUnavailableAndTheStoreHealsWithinFiveSeconds() throws Exception {
+        dev.chat.testing.PostgresServer pg = dev.chat.testing.PostgresServer.start();
+        try (pg; Database db = Databases.open(Map.of("CHAT_DB_URL", pg.jdbcUrl(), "CHAT_DB_USER", pg.user()));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            assertEquals(1, store.append(message("o", "alice", "before", "o-1")).get(10, TimeUnit.SECONDS).message().seq());
+            pg.kill();
+            CompletionException failed = null;
+            for (int i = 0; i < 3 && failed == null; i++) { // a pooled connection may still look alive once
+                try {
+                    store.append(message("o", "alice", "during", "o-2")).join();
+                } catch (CompletionException e) {
+                    failed = e;
+                }
+            }
+            assertInstanceOf(StoreUnavailableException.class, failed.getCause());
+            assertFalse(db.healthy());
+            long t0 = System.nanoTime();
+            assertInstanceOf(StoreUnavailableException.class, org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> store.after("o", 0, 10)));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(500), "no thread waits on a database known to be down");
+            pg.restart();
+            long back = System.nanoTime();
+            while (!db.healthy()) {
+                assertTrue(System.nanoTime() - back < TimeUnit.SECONDS.toNanos(5), "healed within 5 s of the database returning");
+                Thread.sleep(50);
+            }
+            MessageStore.Appended resent = store.append(message("o", "alice", "during", "o-2")).get(10, TimeUnit.SECONDS);
+            assertEquals(2, resent.message().seq(), "nothing was committed during the outage; the resend is the next seq");
+            assertNotEquals(0, store.after("o", 0, 10).messages().size());
+        }
+    }
+}
