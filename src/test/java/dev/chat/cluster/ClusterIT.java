@@ -3,6 +3,7 @@ package dev.chat.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chat.testing.Databases;
 import dev.chat.testing.JarNode;
 import dev.chat.testing.RedisServer;
 import dev.chat.testing.TestServer;
@@ -34,6 +35,8 @@ class ClusterIT {
     private final List<JarNode> nodes = new ArrayList<>();
     private final List<WsClient> clients = new ArrayList<>();
     private String prefix;
+    /** The cluster's shared database: a new one per test. */
+    private Map<String, String> database;
 
     @BeforeAll
     static void startRedis() throws Exception {
@@ -58,7 +61,10 @@ class ClusterIT {
         if (prefix == null) {
             prefix = "it-" + test.getTestMethod().orElseThrow().getName() + ":";
         }
-        Map<String, String> env = new HashMap<>();
+        if (database == null) {
+            database = Databases.postgresSettings();
+        }
+        Map<String, String> env = new HashMap<>(database);
         env.put("CHAT_REDIS_URL", redis.url());
         env.put("CHAT_REDIS_PREFIX", prefix);
         env.put("CHAT_JWT_SECRET", SECRET);

@@ -3,6 +3,7 @@ package dev.chat.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chat.testing.Databases;
 import dev.chat.testing.JarNode;
 import dev.chat.testing.RedisServer;
 import dev.chat.testing.TestServer;
@@ -30,6 +31,8 @@ class HistoryIT {
     private static RedisServer redis;
     private final List<JarNode> nodes = new ArrayList<>();
     private String prefix;
+    /** The cluster's shared database: a new one per test. */
+    private Map<String, String> database;
 
     @BeforeAll
     static void startRedis() throws Exception {
@@ -52,9 +55,14 @@ class HistoryIT {
         if (prefix == null) {
             prefix = "hist-" + test.getTestMethod().orElseThrow().getName() + ":";
         }
-        JarNode node = JarNode.start(Map.of("CHAT_REDIS_URL", redis.url(), "CHAT_REDIS_PREFIX", prefix,
+        if (database == null) {
+            database = Databases.postgresSettings();
+        }
+        Map<String, String> env = new java.util.HashMap<>(database);
+        env.putAll(Map.of("CHAT_REDIS_URL", redis.url(), "CHAT_REDIS_PREFIX", prefix,
                 "CHAT_JWT_SECRET", TestServer.SECRET, "CHAT_NODE_ID", "h" + (nodes.size() + 1),
                 "CHAT_RATE_PER_SEC", "10000", "CHAT_RATE_BURST", "10000", "CHAT_HISTORY_ON_JOIN", "0"));
+        JarNode node = JarNode.start(env);
         nodes.add(node);
         assertTrue(node.base() != null, node::log);
         return node;
