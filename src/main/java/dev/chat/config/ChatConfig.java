@@ -50,7 +50,8 @@ import java.util.Properties;
  *                              the embedded SQLite file {@code dataDir/chat.db} (unless {@code dbJndi})
  * @param dbUser                database user for {@code dbUrl}; null means none
  * @param dbPassword            database password for {@code dbUrl} (a secret: never logged); null means none
- * @param dbJndi                JNDI name of a container DataSource ({@code java:...}); wins over {@code dbUrl}
+ * @param dbJndi                JNDI name of a container DataSource ({@code java:jboss/datasources/ChatDS},
+ *                              {@code jdbc/chat}); wins over {@code dbUrl}
  * @param dbPoolSize            connections in the pool for {@code dbUrl}; default 10
  * @param retention             how long messages are kept; null (the default, {@code forever}) keeps them all
  * @param replayLimit           the longest gap a join with {@code since} replays; a longer one answers
@@ -183,8 +184,8 @@ public record ChatConfig(
         String dbUser = r.string("CHAT_DB_USER", null);
         String dbPassword = r.raw("CHAT_DB_PASSWORD");
         String dbJndi = r.string("CHAT_DB_JNDI", null);
-        if (dbJndi != null && !dbJndi.startsWith("java:")) {
-            r.problem("CHAT_DB_JNDI", dbJndi, "a JNDI name such as java:jboss/datasources/ChatDS or java:app/jdbc/chat");
+        if (dbJndi != null && !dbJndi.matches("[A-Za-z0-9_:/.-]{1,200}")) {
+            r.problem("CHAT_DB_JNDI", dbJndi, "a JNDI name such as java:jboss/datasources/ChatDS or jdbc/chat");
         }
         int dbPoolSize = r.integer("CHAT_DB_POOL_SIZE", 10, 1, 1000);
         Duration retention = retention(r);

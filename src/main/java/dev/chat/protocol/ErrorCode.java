@@ -12,7 +12,7 @@ public enum ErrorCode {
     TOO_MANY_ROOMS("too_many_rooms", "The connection is in CHAT_MAX_ROOMS_PER_CONNECTION rooms already."),
     ROOM_FULL("room_full", "The room holds CHAT_MAX_ROOM_MEMBERS connections on this node already."),
     RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST); the frame was dropped."),
-    UNAVAILABLE("unavailable", "The cluster's store (Redis) is unreachable: the message was not accepted; resend it (same id) shortly."),
+    UNAVAILABLE("unavailable", "The database is unreachable: the message may not have been stored (or the history, a room's access or a join could not be read); resend it with the same id shortly, which is safe: a resent id gets its first seq."),
     UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
     FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, or a kick by someone who is not an admin."),
     ROOM_EXISTS("room_exists", "create of a room that already exists (has an owner, members or messages)."),

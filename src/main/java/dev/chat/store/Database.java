@@ -86,6 +86,8 @@ public final class Database implements AutoCloseable {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("chat-sqlite");
         hc.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        // named, not looked up: in a WAR, DriverManager never sees a driver in WEB-INF/lib
+        hc.setDriverClassName("org.sqlite.JDBC");
         // Write-ahead log: readers never wait for the writer; FULL syncs the log at every commit,
         // so a committed (acked) message survives a power cut, not only kill -9.
         hc.addDataSourceProperty("journal_mode", "WAL");
@@ -101,6 +103,7 @@ public final class Database implements AutoCloseable {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("chat-db");
         hc.setJdbcUrl(config.dbUrl());
+        hc.setDriverClassName(config.dbUrl().startsWith("jdbc:sqlite:") ? "org.sqlite.JDBC" : "org.postgresql.Driver");
         hc.setUsername(config.dbUser());
         hc.setPassword(config.dbPassword());
         hc.setMaximumPoolSize(config.dbPoolSize());

@@ -245,7 +245,7 @@ class ChatConfigTest {
 
     @Test
     void badStoreSettingsAreNamed() {
-        ConfigException e = rejected(Map.of("CHAT_DB_URL", "mysql://x?password=pw-in-url", "CHAT_DB_JNDI", "jdbc/chat",
+        ConfigException e = rejected(Map.of("CHAT_DB_URL", "mysql://x?password=pw-in-url", "CHAT_DB_JNDI", "jdbc/chat; drop",
                 "CHAT_RETENTION", "sometimes"));
         assertTrue(e.problems().contains("CHAT_DB_URL is invalid: expected jdbc:postgresql://host:5432/chat (or jdbc:sqlite:/path/chat.db)"), e.problems().toString());
         assertEquals(3, e.problems().size(), e.problems().toString());

@@ -105,8 +105,10 @@ abstract class DeployedWarContract {
         HttpResponse<String> again = server.post("api/register", credentials("reg.ok_1", "otherpassword"));
         assertEquals(409, again.statusCode());
         assertEquals("username is taken", json(again.body()).get("error"));
-        assertTrue(Files.readString(deployed.dataDir.resolve("users.json")).contains("reg.ok_1"),
-                "users persisted in -Dchat.data.dir");
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + deployed.dataDir.resolve("chat.db"));
+             java.sql.ResultSet rs = db.createStatement().executeQuery("SELECT name FROM users WHERE name = 'reg.ok_1'")) {
+            assertTrue(rs.next(), "users persisted in the SQLite store under -Dchat.data.dir");
+        }
     }
 
     @Test
