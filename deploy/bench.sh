@@ -13,7 +13,11 @@
 #   deploy/bench.sh all             # all of the above but smoke, then report
 #   deploy/bench.sh report          # results table (target/bench/results.md) and plot (docs/bench/bench.png)
 #
-# Settings (environment): SERVERS (chat,tyrus,gorilla), DURATION (s, measured), WARMUP (s), REPEAT
+# Our server runs on its default store, SQLite ("chat"), and on PostgreSQL ("chatpg": a throwaway
+# server that deploy/cluster.sh db-start runs on 16391); CHAT_JAR of a build before the database
+# gives the in-memory baseline.
+#
+# Settings (environment): SERVERS (chat,tyrus,gorilla; chatpg too), DURATION (s, measured), WARMUP (s), REPEAT
 # (rounds per scenario, servers interleaved; the report shows the median round of each server),
 # CONNECTIONS (idle, 10000), SERVER_OPTS (JVM options of both Java servers), SIZED_OPTS (theirs in
 # idle-sized), JFR=1 (record our server to target/bench/SCENARIO.jfr), GORILLA_CHAT_SRC (the
@@ -45,6 +49,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done
   RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
+  RUN_DIR=$OUT/pg deploy/cluster.sh db-stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -80,6 +85,13 @@ start_chat() {
     java $SERVER_OPTS "${jfr[@]}" -jar "${CHAT_JAR:-target/chat-server.jar}" > "$OUT/chat.log" 2>&1 &
   PID=$!; PIDS+=("$PID"); PORT=$CHAT_PORT; DIALECT=chat
   wait_for "$OUT/chat.log" "chat-server listening"
+}
+
+start_chatpg() {
+  local url
+  url=$(RUN_DIR=$OUT/pg PG_PORT=16391 deploy/cluster.sh db-start | tail -1)
+  CHAT_DB_URL=$url CHAT_DB_USER=postgres start_chat
+  DIALECT=chat
 }
 
 start_tyrus() {

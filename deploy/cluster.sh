@@ -6,6 +6,8 @@
 #   deploy/cluster.sh start [NODES]   # default 2; Redis on 6390, PostgreSQL on 6391, nodes on 8081, 8082, ...
 #   deploy/cluster.sh stop
 #   deploy/cluster.sh status
+#   deploy/cluster.sh db-start        # only the PostgreSQL (the benchmarks' single node on PostgreSQL)
+#   deploy/cluster.sh db-stop
 #
 # Settings: CHAT_JWT_SECRET (generated into the run dir if unset), REDIS_PORT (6390), PG_PORT
 # (6391), BASE_PORT (8081), RUN_DIR (./target/cluster), CHAT_DB_URL (set: use that database instead
@@ -37,8 +39,10 @@ start_postgres() {
   if [[ ! -f $dir/data/PG_VERSION ]]; then
     as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C > "$RUN_DIR/pg-init.log"
   fi
-  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \
-    -o "-p $PG_PORT -k '$dir' -c listen_addresses=127.0.0.1" start > /dev/null
+  if ! as_pg "$bin/pg_ctl" -D "$dir/data" status > /dev/null 2>&1; then
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \
+      -o "-p $PG_PORT -k '$dir' -c listen_addresses=127.0.0.1" start > /dev/null
+  fi
   as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres chat 2>/dev/null || true # exists already
   echo "$bin" > "$RUN_DIR/pg.bin"
   CHAT_DB_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/chat
@@ -76,16 +80,20 @@ start() {
   echo "redis on 127.0.0.1:$REDIS_PORT, database $CHAT_DB_URL; logs in $RUN_DIR"
 }
 
+stop_postgres() {
+  if [[ -f $RUN_DIR/pg.bin ]]; then
+    as_pg "$(cat "$RUN_DIR/pg.bin")/pg_ctl" -D "$(cd "$RUN_DIR" && pwd)/pg/data" -m fast -w stop > /dev/null || true
+    rm -f "$RUN_DIR/pg.bin"
+  fi
+}
+
 stop() {
   shopt -s nullglob
   for pidfile in "$RUN_DIR"/node*.pid "$RUN_DIR"/redis.pid; do
     kill "$(cat "$pidfile")" 2>/dev/null || true
     rm -f "$pidfile"
   done
-  if [[ -f $RUN_DIR/pg.bin ]]; then
-    as_pg "$(cat "$RUN_DIR/pg.bin")/pg_ctl" -D "$(cd "$RUN_DIR" && pwd)/pg/data" -m fast -w stop > /dev/null || true
-    rm -f "$RUN_DIR/pg.bin"
-  fi
+  stop_postgres
   echo stopped
 }
 
@@ -100,5 +108,7 @@ case ${1:-} in
   start) start "${2:-2}" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start [NODES] | stop | status" >&2; exit 2 ;;
+  db-start) mkdir -p "$RUN_DIR"; start_postgres; echo "$CHAT_DB_URL" ;;
+  db-stop) stop_postgres ;;
+  *) echo "usage: $0 start [NODES] | stop | status | db-start | db-stop" >&2; exit 2 ;;
 esac

@@ -15,9 +15,18 @@ import java.util.Map;
  */
 public final class PayaraMicroServer extends DeployedServer {
     private final Path jar = requiredPath("chat.payara.jar");
+    private final List<String> postBoot;
+    private final List<Path> libs;
 
     public PayaraMicroServer(Map<String, String> settings) {
+        this(settings, List.of(), List.of());
+    }
+
+    /** With asadmin commands run after boot, before the deployment (a JDBC pool, say), and jars for the server's classpath. */
+    public PayaraMicroServer(Map<String, String> settings, List<String> postBoot, List<Path> libs) {
         super("payara", settings);
+        this.postBoot = List.copyOf(postBoot);
+        this.libs = List.copyOf(libs);
     }
 
     @Override
@@ -41,8 +50,15 @@ public final class PayaraMicroServer extends DeployedServer {
                 "--rootdir", work.resolve("payara-root").toString(),
                 "--port", Integer.toString(httpPort),
                 "--contextroot", CONTEXT,
-                "--prebootcommandfile", preBoot.toString(),
-                "--deploy", war.toString()));
+                "--prebootcommandfile", preBoot.toString()));
+        if (!postBoot.isEmpty()) {
+            Path file = Files.writeString(work.resolve("post-boot.asadmin"), String.join("\n", postBoot) + "\n", StandardCharsets.UTF_8);
+            cmd.addAll(List.of("--postbootcommandfile", file.toString()));
+        }
+        for (Path lib : libs) {
+            cmd.addAll(List.of("--addlibs", lib.toString()));
+        }
+        cmd.addAll(List.of("--deploy", war.toString()));
         return cmd;
     }
 }

@@ -19,9 +19,49 @@ import java.util.stream.Stream;
 public final class WildFlyServer extends DeployedServer {
     private final Path home = requiredPath("chat.wildfly.home");
     private final Path base = work.resolve("standalone");
+    private final Path modules = work.resolve("modules");
+    private final PostgresDataSource dataSource;
+
+    /**
+     * A PostgreSQL DataSource bound at {@code jndiName} before any deployment starts, its driver
+     * a module (the documented way; a driver deployed beside the WAR would race its start).
+     */
+    public record PostgresDataSource(String jndiName, String jdbcUrl, String user, Path driverJar) { }
 
     public WildFlyServer(Map<String, String> settings) {
+        this(settings, null);
+    }
+
+    public WildFlyServer(Map<String, String> settings, PostgresDataSource dataSource) {
         super("wildfly", settings);
+        this.dataSource = dataSource;
+    }
+
+    /** The driver module under this run's own module root and the DataSource in its standalone.xml. */
+    private void addDataSource() throws IOException {
+        Path module = Files.createDirectories(modules.resolve("org/postgresql/main"));
+        Files.copy(dataSource.driverJar(), module.resolve("postgresql.jar"), StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(module.resolve("module.xml"), """
+                <module xmlns="urn:jboss:module:1.9" name="org.postgresql">
+                  <resources><resource-root path="postgresql.jar"/></resources>
+                  <dependencies><module name="java.sql"/><module name="java.logging"/><module name="java.naming"/><module name="java.management"/><module name="java.security.jgss"/><module name="jakarta.transaction.api"/></dependencies>
+                </module>
+                """);
+        Path xml = base.resolve("configuration").resolve("standalone.xml");
+        String config = Files.readString(xml);
+        String ds = """
+                <datasource jndi-name="%s" pool-name="ChatDS" enabled="true" use-java-context="true">
+                    <connection-url>%s</connection-url>
+                    <driver>postgresql</driver>
+                    <security user-name="%s"/>
+                </datasource>
+                <drivers>
+                    <driver name="postgresql" module="org.postgresql"><driver-class>org.postgresql.Driver</driver-class></driver>
+                """.formatted(dataSource.jndiName(), dataSource.jdbcUrl(), dataSource.user());
+        if (!config.contains("<drivers>")) {
+            throw new IllegalStateException("standalone.xml has no <drivers> element to extend");
+        }
+        Files.writeString(xml, config.replaceFirst("<drivers>", java.util.regex.Matcher.quoteReplacement(ds)));
     }
 
     @Override
@@ -33,6 +73,9 @@ public final class WildFlyServer extends DeployedServer {
     protected List<String> command(List<String> systemProperties) throws IOException {
         copyTree(home.resolve("standalone"), base);
         Files.copy(war, base.resolve("deployments").resolve(DeployedServer.CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
+        if (dataSource != null) {
+            addDataSource();
+        }
         List<String> cmd = new ArrayList<>(List.of("bash", home.resolve("bin").resolve("standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
                 "-b", "127.0.0.1",
@@ -54,6 +97,9 @@ public final class WildFlyServer extends DeployedServer {
         // `wait` loop then spins for ever ("received TERM signal") once the JVM has exited with 143.
         pb.environment().remove("LAUNCH_JBOSS_IN_BACKGROUND");
         pb.environment().put("NOPAUSE", "true");
+        if (dataSource != null) {
+            pb.environment().put("JBOSS_MODULEPATH", modules + java.io.File.pathSeparator + home.resolve("modules"));
+        }
         return pb;
     }
 
