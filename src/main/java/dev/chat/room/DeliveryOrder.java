@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * a node that died between commit and publish). A per-conversation cursor remembers the last seq
  * delivered here; the next one goes on at once, a later one waits, and a gap still open after
  * {@link #GAP_WAIT_MILLIS} is filled from the store, the record of every committed message.
- * When the bus {@link #resumed} after an outage, every conversation is filled from its cursor.
+ * When the bus {@link #resumed} after an outage, every conversation is filled from its cursor;
+ * and every {@link #AUDIT_MILLIS} the store's latest seqs are compared with the cursors, which
+ * catches the last messages of a node that died between its commit and its publish.
  *
  * <p>A room's cursor starts when its first local member joins ({@link #track}), at the room's
  * latest seq in the store: everything committed up to then is the joiner's replay. A direct
@@ -38,6 +40,9 @@ public final class DeliveryOrder implements Bus.Listener {
     static final int FILL_LIMIT = 1000;
     /** Out-of-order messages held per conversation at most; beyond that the fill starts at once. */
     static final int MAX_WAITING = 10_000;
+
+    /** How often the cursors are compared with the store (one batched query per 500 conversations). */
+    static final long AUDIT_MILLIS = 2000;
 
     private static final long UNKNOWN = -1;
 
@@ -67,6 +72,30 @@ public final class DeliveryOrder implements Bus.Listener {
         this.next = next;
         this.store = store;
         this.metrics = metrics;
+        filler.scheduleWithFixedDelay(this::audit, AUDIT_MILLIS, AUDIT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** On {@code chat-gap-fill}: every conversation whose store has more than was delivered here gets a fill. */
+    private void audit() {
+        try {
+            Map<String, java.util.List<String>> keysByRoom = new java.util.HashMap<>();
+            for (Map.Entry<String, Cursor> e : cursors.entrySet()) {
+                keysByRoom.computeIfAbsent(e.getValue().room, r -> new java.util.ArrayList<>()).add(e.getKey());
+            }
+            if (keysByRoom.isEmpty()) {
+                return;
+            }
+            Map<String, Long> latest = store.latestSeqs(keysByRoom.keySet());
+            for (Map.Entry<String, Long> e : latest.entrySet()) {
+                for (String key : keysByRoom.get(e.getKey())) {
+                    onTip(key, e.getValue());
+                }
+            }
+        } catch (StoreUnavailableException e) {
+            // the next audit tries again
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "comparing the cursors with the store failed", e);
+        }
     }
 
     /**

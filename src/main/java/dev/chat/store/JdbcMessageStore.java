@@ -61,6 +61,31 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
         }
     }
 
+    @Override
+    public java.util.Map<String, Long> latestSeqs(java.util.Collection<String> rooms) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        List<String> all = List.copyOf(rooms);
+        try (Connection c = db.connection()) {
+            for (int from = 0; from < all.size(); from += 500) {
+                List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("SELECT name, last_seq FROM rooms WHERE name IN (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(rs.getString(1), rs.getLong(2));
+                        }
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
     private HistorySlice read(String room, String sql, long bound, int limit, boolean newestFirst) {
         try (Connection c = db.connection()) {
             long latest = latest(c, room);

@@ -32,4 +32,7 @@ public interface MessageStore {
 
     /** The room's latest committed seq (0 for a room nobody wrote in). */
     long latestSeq(String room);
+
+    /** The latest committed seq of each of these rooms that has one, in as few queries as the database allows. */
+    java.util.Map<String, Long> latestSeqs(java.util.Collection<String> rooms);
 }

@@ -271,6 +271,18 @@ class ClusterIT {
     }
 
     @Test
+    void usersOlderVersionsKeptInRedisAreImportedIntoTheDatabase(TestInfo test) throws Exception {
+        prefix = "it-import:";
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(java.net.URI.create(redis.url()))) {
+            jedis.hset(prefix + "users", "old-timer", new dev.chat.auth.PasswordHasher(1_000).hash("password-old-timer"));
+        }
+        JarNode a = node(test, Map.of());
+        assertEquals(200, a.post("api/login", TestServer.credentials("old-timer", "password-old-timer")).statusCode(), a::log);
+        assertTrue(a.log().contains("imported 1 users from Redis"), a::log);
+        assertEquals(409, a.post("api/register", TestServer.credentials("old-timer", "password-x")).statusCode());
+    }
+
+    @Test
     void aJwtSecretIsRequiredWithRedis(TestInfo test) throws Exception {
         JarNode node = JarNode.start(Map.of("CHAT_REDIS_URL", redis.url()));
         nodes.add(node);

@@ -119,6 +119,14 @@ class DeliveryOrderTest {
     }
 
     @Test
+    void theLastMessagesOfANodeThatDiedBeforePublishingArriveByTheAudit() throws Exception {
+        order.track("g");
+        commit("g", "1"); // committed, never published, and nothing follows it
+        commit("g", "2");
+        assertEquals(List.of(1L, 2L), next(2), "within an audit period (" + DeliveryOrder.AUDIT_MILLIS + " ms)");
+    }
+
+    @Test
     void aTipFromANodeThatCouldNotPublishFillsTheRoom() throws Exception {
         order.track("g");
         commit("g", "1");

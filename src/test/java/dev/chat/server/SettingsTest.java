@@ -3,6 +3,7 @@ package dev.chat.server;
 import static dev.chat.testing.TestServer.credentials;
 import static dev.chat.testing.TestServer.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -26,6 +27,22 @@ class SettingsTest {
             HttpResponse<String> r = server.post("api/register", credentials("late", "password1"));
             assertEquals(403, r.statusCode());
             assertEquals("registration is disabled", json(r.body()).get("error"));
+        }
+    }
+
+    @Test
+    void usersOfAnOlderUsersJsonAreImportedAndNeedNotRegisterAgain() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("chat-old-");
+        // what an earlier version left in its data directory: users.json, no database
+        new dev.chat.auth.FileUserStore(dir).create("veteran", new dev.chat.auth.PasswordHasher(1_000).hash("password-veteran"));
+        try (TestServer server = TestServer.start(Map.of(), dir)) {
+            assertEquals(200, server.post("api/login", credentials("veteran", "password-veteran")).statusCode());
+            assertEquals(409, server.post("api/register", credentials("veteran", "password-other")).statusCode());
+            assertTrue(java.nio.file.Files.exists(dir.resolve("chat.db")), "the users are in the database now");
+        }
+        try (TestServer again = TestServer.start(Map.of(), dir)) {
+            assertEquals(200, again.post("api/login", credentials("veteran", "password-veteran")).statusCode(),
+                    "a second import changes nothing");
         }
     }
 
