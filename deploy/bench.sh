@@ -88,9 +88,10 @@ start_chat() {
 }
 
 start_chatpg() {
-  local url
-  url=$(RUN_DIR=$OUT/pg PG_PORT=16391 deploy/cluster.sh db-start | tail -1)
-  CHAT_DB_URL=$url CHAT_DB_USER=postgres start_chat
+  RUN_DIR=$OUT/pg PG_PORT=16391 deploy/cluster.sh db-start > /dev/null
+  # a new database every run, as the SQLite runs get a new file: no history from an earlier run
+  psql -h 127.0.0.1 -p 16391 -U postgres -d postgres -q -c "DROP DATABASE IF EXISTS bench_run" -c "CREATE DATABASE bench_run"
+  CHAT_DB_URL=jdbc:postgresql://127.0.0.1:16391/bench_run CHAT_DB_USER=postgres start_chat
   DIALECT=chat
 }
 

@@ -34,6 +34,9 @@ CREATE TABLE messages (
     client_id   VARCHAR(64),
     text        TEXT        NOT NULL,
     accepted_at BIGINT      NOT NULL,
+    -- the sending connection (node-N): a message read back from here (a gap fill) still skips it,
+    -- since it got an ack instead
+    origin_connection VARCHAR(80),
     PRIMARY KEY (room, seq)
 );
 -- A resend with the same id within the dedupe window finds its first seq here.

@@ -53,6 +53,9 @@ import java.util.Properties;
  * @param dbJndi                JNDI name of a container DataSource ({@code java:jboss/datasources/ChatDS},
  *                              {@code jdbc/chat}); wins over {@code dbUrl}
  * @param dbPoolSize            connections in the pool for {@code dbUrl}; default 10
+ * @param sqliteSync            SQLite's {@code synchronous} level: {@code full} (the default: every commit is on
+ *                              disk before its ack, even across a power cut) or {@code normal} (durable across any
+ *                              crash of the process, kill -9 included; a power cut may lose the last commits)
  * @param retention             how long messages are kept; null (the default, {@code forever}) keeps them all
  * @param replayLimit           the longest gap a join with {@code since} replays; a longer one answers
  *                              {@code recovered:false} with the latest {@code historyOnJoin}; default 1000
@@ -100,6 +103,7 @@ public record ChatConfig(
         String dbPassword,
         String dbJndi,
         int dbPoolSize,
+        String sqliteSync,
         Duration retention,
         int replayLimit,
         int historyOnJoin,
@@ -188,6 +192,10 @@ public record ChatConfig(
             r.problem("CHAT_DB_JNDI", dbJndi, "a JNDI name such as java:jboss/datasources/ChatDS or jdbc/chat");
         }
         int dbPoolSize = r.integer("CHAT_DB_POOL_SIZE", 10, 1, 1000);
+        String sqliteSync = r.string("CHAT_SQLITE_SYNC", "full");
+        if (!sqliteSync.equals("full") && !sqliteSync.equals("normal")) {
+            r.problem("CHAT_SQLITE_SYNC", sqliteSync, "full or normal");
+        }
         Duration retention = retention(r);
         int replayLimit = r.integer("CHAT_REPLAY_LIMIT", 1000, 1, 100_000);
         int historyOnJoin = r.integer("CHAT_HISTORY_ON_JOIN", 50, 0, 10_000);
@@ -225,7 +233,7 @@ public record ChatConfig(
                 origins, dataDir, registration, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
-                dbJndi, dbPoolSize, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
+                dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, warnings);
     }
 
@@ -335,7 +343,7 @@ public record ChatConfig(
                 + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl
                 + ", dbUrl=" + (dbJndi != null ? "(JNDI " + dbJndi + ")" : dbUrl == null ? "(SQLite in dataDir)" : maskedDbUrl())
                 + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "(none)" : "****")
-                + ", dbPoolSize=" + dbPoolSize + ", retention=" + (retention == null ? "forever" : retention)
+                + ", dbPoolSize=" + dbPoolSize + ", sqliteSync=" + sqliteSync + ", retention=" + (retention == null ? "forever" : retention)
                 + ", replayLimit=" + replayLimit + ", historyOnJoin=" + historyOnJoin
                 + ", dedupeWindow=" + dedupeWindow
                 + ", loginMaxFailuresPerUser=" + loginMaxFailuresPerUser

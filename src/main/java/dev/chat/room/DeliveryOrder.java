@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * delivered here; the next one goes on at once, a later one waits, and a gap still open after
  * {@link #GAP_WAIT_MILLIS} is filled from the store, the record of every committed message.
  * When the bus {@link #resumed} after an outage, every conversation is filled from its cursor;
- * and every {@link #AUDIT_MILLIS} the store's latest seqs are compared with the cursors, which
- * catches the last messages of a node that died between its commit and its publish.
+ * and every {@link #AUDIT_MILLIS} the store's latest seqs are compared with the cursors: a cursor
+ * still behind what the previous audit saw is filled, which catches the last messages of a node
+ * that died between its commit and its publish.
  *
  * <p>A room's cursor starts when its first local member joins ({@link #track}), at the room's
  * latest seq in the store: everything committed up to then is the joiner's replay. A direct
@@ -52,6 +53,8 @@ public final class DeliveryOrder implements Bus.Listener {
         long delivered = UNKNOWN;
         final TreeMap<Long, RoomEvent> waiting = new TreeMap<>();
         boolean fillDue;
+        /** The store's latest seq at the last audit, while the cursor was behind it; 0 when it was not. */
+        long auditedLatest;
 
         Cursor(String room) {
             this.room = room;
@@ -88,7 +91,7 @@ public final class DeliveryOrder implements Bus.Listener {
             Map<String, Long> latest = store.latestSeqs(keysByRoom.keySet());
             for (Map.Entry<String, Long> e : latest.entrySet()) {
                 for (String key : keysByRoom.get(e.getKey())) {
-                    onTip(key, e.getValue());
+                    audited(key, e.getValue());
                 }
             }
         } catch (StoreUnavailableException e) {
@@ -168,6 +171,27 @@ public final class DeliveryOrder implements Bus.Listener {
             if (!c.waiting.isEmpty()) {
                 scheduleFill(key, c, c.waiting.size() > MAX_WAITING ? 0 : GAP_WAIT_MILLIS);
             }
+        }
+    }
+
+    /**
+     * A cursor behind the store is normal for a moment (a commit's delivery is on its way); one that
+     * has not caught up with what the previous audit saw has a gap that nothing else will fill.
+     */
+    private void audited(String key, long latest) {
+        Cursor c = cursors.get(key);
+        if (c == null) {
+            return;
+        }
+        synchronized (c) {
+            if (c.delivered == UNKNOWN || latest <= c.delivered) {
+                c.auditedLatest = 0;
+                return;
+            }
+            if (c.auditedLatest > c.delivered) {
+                scheduleFill(key, c, 0);
+            }
+            c.auditedLatest = latest;
         }
     }
 

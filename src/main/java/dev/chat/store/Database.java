@@ -66,7 +66,7 @@ public final class Database implements AutoCloseable {
         } else if (config.dbUrl() != null) {
             db = pooled(config, metrics);
         } else {
-            db = sqlite(config.dataDir().resolve("chat.db"), metrics);
+            db = sqlite(config.dataDir().resolve("chat.db"), config.sqliteSync(), metrics);
         }
         try {
             db.migrate();
@@ -77,7 +77,7 @@ public final class Database implements AutoCloseable {
         return db;
     }
 
-    private static Database sqlite(Path file, ChatMetrics metrics) {
+    private static Database sqlite(Path file, String sync, ChatMetrics metrics) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
@@ -88,10 +88,11 @@ public final class Database implements AutoCloseable {
         hc.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
         // named, not looked up: in a WAR, DriverManager never sees a driver in WEB-INF/lib
         hc.setDriverClassName("org.sqlite.JDBC");
-        // Write-ahead log: readers never wait for the writer; FULL syncs the log at every commit,
-        // so a committed (acked) message survives a power cut, not only kill -9.
+        // Write-ahead log: readers never wait for the writer. FULL syncs the log at every commit, so
+        // an acked message survives a power cut; NORMAL syncs it at checkpoints only, which survives
+        // any crash of the process (kill -9) but not of the machine (CHAT_SQLITE_SYNC).
         hc.addDataSourceProperty("journal_mode", "WAL");
-        hc.addDataSourceProperty("synchronous", "FULL");
+        hc.addDataSourceProperty("synchronous", sync.toUpperCase(java.util.Locale.ROOT));
         hc.addDataSourceProperty("busy_timeout", "5000");
         hc.setMaximumPoolSize(4);
         hc.setConnectionTimeout(2000);

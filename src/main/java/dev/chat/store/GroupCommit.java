@@ -26,7 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>In the transaction each room's row is locked first, rooms in name order (two nodes' batches
  * can never deadlock), then resent ids are looked up, seqs taken and the messages inserted. The row
  * lock serializes the nodes of a cluster per room, which is what keeps a room's seqs gap-free and
- * its dedupe check race-free. Futures complete on this thread after the commit, in seq order.
+ * its dedupe check race-free. Futures complete after the commit, in seq order, on
+ * {@code chat-store-acks}: while it sends the acks and fans a batch out, this thread already
+ * commits the next one. A bounded hand-over holds the writer back if the fan-out falls behind.
  */
 final class GroupCommit implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GroupCommit.class.getName());
@@ -37,10 +39,14 @@ final class GroupCommit implements AutoCloseable {
 
     private static final String LOCK_ROOM = "INSERT INTO rooms (name, last_seq, created_at) VALUES (?, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET last_seq = rooms.last_seq RETURNING last_seq";
-    private static final String FIND_SENT = "SELECT seq FROM messages WHERE room = ? AND sender = ? AND client_id = ?"
-            + " AND accepted_at >= ? ORDER BY seq LIMIT 1";
-    private static final String INSERT = "INSERT INTO messages (room, seq, sender, client_id, text, accepted_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?)";
+    /**
+     * No ORDER BY: with one, SQLite's planner walks the room's primary key in seq order instead of
+     * the client-id index (a scan of the room per send). MIN is the first seq all the same.
+     */
+    private static final String FIND_SENT = "SELECT MIN(seq) FROM messages WHERE room = ? AND sender = ? AND client_id = ?"
+            + " AND accepted_at >= ?";
+    private static final String INSERT = "INSERT INTO messages (room, seq, sender, client_id, text, accepted_at, origin_connection)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String ADVANCE = "UPDATE rooms SET last_seq = ? WHERE name = ?";
 
     private record Pending(RoomEvent.Posted message, CompletableFuture<MessageStore.Appended> done) { }
@@ -51,6 +57,9 @@ final class GroupCommit implements AutoCloseable {
     private final ChatMetrics metrics;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final Thread thread = new Thread(this::run, "chat-store-writer");
+    /** Committed batches whose futures are still to complete, in commit order. */
+    private final BlockingQueue<Runnable> completions = new ArrayBlockingQueue<>(64);
+    private final Thread completer = new Thread(this::complete, "chat-store-acks");
     private volatile boolean running = true;
 
     GroupCommit(Database db, Clock clock, long dedupeWindowMillis, ChatMetrics metrics) {
@@ -60,6 +69,34 @@ final class GroupCommit implements AutoCloseable {
         this.metrics = metrics;
         thread.setDaemon(true);
         thread.start();
+        completer.setDaemon(true);
+        completer.start();
+    }
+
+    /** On {@code chat-store-acks}: completes committed batches in order, until the writer has stopped and all are done. */
+    private void complete() {
+        while (thread.isAlive() || !completions.isEmpty()) {
+            try {
+                Runnable next = completions.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (next != null) {
+                    next.run();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a committed batch's follow-up failed", e);
+            }
+        }
+    }
+
+    /** Hands a batch's completions over in order; waits while the hand-over is full (back-pressure). */
+    private void handOver(Runnable completion) {
+        try {
+            completions.put(completion);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            completion.run(); // stopping: complete here rather than leave futures hanging
+        }
     }
 
     CompletableFuture<MessageStore.Appended> submit(RoomEvent.Posted message) {
@@ -91,7 +128,8 @@ final class GroupCommit implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "the store writer failed a batch", e);
-                fail(batch, new StoreUnavailableException("the store failed: " + e, e));
+                List<Pending> failed = List.copyOf(batch);
+                handOver(() -> fail(failed, new StoreUnavailableException("the store failed: " + e, e)));
             } finally {
                 batch.clear();
             }
@@ -113,17 +151,23 @@ final class GroupCommit implements AutoCloseable {
             }
         } catch (SQLException e) {
             db.failed(e);
-            fail(batch, new StoreUnavailableException("the message may not have been stored: " + e.getMessage(), e));
+            List<Pending> failed = List.copyOf(batch);
+            StoreUnavailableException why = new StoreUnavailableException("the message may not have been stored: " + e.getMessage(), e);
+            handOver(() -> fail(failed, why));
             return;
         }
         metrics.committed(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            try {
-                batch.get(i).done().complete(results.get(i));
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "a committed message's follow-up failed", e);
+        List<Pending> done = List.copyOf(batch);
+        List<MessageStore.Appended> outcomes = results;
+        handOver(() -> {
+            for (int i = 0; i < done.size(); i++) {
+                try {
+                    done.get(i).done().complete(outcomes.get(i));
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "a committed message's follow-up failed", e);
+                }
             }
-        }
+        });
     }
 
     private static void rollback(Connection c) {
@@ -179,6 +223,7 @@ final class GroupCommit implements AutoCloseable {
                     insert.setString(4, m.clientId());
                     insert.setString(5, m.text());
                     insert.setLong(6, Instant.parse(m.ts()).toEpochMilli());
+                    insert.setString(7, m.originConnection());
                     insert.addBatch();
                 }
                 if (seq > first) {
@@ -208,16 +253,21 @@ final class GroupCommit implements AutoCloseable {
         find.setString(3, m.clientId());
         find.setLong(4, since);
         try (ResultSet rs = find.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : null;
+            if (!rs.next()) {
+                return null;
+            }
+            long seq = rs.getLong(1);
+            return rs.wasNull() ? null : seq;
         }
     }
 
-    /** Commits what is queued, then stops the writer. */
+    /** Commits what is queued, completes it, then stops both threads. */
     @Override
     public void close() {
         running = false;
         try {
             thread.join(5000);
+            completer.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

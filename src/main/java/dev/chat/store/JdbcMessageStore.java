@@ -24,9 +24,9 @@ import java.util.concurrent.CompletableFuture;
 public final class JdbcMessageStore implements MessageStore, AutoCloseable {
     private static final String LATEST = "SELECT last_seq FROM rooms WHERE name = ?";
     private static final String OLDEST = "SELECT MIN(seq) FROM messages WHERE room = ?";
-    private static final String AFTER = "SELECT seq, sender, client_id, text, accepted_at FROM messages"
+    private static final String AFTER = "SELECT seq, sender, client_id, text, accepted_at, origin_connection FROM messages"
             + " WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?";
-    private static final String BEFORE = "SELECT seq, sender, client_id, text, accepted_at FROM messages"
+    private static final String BEFORE = "SELECT seq, sender, client_id, text, accepted_at, origin_connection FROM messages"
             + " WHERE room = ? AND seq < ? AND seq <= ? ORDER BY seq DESC LIMIT ?";
 
     private final Database db;
@@ -114,7 +114,7 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
 
     private static RoomEvent.Posted message(String room, ResultSet rs) throws SQLException {
         String ts = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(rs.getLong(5)));
-        return new RoomEvent.Posted(room, rs.getString(2), rs.getString(4), rs.getString(3), null, null,
+        return new RoomEvent.Posted(room, rs.getString(2), rs.getString(4), rs.getString(3), rs.getString(6), null,
                 rs.getLong(1), ts, 0);
     }
 
