@@ -40,11 +40,12 @@ final class GroupCommit implements AutoCloseable {
     private static final String LOCK_ROOM = "INSERT INTO rooms (name, last_seq, created_at) VALUES (?, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET last_seq = rooms.last_seq RETURNING last_seq";
     /**
-     * No ORDER BY: with one, SQLite's planner walks the room's primary key in seq order instead of
-     * the client-id index (a scan of the room per send). MIN is the first seq all the same.
+     * Neither ORDER BY seq nor MIN(seq): with either, SQLite's planner walks the room's primary key
+     * in seq order instead of the client-id index, a scan of the room per send. Within the window
+     * a (sender, id) has at most one row (the room lock makes the check and the insert one step).
      */
-    private static final String FIND_SENT = "SELECT MIN(seq) FROM messages WHERE room = ? AND sender = ? AND client_id = ?"
-            + " AND accepted_at >= ?";
+    static final String FIND_SENT = "SELECT seq FROM messages WHERE room = ? AND sender = ? AND client_id = ?"
+            + " AND accepted_at >= ? LIMIT 1";
     private static final String INSERT = "INSERT INTO messages (room, seq, sender, client_id, text, accepted_at, origin_connection)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String ADVANCE = "UPDATE rooms SET last_seq = ? WHERE name = ?";
@@ -253,11 +254,7 @@ final class GroupCommit implements AutoCloseable {
         find.setString(3, m.clientId());
         find.setLong(4, since);
         try (ResultSet rs = find.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            long seq = rs.getLong(1);
-            return rs.wasNull() ? null : seq;
+            return rs.next() ? rs.getLong(1) : null;
         }
     }
 

@@ -58,6 +58,14 @@ class JdbcMessageStoreTest {
              JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
             Map<String, List<Long>> completed = new ConcurrentHashMap<>();
             List<CompletableFuture<MessageStore.Appended>> all = new CopyOnWriteArrayList<>();
+            // the writer waits on a lock held here until every callback is registered: a future that
+            // completed first would run its callback on the registering thread, out of the writer's order
+            java.sql.Connection hold = db.connection();
+            hold.setAutoCommit(false);
+            try (java.sql.Statement st = hold.createStatement()) {
+                st.execute(kind.equals("sqlite") ? "INSERT INTO store_info (name, value) VALUES ('hold', 'x')"
+                        : "LOCK TABLE rooms IN EXCLUSIVE MODE");
+            }
             List<Thread> senders = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 int sender = t;
@@ -76,6 +84,8 @@ class JdbcMessageStoreTest {
             for (Thread t : senders) {
                 t.join();
             }
+            hold.rollback();
+            hold.close();
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             for (int r = 0; r < 3; r++) {
                 assertEquals(LongStream.rangeClosed(1, 400).boxed().toList(), completed.get("r" + r),
@@ -193,6 +203,25 @@ class JdbcMessageStoreTest {
             assertEquals(List.of(2501L), left.messages().stream().map(RoomEvent.Posted::seq).toList());
             assertEquals(2501, left.oldestSeq());
             assertEquals(2502, store.append(message("ret", "alice", "next", null)).get(10, TimeUnit.SECONDS).message().seq());
+        }
+    }
+
+    @Test
+    void onSqliteTheResendLookupUsesTheClientIdIndexNotAScanOfTheRoom() throws Exception {
+        try (Database db = Databases.open(Databases.sqliteSettings());
+             java.sql.Connection c = db.connection();
+             java.sql.PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + GroupCommit.FIND_SENT)) {
+            ps.setString(1, "r");
+            ps.setString(2, "alice");
+            ps.setString(3, "c-1");
+            ps.setLong(4, 0);
+            StringBuilder plan = new StringBuilder();
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    plan.append(rs.getString(4)).append('\n');
+                }
+            }
+            assertTrue(plan.toString().contains("USING INDEX messages_client_id"), plan.toString());
         }
     }
 
