@@ -20,7 +20,9 @@ import org.openqa.selenium.WebElement;
  *
  * <p>The server replays at most 5 messages of a gap ({@code CHAT_REPLAY_LIMIT}, answering
  * {@code recovered:false} with the latest {@code CHAT_HISTORY_ON_JOIN}), a setting of the durable
- * server; the tests emulate such an answer with the page's wire tap, so they run against any server.
+ * server. The tests that emulate such an answer with the page's wire tap run against any server;
+ * {@link #aGapLongerThanTheReplayIsFilledFromTheHistoryAndWhatWasShownStays} relies on the server
+ * itself and says so when it replayed the whole gap instead.
  */
 class GapFillBrowserTest extends BrowserTestSupport {
     private static final String FILL_NOTICE = "Loading earlier messages…";
@@ -31,6 +33,34 @@ class GapFillBrowserTest extends BrowserTestSupport {
         serve(Map.of("CHAT_REPLAY_LIMIT", "5", "CHAT_HISTORY_ON_JOIN", "5",
                 // a fast writer fills the gap without hitting the rate limit
                 "CHAT_RATE_PER_SEC", "1000", "CHAT_RATE_BURST", "1000"));
+    }
+
+    @Test
+    void aGapLongerThanTheReplayIsFilledFromTheHistoryAndWhatWasShownStays() throws Exception {
+        String alice = user("alice");
+        String room = "gap-" + alice;
+        Browser a = pageIn(alice, room);
+        List<WebElement> shown;
+        try (WsClient b = writer(user("bob"), room)) {
+            sayAll(b, "room", room, lines(1, 3));
+            a.waiter().until(d -> seqsInView(a).equals(seqs(1, 3)));
+            shown = a.findAll("#messages li.msg[data-seq]");
+            watchRemovals(a);
+            cutOff(a, alice);
+            sayAll(b, "room", room, lines(4, 23));
+            a.offline(false);
+            Map<String, Object> rejoined = a.waiter().until(d -> rejoin(a, room));
+            assertEquals(Boolean.FALSE, rejoined.get("recovered"), "premise: a gap of 20 is more than the server "
+                    + "replays with CHAT_REPLAY_LIMIT=5 (the durable server's setting), so it answers recovered:false");
+            a.waiter().until(d -> seqsInView(a).equals(seqs(1, 23)));
+        }
+        assertEquals(lines(1, 23), textsInView(a), "every message once, in seq order");
+        assertNoDuplicateSeqs(a);
+        assertEquals(List.of(), removedMessages(a), "nothing shown was taken out of the list");
+        for (WebElement m : shown) {
+            assertEquals(Boolean.TRUE, a.js("return arguments[0].isConnected;", m), "messages 1..3 are the same elements");
+        }
+        assertTrue(a.findAll("#messages li.gap-notice").isEmpty(), "no gap line once the gap is filled");
     }
 
     @Test
