@@ -76,9 +76,14 @@ const TYPING_SHOW_MS = 5000;
 /** A send refused with `unavailable` (Redis down) is sent again, same id, after this pause. */
 const UNAVAILABLE_RETRY_MS = 3000;
 const HISTORY_PAGE = 50;
+/** A gap seen in the live stream is fetched in pages of at most this many (the gap's size when smaller). */
+const REPAIR_PAGE_MAX = 100;
 /** Scrolled this close to the top of the list: load the previous page. */
 const LOAD_OLDER_THRESHOLD_PX = 40;
+/** Stays where messages are missing for good: the server's history no longer holds them (retention), or it was replaced. */
 const GAP_NOTICE = "Some messages could not be recovered";
+/** Marks a gap while it is being filled from the history; removed once filled. */
+const FILL_NOTICE = "Loading earlier messages…";
 
 let protocolInfo = null;
 const protocolReady = api.fetchProtocol().then((info) => {
@@ -193,12 +198,12 @@ function enterChat() {
   for (const name of rooms) {
     const room = chat.add(name);
     room.owned = owned.has(name);
-    if (name in seqs) room.lastSeq = seqs[name];
+    if (name in seqs) room.skipTo(seqs[name]);
     pane.ensure(name);
   }
   for (const user of session.loadDms().filter((u) => USERNAME_RE.test(u))) {
     const dm = chat.addDm(user);
-    if (dm.key in seqs) dm.lastSeq = seqs[dm.key];
+    if (dm.key in seqs) dm.skipTo(seqs[dm.key]);
     pane.ensure(dm.key);
   }
   const saved = session.loadCurrentRoom();
@@ -277,11 +282,13 @@ function handleDisconnect() {
     room.status = "joining";
     room.replayBuffer = null;
     room.loadingOlder = false;
+    room.repairing = false;
     clearTyping(room);
   }
   for (const dm of chat.dms.values()) {
     dm.synced = false;
     dm.loadingOlder = false;
+    dm.repairing = false;
   }
   dom.historyState.textContent = "";
   renderRooms();
@@ -323,8 +330,8 @@ function onWelcome(f) {
     session.updateUser(f.user);
   }
   if (f.protocol !== PROTOCOL_VERSION) toast(`Server speaks protocol ${f.protocol}; this page expects ${PROTOCOL_VERSION}.`, "info");
-  // Another epoch means the server's history started over (a single node restarted, or Redis lost
-  // its data): the seqs kept here belong to the old one, so every conversation starts over.
+  // Another epoch means the server's history was replaced (a new database): the seqs kept here
+  // belong to the old one, so every conversation starts over. This is the only case that does.
   if (typeof f.epoch === "string") {
     const known = session.loadEpoch();
     if (known !== null && known !== f.epoch) {
@@ -346,9 +353,12 @@ function onJoined(f) {
   const firstTime = !room.everJoined;
   const replayed = room.replayBuffer ?? [];
   room.replayBuffer = null;
-  if (f.recovered === false) startOver(room);
+  // What is shown stays. The replay goes in by seq: the whole gap (recovered), or with
+  // `recovered:false` the latest messages only, and the gap below them is filled from the history.
   for (const m of replayed) showMessage(room, m);
-  if (typeof f.seq === "number" && (room.lastSeq === null || f.seq > room.lastSeq)) room.lastSeq = f.seq;
+  if (room.lastSeq === null) room.skipTo(f.seq); // a fresh view: this page's knowledge starts here
+  else room.know(f.seq);
+  if (f.recovered === false) room.filling = true;
   saveSeqs();
   room.status = "joined";
   room.everJoined = true;
@@ -360,13 +370,13 @@ function onJoined(f) {
     renderRoomHeader();
   }
   flushOutbox(room.key);
+  repairGap(room);
   fillView(room);
 }
 
 /**
- * The server's history no longer covers what we showed (a gap too old, or a
- * restarted server whose seqs began again at 1): say so, forget the old view
- * and its seqs, and let the replay that came with this join rebuild it. Own
+ * The server's history was replaced (another epoch): the seqs shown belong to a history that is
+ * gone, so say so, forget the old view and its seqs, and let the next join rebuild it. Own
  * messages still waiting for their ack stay, at the bottom.
  */
 function startOver(conv) {
@@ -385,7 +395,7 @@ function onCreated(f) {
   room.owned = true;
   room.status = "joined";
   room.everJoined = true;
-  room.lastSeq = 0;
+  room.skipTo(0);
   room.members = new Set([chat.me]);
   saveRooms();
   addSystemLine(room.key, `You created the ${f.private ? "private " : ""}room #${room.name}`, false);
@@ -429,7 +439,10 @@ function onMessage(f) {
     conv.replayBuffer.push(f);
     return;
   }
+  // Skipping ahead of the gap-free seq (shown up to 10, then 13) means 11 and 12 went missing.
+  const skipped = typeof f.seq === "number" && conv.lastSeq !== null && f.seq > conv.lastSeq + 1;
   showMessage(conv, f);
+  if (skipped) repairGap(conv);
 }
 
 /** Shows one message frame (live, replayed or from history) unless its seq is shown already. */
@@ -443,8 +456,9 @@ function showMessage(conv, f, { live = true } = {}) {
   const el = view.createMessage({ from, text: f.text, date, seq: f.seq, own: from === chat.me });
   if (typeof f.seq === "number") pane.insertBySeq(conv.key, el, date, f.seq);
   else pane.append(conv.key, el, date);
+  if (!live) return true; // from the history: neither news nor a sign that its author stopped typing
   if (conv.kind === "room") stopTyping(conv, from);
-  if (!live || from === chat.me) return true;
+  if (from === chat.me) return true;
   if (conv.key !== chat.current) {
     conv.unread += 1;
     renderRooms();
@@ -455,15 +469,18 @@ function showMessage(conv, f, { live = true } = {}) {
 }
 
 /**
- * One of our own pending messages came back from the history (it was stored
- * but its ack was lost with the connection): it is sent, not a second message.
+ * One of our own pending messages came back from the history or a gap fill (it was stored but
+ * its ack was lost with the connection, or answered `unavailable`): it is sent, not a second
+ * message, and moves to where its seq belongs.
  */
 function ackedByEcho(conv, f) {
   const entry = typeof f.id === "string" ? outbox.get(f.id) : null;
   if (!entry || entry.key !== conv.key) return false;
   outbox.delete(f.id);
   conv.markSeq(f.seq);
+  saveSeqs();
   view.markSent(entry.el, f.seq);
+  if (typeof f.seq === "number") pane.placeBySeq(conv.key, entry.el, f.seq);
   return true;
 }
 
@@ -474,7 +491,8 @@ function onHistory(f) {
   const messages = (Array.isArray(f.messages) ? f.messages : [])
     .filter((m) => m && typeof m.text === "string")
     .sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0));
-  if (p?.mode === "latest") mergeLatest(conv, messages, p.seenBefore);
+  if (p?.mode === "latest") mergeLatest(conv, messages);
+  else if (p?.mode === "gap") fillFromPage(conv, messages, p);
   else prependOlder(conv, messages);
 }
 
@@ -484,9 +502,10 @@ function prependOlder(conv, messages) {
   dom.historyState.textContent = "";
   const items = [];
   for (const m of messages) {
-    if (!conv.seenSeqs.has(m.seq) && typeof m.seq === "number") {
-      conv.seenSeqs.add(m.seq);
-      const from = typeof m.from === "string" ? m.from : "?";
+    if (typeof m.seq !== "number") continue;
+    const from = typeof m.from === "string" ? m.from : "?";
+    if (from === chat.me && ackedByEcho(conv, m)) continue;
+    if (conv.markSeq(m.seq)) {
       const date = view.parseTs(m.ts);
       items.push({ node: view.createMessage({ from, text: m.text, date, seq: m.seq, own: from === chat.me }), date });
     }
@@ -500,19 +519,78 @@ function prependOlder(conv, messages) {
 }
 
 /**
- * The latest page of a direct conversation after a (re)connect, merged by seq.
- * If its newest seq is below what we had seen, the server started over: so do we.
+ * The latest page of a direct conversation after a (re)connect, merged by seq into what is
+ * shown, which stays. When it does not reach down to what was seen before, the gap between
+ * is filled from the history, as a room's `recovered:false` is.
  */
-function mergeLatest(conv, messages, seenBefore) {
-  // Compared with what we had seen when we asked: a live message may overtake the reply.
-  const newest = messages.length ? messages[messages.length - 1].seq : 0;
-  if (typeof seenBefore === "number" && seenBefore > 0 && newest < seenBefore) startOver(conv);
-  for (const m of messages) showMessage(conv, m, { live: conv.lastSeq !== null });
+function mergeLatest(conv, messages) {
+  const fresh = conv.lastSeq === null;
+  for (const m of messages) showMessage(conv, m, { live: !fresh });
   conv.synced = true;
-  if (conv.lastSeq === null) conv.lastSeq = newest;
+  const newest = messages.length ? messages[messages.length - 1].seq : 0;
+  if (fresh) conv.skipTo(newest); // this page's knowledge of the conversation starts here
+  else if (conv.gap()) conv.filling = true;
   saveSeqs();
   flushOutbox(conv.key);
+  repairGap(conv);
   fillView(conv);
+}
+
+/**
+ * Asks for the missing stretch just above the conversation's gap-free seq, if there is one and
+ * no such request is in flight (one per conversation: a burst of messages that skip ahead
+ * costs one request, re-checked when it answers): the page just below the lowest seq seen above
+ * the gap (or just above the highest known one). A gap the server did not replay (`filling`)
+ * goes by HISTORY_PAGE under a "Loading earlier messages…" line where the gap is; one seen in the
+ * live stream asks for just its size, at most REPAIR_PAGE_MAX, without a line.
+ */
+function repairGap(conv) {
+  if (!conv || conv.repairing || !isReady(conv.key)) return;
+  const gap = conv.gap();
+  if (!gap) return endFill(conv);
+  const before = gap.to + 1;
+  const limit = conv.filling ? HISTORY_PAGE : Math.min(before - gap.from, REPAIR_PAGE_MAX);
+  const id = newId("g");
+  const frame = { type: "history", before, limit, id };
+  if (conv.kind === "room") frame.room = conv.name;
+  else frame.with = conv.user;
+  pending.set(id, { kind: "history", key: conv.key, mode: "gap", before, limit });
+  if (!conn.send(frame)) return pending.delete(id);
+  conv.repairing = true;
+  if (conv.filling) {
+    const notice = pane.fillNotice(conv.key) ?? view.createSystemLine(FILL_NOTICE, new Date(), "gap-notice filling");
+    pane.placeAfterSeq(conv.key, notice, conv.lastSeq);
+  }
+}
+
+/**
+ * A page for a gap: its messages go in by seq. Once a page reaches the gap's start (its first
+ * seq at most the one just above the gap-free seq), or comes back short (the server has nothing
+ * older), whatever below `before` is still missing is gone from the server's history; otherwise
+ * the next page is asked for, below the lowest seq now seen.
+ */
+function fillFromPage(conv, messages, p) {
+  conv.repairing = false;
+  const start = conv.lastSeq + 1;
+  for (const m of messages) if (typeof m.seq === "number") showMessage(conv, m, { live: false });
+  const reached = messages.length < p.limit || messages[0].seq <= start;
+  if (reached && conv.lastSeq < p.before - 1) markLost(conv, p.before - 1);
+  saveSeqs();
+  repairGap(conv);
+}
+
+/** Seqs up to `upTo` that are still missing are gone for good: a line says so where they were, and the seqs go on past them. */
+function markLost(conv, upTo) {
+  pane.fillNotice(conv.key)?.remove();
+  pane.placeAfterSeq(conv.key, view.createSystemLine(GAP_NOTICE, new Date(), "gap-notice"), conv.lastSeq);
+  conv.skipTo(upTo);
+  if (conv.key === chat.current) announce(`${GAP_NOTICE} in ${title(conv)}`);
+}
+
+/** No gap left: the "Loading earlier messages…" line goes. */
+function endFill(conv) {
+  conv.filling = false;
+  pane.fillNotice(conv.key)?.remove();
 }
 
 function onPresence(f) {
@@ -594,6 +672,10 @@ function onError(f) {
       if (p.mode === "latest") {
         conv.synced = true; // without its history; its pending messages must not wait for it
         flushOutbox(conv.key);
+      } else if (p.mode === "gap") {
+        conv.repairing = false;
+        // the history is out of reach for now (`unavailable`): the gap is asked for again shortly
+        if (f.code === "unavailable") setTimeout(() => chat?.byKey(p.key) === conv && repairGap(conv), UNAVAILABLE_RETRY_MS);
       }
     }
     dom.historyState.textContent = "";
@@ -685,7 +767,7 @@ function loadOlder(conv) {
 /** The latest page of a direct conversation (no `before`), merged into what is shown. */
 function requestLatest(dm) {
   const id = newId("h");
-  pending.set(id, { kind: "history", key: dm.key, mode: "latest", seenBefore: dm.lastSeq });
+  pending.set(id, { kind: "history", key: dm.key, mode: "latest" });
   if (!conn?.send({ type: "history", with: dm.user, limit: HISTORY_PAGE, id })) pending.delete(id);
 }
 

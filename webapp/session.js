@@ -1,6 +1,7 @@
 // sessionStorage persistence: token (so a reload stays logged in), user name,
-// token expiry, joined rooms, rooms we created, open DM conversations, the last
-// seq seen per conversation and the conversation in view. Cleared on logout.
+// token expiry, joined rooms, rooms we created, open DM conversations, the
+// highest gap-free seq per conversation (the `since` of a rejoin, see state.js)
+// and the conversation in view. Cleared on logout.
 
 const KEY = "chat.session";
 const ROOMS_KEY = "chat.rooms";
@@ -77,7 +78,7 @@ export function saveEpoch(epoch) {
   write(EPOCH_KEY, epoch);
 }
 
-/** Pane key (room name or "@user") -> last seq seen; {} when nothing was stored. */
+/** Pane key (room name or "@user") -> highest gap-free seq; {} when nothing was stored. */
 export function loadSeqs() {
   const seqs = read(SEQS_KEY);
   const out = {};

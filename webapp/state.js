@@ -3,17 +3,33 @@
 /** Pane key of a direct-message conversation; room names cannot contain "@", so keys never clash. */
 export const dmKey = (user) => `@${user}`;
 
-/** What rooms and DM conversations share: unread count, seq bookkeeping, history paging. */
+/**
+ * What rooms and DM conversations share: unread count, seq bookkeeping, history paging.
+ *
+ * Seqs: `seenSeqs` holds every seq shown or acked here (de-duplication); `lastSeq` is the highest
+ * seq S such that every seq from the first one this page knows up to S has been seen, or is known
+ * to be gone from the server's history. Acks and messages that arrive out of order are remembered,
+ * but move S only once the seqs below them are there, so S is always a safe `since`.
+ */
 class Conversation {
+  /** Seen seqs above lastSeq, waiting for the missing ones below them. */
+  #ahead = new Set();
+
   constructor(name) {
     this.name = name;
     this.seenSeqs = new Set(); // de-duplication of messages by seq
-    /** Highest seq seen (or the room's seq when joined); the `since` of the next rejoin. */
+    /** Highest gap-free seq (see above), or null before the first join or page; the `since` of the next rejoin. */
     this.lastSeq = null;
+    /** Highest seq known to exist (seen, acked, or the room's seq in `joined`), or null. */
+    this.knownSeq = null;
     this.unread = 0;
     /** Older history: a request is in flight / the server has nothing older. */
     this.loadingOlder = false;
     this.exhausted = false;
+    /** A history request for the gap above lastSeq is in flight (at most one per conversation). */
+    this.repairing = false;
+    /** The gap is one the server did not replay (a rejoin's `recovered:false`): filled page by page, under a notice. */
+    this.filling = false;
   }
 
   /** Returns false if this seq was already shown (duplicate). */
@@ -21,16 +37,57 @@ class Conversation {
     if (typeof seq !== "number") return true; // cannot de-duplicate without a seq
     if (this.seenSeqs.has(seq)) return false;
     this.seenSeqs.add(seq);
-    if (this.lastSeq === null || seq > this.lastSeq) this.lastSeq = seq;
+    this.know(seq);
+    if (this.lastSeq === null || seq > this.lastSeq) {
+      this.#ahead.add(seq);
+      this.#advance();
+    }
     return true;
   }
 
-  /** Forget every seq: the server's history started over (restart) or has a gap we cannot fill. */
+  /** Raises the highest seq known to exist, e.g. to the room's latest seq from `joined`. */
+  know(seq) {
+    if (typeof seq === "number" && (this.knownSeq === null || seq > this.knownSeq)) this.knownSeq = seq;
+  }
+
+  /**
+   * Counts every seq up to `seq` as accounted for: where this page's knowledge starts (a join
+   * without `since`, a DM's first page), or past a stretch the server's history no longer has.
+   */
+  skipTo(seq) {
+    if (typeof seq !== "number" || (this.lastSeq !== null && seq <= this.lastSeq)) return;
+    this.lastSeq = seq;
+    this.know(seq);
+    for (const s of this.#ahead) if (s <= seq) this.#ahead.delete(s);
+    this.#advance();
+  }
+
+  /**
+   * The missing stretch just above lastSeq, {from, to} inclusive: up to the lowest seq seen
+   * above it, or up to the highest one known to exist. Null when there is none (or no base yet).
+   */
+  gap() {
+    if (this.lastSeq === null || this.knownSeq === null || this.knownSeq <= this.lastSeq) return null;
+    let to = this.knownSeq;
+    for (const s of this.#ahead) if (s - 1 < to) to = s - 1;
+    return { from: this.lastSeq + 1, to };
+  }
+
+  #advance() {
+    if (this.lastSeq === null) return;
+    while (this.#ahead.delete(this.lastSeq + 1)) this.lastSeq += 1;
+  }
+
+  /** Forget every seq: the server's history was replaced (another epoch). */
   resetSeqs(lastSeq = null) {
     this.seenSeqs.clear();
+    this.#ahead.clear();
     this.lastSeq = lastSeq;
+    this.knownSeq = lastSeq;
     this.exhausted = false;
     this.loadingOlder = false;
+    this.repairing = false;
+    this.filling = false;
   }
 }
 

@@ -189,6 +189,33 @@ export class MessagePane {
   }
 
   /**
+   * Moves a message to where its seq belongs (an own message whose seq came late, with its echo):
+   * just before the first message with a higher seq, or to the bottom when none has one.
+   */
+  placeBySeq(room, node, seq) {
+    node.remove();
+    this.insertBySeq(room, node, new Date(), seq);
+  }
+
+  /**
+   * Puts a line (e.g. a gap notice) just below the messages up to `seq`: before the first
+   * message with a higher seq, or at the bottom when there is none. A line already in the list moves.
+   */
+  placeAfterSeq(room, node, seq) {
+    this.ensure(room);
+    const box = this.#container(room);
+    const later = [...box.querySelectorAll("li.msg[data-seq]")].find((m) => m !== node && seqOf(m) > seq);
+    if (!later) return this.append(room, node, new Date());
+    later.before(node);
+  }
+
+  /** The line that marks a gap being filled (li.gap-notice.filling), or null. */
+  fillNotice(room) {
+    const box = this.#container(room);
+    return (box && box.querySelector("li.gap-notice.filling")) || null;
+  }
+
+  /**
    * Prepends older messages (oldest first) and keeps what the user is looking at
    * in place: the list scrolls down by exactly the height that was added above.
    */

@@ -246,6 +246,52 @@ final class Browser implements AutoCloseable {
                 "offline", offline, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
     }
 
+    /**
+     * Installs {@code browser/wire-tap.js} in every document this browser loads from now on (call
+     * it before {@link #load}): {@code window.wireTap} records the frames each way and may drop or
+     * rewrite the server's objects before the page sees them (its {@code rule}).
+     */
+    void tapWire() {
+        String source;
+        try (var in = Browser.class.getResourceAsStream("/browser/wire-tap.js")) {
+            if (in == null) {
+                throw new IllegalStateException("browser/wire-tap.js is not on the test classpath");
+            }
+            source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", source));
+    }
+
+    /**
+     * Sets the tap's rule, a JavaScript function expression over one server object (see
+     * {@code wire-tap.js}): it returns the object, another one in its place, or null to drop it.
+     */
+    void wireRule(String function) {
+        js("window.wireTap.rule = (" + function + ");");
+    }
+
+    /** The objects of this type the page sent (as recorded by the tap), oldest first. */
+    List<Map<String, Object>> sent(String type) {
+        return tapped("sent", type);
+    }
+
+    /** The objects of this type the server sent to the page (before the tap's rule), oldest first. */
+    List<Map<String, Object>> received(String type) {
+        return tapped("received", type);
+    }
+
+    /** How many server objects the tap's rule dropped or rewrote so far. */
+    long tapChanges() {
+        return ((Number) js("return window.wireTap.changed.length;")).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> tapped(String list, String type) {
+        return (List<Map<String, Object>>) js("return window.wireTap." + list + ".filter(f => f.type === arguments[0]);", type);
+    }
+
     /** A wait with its own deadline, for behaviours that have one (e.g. a 5 s timeout). */
     WebDriverWait waiter(Duration deadline) {
         return new WebDriverWait(driver, deadline, Duration.ofMillis(50));

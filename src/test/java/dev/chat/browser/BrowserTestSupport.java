@@ -1,17 +1,22 @@
 package dev.chat.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.chat.protocol.CloseCode;
 import dev.chat.testing.TestServer;
+import dev.chat.testing.WsClient;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.openqa.selenium.By;
@@ -113,6 +118,75 @@ abstract class BrowserTestSupport {
         return browser.findAll("#messages li.msg[data-from='" + from + "']").stream()
                 .filter(m -> text.equals(Browser.text(m.findElement(By.cssSelector(".text")))))
                 .count();
+    }
+
+    /**
+     * Takes a page off the network: Chrome's offline emulation fails new connections but leaves an
+     * open WebSocket alone, so the server also drops the user's socket, as a lost line would.
+     */
+    void cutOff(Browser page, String user) {
+        expectFailedReconnects();
+        page.offline(true);
+        server.server().app().connections().all().stream()
+                .filter(c -> c.user().equals(user))
+                .forEach(c -> c.close(CloseCode.IDLE_TIMEOUT));
+        page.present("#conn-state[data-state='reconnecting']");
+    }
+
+    /**
+     * Sends these texts at once, to a room ({@code "room"}) or a user ({@code "to"}), then waits for
+     * every ack (skipping presence and other frames meanwhile); returns their seqs in order.
+     */
+    static List<Long> sayAll(WsClient client, String key, String target, List<String> texts) throws InterruptedException {
+        List<String> ids = new ArrayList<>();
+        for (String text : texts) {
+            String id = client.nextId();
+            ids.add(id);
+            client.send(Map.of("type", "send", key, target, "text", text, "id", id));
+        }
+        Map<String, Long> seqs = new HashMap<>();
+        while (seqs.size() < ids.size()) {
+            Map<String, Object> frame = client.next();
+            assertNotEquals("error", frame.get("type"), () -> "a send was refused: " + frame);
+            if ("ack".equals(frame.get("type")) && ids.contains(frame.get("id"))) {
+                seqs.put((String) frame.get("id"), ((Number) frame.get("seq")).longValue());
+            }
+        }
+        return ids.stream().map(seqs::get).toList();
+    }
+
+    static List<Long> seqs(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    /**
+     * From now on the page records every message element taken out of #messages
+     * ({@code window.removedMessages}, their seqs): what it has shown must stay shown.
+     */
+    static void watchRemovals(Browser page) {
+        page.js("const removed = window.removedMessages = [];"
+                + "new MutationObserver((records) => { for (const r of records) for (const n of r.removedNodes)"
+                + "  if (n.nodeType === 1 && n.matches('li.msg')) removed.push(n.dataset.seq ?? '?'); })"
+                + ".observe(document.getElementById('messages'), {childList: true});");
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object> removedMessages(Browser page) {
+        return (List<Object>) page.js("return window.removedMessages;");
+    }
+
+    /** The seqs of the messages in view, top to bottom. */
+    @SuppressWarnings("unchecked")
+    static List<Long> seqsInView(Browser page) {
+        return ((List<Object>) page.js("return [...document.querySelectorAll('#messages li.msg[data-seq]')]"
+                + ".map(m => Number(m.dataset.seq));")).stream().map(n -> ((Number) n).longValue()).toList();
+    }
+
+    /** The texts of the messages in view that have a seq, top to bottom. */
+    @SuppressWarnings("unchecked")
+    static List<String> textsInView(Browser page) {
+        return (List<String>) page.js("return [...document.querySelectorAll('#messages li.msg[data-seq]')]"
+                + ".map(m => m.querySelector('.text').textContent);");
     }
 
     /** No two messages in view share a seq. */

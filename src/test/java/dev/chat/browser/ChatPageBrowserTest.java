@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chat.protocol.CloseCode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -226,19 +225,6 @@ class ChatPageBrowserTest extends BrowserTestSupport {
         a.find("#message-input").sendKeys(Keys.ENTER);
         b.message(alice, "Done typing");
         assertEquals("", b.find("#typing").getText(), "gone with the message, not after the timeout");
-    }
-
-    /**
-     * Takes a page off the network: Chrome's offline emulation fails new connections but leaves an
-     * open WebSocket alone, so the server also drops the user's socket, as a lost line would.
-     */
-    private void cutOff(Browser page, String user) {
-        expectFailedReconnects();
-        page.offline(true);
-        server.server().app().connections().all().stream()
-                .filter(c -> c.user().equals(user))
-                .forEach(c -> c.close(CloseCode.IDLE_TIMEOUT));
-        page.present("#conn-state[data-state='reconnecting']");
     }
 
     @Test

@@ -22,12 +22,6 @@ class HistoryBrowserTest extends BrowserTestSupport {
         serve(Map.of("CHAT_RATE_PER_SEC", "1000", "CHAT_RATE_BURST", "1000"));
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Long> seqsInView(Browser page) {
-        return ((List<Object>) page.js("return [...document.querySelectorAll('#messages li.msg[data-seq]')]"
-                + ".map(m => Number(m.dataset.seq));")).stream().map(n -> ((Number) n).longValue()).collect(Collectors.toList());
-    }
-
     @Test
     void scrollingToTheTopLoadsOlderPagesUntilTheFirstMessage() throws Exception {
         String writer = user("writer");

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 
 /**
- * Open pages across a restart of the (single, in-memory) server: it comes back on the same port
- * with the same users but with empty history and seqs starting again at 1, and the pages must
- * notice, start their view over and carry on without showing anything twice.
+ * Open pages across a restart of the (single) server: it comes back on the same port with the same
+ * users, history and epoch (its database keeps them), so the pages rejoin from their last seq and
+ * carry on where they were, showing nothing twice and no gap.
  */
 class ServerRestartBrowserTest extends BrowserTestSupport {
     /** The server is replaced by each restart; the port stays, so the pages' URL does too. */
