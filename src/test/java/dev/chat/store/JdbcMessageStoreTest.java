@@ -37,6 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class JdbcMessageStoreTest {
     private static final Clock CLOCK = Clock.systemUTC();
+    private static final String HOSTILE = "O'Brien said \"hi\"'); DROP TABLE messages;-- \u00e9\u4e2d";
 
     private static Map<String, String> settings(String kind) throws Exception {
         return kind.equals("sqlite") ? Databases.sqliteSettings() : Databases.postgresSettings();
@@ -164,7 +165,7 @@ class JdbcMessageStoreTest {
              JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
             epoch = db.epoch();
             store.append(message("kept", "alice", "one", "k-1")).get(10, TimeUnit.SECONDS);
-            store.append(message("kept", "alice", "two", "k-2")).get(10, TimeUnit.SECONDS);
+            store.append(message("kept", "alice", HOSTILE, "k-2")).get(10, TimeUnit.SECONDS);
             new JdbcUserStore(db, CLOCK).create("alice", "hash-a");
             JdbcRoomAccess access = new JdbcRoomAccess(db, CLOCK);
             assertTrue(access.create("team", "alice", true));
@@ -173,9 +174,10 @@ class JdbcMessageStoreTest {
         try (Database db = Databases.open(settings);
              JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
             assertEquals(epoch, db.epoch());
-            assertEquals(List.of("one", "two"), store.after("kept", 0, 10).messages().stream().map(RoomEvent.Posted::text).toList());
+            assertEquals(List.of("one", HOSTILE), store.after("kept", 0, 10).messages().stream().map(RoomEvent.Posted::text).toList(),
+                    "text is bound, never spliced into SQL");
             assertEquals(3, store.append(message("kept", "alice", "three", "k-3")).get(10, TimeUnit.SECONDS).message().seq());
-            assertEquals(2, store.append(message("kept", "alice", "two", "k-2")).get(10, TimeUnit.SECONDS).message().seq(),
+            assertEquals(2, store.append(message("kept", "alice", HOSTILE, "k-2")).get(10, TimeUnit.SECONDS).message().seq(),
                     "the dedupe window is in the database: a resend after a restart is still the same message");
             assertEquals("hash-a", new JdbcUserStore(db, CLOCK).passwordHash("alice").orElseThrow());
             JdbcRoomAccess access = new JdbcRoomAccess(db, CLOCK);
