@@ -193,6 +193,9 @@ public final class ChatApp implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        // the store first: what is queued is committed and its acks and messages are queued on the
+        // outboxes, which the connections' shutdown then flushes; a send after this is answered unavailable
+        store.close();
         try {
             connections.shutdown(config.shutdownGrace().toMillis());
         } catch (InterruptedException e) {
@@ -205,7 +208,6 @@ public final class ChatApp implements AutoCloseable {
                 retention.close();
             }
             presence.close();
-            store.close(); // commits what is queued; its acks and publishes go out before the bus closes
             bus.close();
             order.close();
             if (redis != null) {

@@ -226,11 +226,19 @@ public final class RedisBus implements Bus {
     @Override
     public void unsubscribe(String room) {
         execute(() -> {
-            if (listener.hasLocalMembers(room)) {
-                return; // a member came back meanwhile
+            // atomic with subscribe()'s putIfAbsent: a member that came back meanwhile keeps the
+            // entry; one that comes after the removal makes a new entry and a SUBSCRIBE queued after this
+            boolean[] removed = {false};
+            subscriptions.computeIfPresent(room, (r, f) -> {
+                if (listener.hasLocalMembers(r)) {
+                    return f;
+                }
+                removed[0] = true;
+                return null;
+            });
+            if (removed[0]) {
+                channelCommand(keys.roomChannel(room), () -> subscriptions.containsKey(room));
             }
-            subscriptions.remove(room);
-            channelCommand(keys.roomChannel(room), () -> subscriptions.containsKey(room));
         });
     }
 

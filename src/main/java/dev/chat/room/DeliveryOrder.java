@@ -55,6 +55,8 @@ public final class DeliveryOrder implements Bus.Listener {
         boolean fillDue;
         /** The store's latest seq at the last audit, while the cursor was behind it; 0 when it was not. */
         long auditedLatest;
+        /** Completes once {@link #delivered} is known: a second joiner waits for it before its replay. */
+        final java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
 
         Cursor(String room) {
             this.room = room;
@@ -106,21 +108,43 @@ public final class DeliveryOrder implements Bus.Listener {
      * after the store's latest seq reaches the members. Blocks on one store read, the first time.
      */
     public void track(String room) {
-        Cursor fresh = new Cursor(room);
-        if (cursors.putIfAbsent(room, fresh) != null) {
-            return; // tracked already (or being started by another joiner: its events wait in the cursor)
-        }
-        long latest;
-        try {
-            latest = store.latestSeq(room);
-        } catch (StoreUnavailableException e) {
-            cursors.remove(room, fresh);
-            throw e;
-        }
-        synchronized (fresh) {
-            fresh.delivered = latest;
-            fresh.waiting.headMap(latest, true).clear();
-            drain(fresh);
+        for (int attempt = 0; ; attempt++) {
+            Cursor fresh = new Cursor(room);
+            Cursor existing = cursors.putIfAbsent(room, fresh);
+            if (existing != null) {
+                // another joiner is starting it: wait, so this joiner's replay reads after its start
+                try {
+                    existing.ready.get(5, TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    if (attempt >= 2) {
+                        throw new StoreUnavailableException("room " + room + " could not be started here", e);
+                    }
+                    cursors.remove(room, existing);
+                    continue; // its start failed: start it here
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreUnavailableException("interrupted while joining " + room, e);
+                }
+            }
+            long latest;
+            try {
+                latest = store.latestSeq(room);
+            } catch (StoreUnavailableException e) {
+                cursors.remove(room, fresh);
+                fresh.ready.completeExceptionally(e);
+                throw e;
+            }
+            synchronized (fresh) {
+                fresh.delivered = latest;
+                fresh.waiting.headMap(latest, true).clear();
+                drain(fresh);
+                if (!fresh.waiting.isEmpty()) {
+                    scheduleFill(room, fresh, GAP_WAIT_MILLIS);
+                }
+            }
+            fresh.ready.complete(null);
+            return;
         }
     }
 
@@ -155,10 +179,19 @@ public final class DeliveryOrder implements Bus.Listener {
             if (!direct) {
                 return; // no local member: nobody here to tell
             }
+            // a direct conversation starts with what reaches this node first; an earlier seq on its way
+            // from another node gets GAP_WAIT_MILLIS to arrive before the start is fixed
             Cursor fresh = new Cursor(room);
-            fresh.delivered = seq - 1;
-            c = cursors.putIfAbsent(key, fresh);
-            c = c == null ? fresh : c;
+            Cursor raced = cursors.putIfAbsent(key, fresh);
+            c = raced == null ? fresh : raced;
+            if (raced == null) {
+                Cursor starting = fresh;
+                try {
+                    filler.schedule(() -> settle(key, starting), GAP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    settle(key, starting); // stopping
+                }
+            }
         }
         synchronized (c) {
             if (c.delivered != UNKNOWN && seq <= c.delivered) {
@@ -172,6 +205,20 @@ public final class DeliveryOrder implements Bus.Listener {
                 scheduleFill(key, c, c.waiting.size() > MAX_WAITING ? 0 : GAP_WAIT_MILLIS);
             }
         }
+    }
+
+    /** A direct conversation's cursor starts just before the lowest seq that arrived in its first moment. */
+    private void settle(String key, Cursor c) {
+        synchronized (c) {
+            if (c.delivered == UNKNOWN && !c.waiting.isEmpty()) {
+                c.delivered = c.waiting.firstKey() - 1;
+                drain(c);
+                if (!c.waiting.isEmpty()) {
+                    scheduleFill(key, c, 0);
+                }
+            }
+        }
+        c.ready.complete(null);
     }
 
     /**
@@ -266,6 +313,9 @@ public final class DeliveryOrder implements Bus.Listener {
         String user = key.indexOf('\0') < 0 ? null : key.substring(key.indexOf('\0') + 1);
         int filled = 0;
         synchronized (c) {
+            if (cursors.get(key) != c) {
+                return; // replaced while the store was read: the new cursor has its own start
+            }
             for (RoomEvent.Posted p : slice.messages()) {
                 if (p.seq() > c.delivered) {
                     c.waiting.remove(p.seq());

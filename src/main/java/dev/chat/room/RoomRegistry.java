@@ -90,21 +90,33 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         // the joiner is told it is in, and the members elsewhere are part of the answer.
         awaitSubscription(c, name);
         Set<String> elsewhere = presence.members(name);
+        // the database answers before any room lock is taken: a slow query never holds up the room
+        if (!c.rooms().contains(name) && !mayJoin(c, name, id)) {
+            return;
+        }
         List<String> members;
         ReplayGate gate;
         while (true) {
             Room room = rooms.computeIfAbsent(name, Room::new);
+            List<String> already = null;
             synchronized (room) {
                 if (room.dead) {
                     continue; // removed by a concurrent last leave: take the fresh one
                 }
-                if (!room.members.contains(c) && !mayJoin(c, name, id)) {
-                    return;
+                if (room.members.contains(c)) {
+                    already = members(room, elsewhere);
+                }
+            }
+            if (already != null) {
+                c.send(new ServerFrame.Joined(name, already, latestSeq(name), since == null ? null : Boolean.TRUE, id));
+                return;
+            }
+            synchronized (room) {
+                if (room.dead) {
+                    continue;
                 }
                 if (room.members.contains(c)) {
-                    c.send(new ServerFrame.Joined(name, members(room, elsewhere), latestSeq(name),
-                            since == null ? null : Boolean.TRUE, id));
-                    return;
+                    continue; // joined meanwhile by a concurrent join of this connection: answer as above
                 }
                 if (room.members.size() >= maxRoomMembers) {
                     metrics.limitHit(ErrorCode.ROOM_FULL.wire());
@@ -208,7 +220,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         }
     }
 
-    /** Whether the user may enter the room; answers the refusal itself. Caller holds the room's lock. */
+    /** Whether the user may enter the room; answers the refusal itself. Called outside any room lock. */
     private boolean mayJoin(Connection c, String name, String id) {
         try {
             if (access.mayJoin(name, c.user())) {

@@ -179,10 +179,18 @@ public final class Database implements AutoCloseable {
 
     /** Whether a failure means the database is gone (connection class), not that a statement was wrong. */
     static boolean lost(SQLException e) {
-        String state = e.getSQLState();
-        return e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
-                || e instanceof SQLRecoverableException
-                || (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")));
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLNonTransientConnectionException || t instanceof SQLRecoverableException
+                    || t instanceof java.net.ConnectException) {
+                return true;
+            }
+            String state = t instanceof SQLException s ? s.getSQLState() : null;
+            if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("53300"))) {
+                return true;
+            }
+        }
+        // a pool that timed out with no failed connection underneath is busy, not down
+        return false;
     }
 
     public Kind kind() {

@@ -138,24 +138,35 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void commit(List<Pending> batch) {
-        List<MessageStore.Appended> results;
+        List<MessageStore.Appended> results = null;
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                results = write(c, batch);
+                List<MessageStore.Appended> written = write(c, batch);
                 c.commit();
+                results = written; // committed: nothing after this point may report the batch as failed
             } catch (SQLException | RuntimeException e) {
                 rollback(c);
                 throw e;
             } finally {
-                c.setAutoCommit(true);
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException e) {
+                    if (results == null) {
+                        throw e;
+                    }
+                }
             }
         } catch (SQLException e) {
-            db.failed(e);
-            List<Pending> failed = List.copyOf(batch);
-            StoreUnavailableException why = new StoreUnavailableException("the message may not have been stored: " + e.getMessage(), e);
-            handOver(() -> fail(failed, why));
-            return;
+            if (results != null) {
+                LOG.log(Level.DEBUG, "closing a connection after a commit failed: {0}", e.toString());
+            } else {
+                db.failed(e);
+                List<Pending> failed = List.copyOf(batch);
+                StoreUnavailableException why = new StoreUnavailableException("the message may not have been stored: " + e.getMessage(), e);
+                handOver(() -> fail(failed, why));
+                return;
+            }
         }
         metrics.committed(batch.size());
         List<Pending> done = List.copyOf(batch);
@@ -264,6 +275,10 @@ final class GroupCommit implements AutoCloseable {
         running = false;
         try {
             thread.join(5000);
+            // a submit that raced the writer's last look at the queue: answered, never left hanging
+            List<Pending> late = new ArrayList<>();
+            queue.drainTo(late);
+            fail(late, new StoreUnavailableException("the store is closed", null));
             completer.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

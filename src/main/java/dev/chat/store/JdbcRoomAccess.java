@@ -17,7 +17,7 @@ public final class JdbcRoomAccess implements RoomAccess {
     private static final String CREATE = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, ?, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, is_private = excluded.is_private"
             + " WHERE rooms.owner IS NULL AND rooms.last_seq = 0";
-    private static final String ACL = "SELECT owner, is_private,"
+    private static final String ACL = "SELECT owner, is_private, last_seq,"
             + " (SELECT COUNT(*) FROM invitations i WHERE i.room = r.name AND i.user_name = ?) FROM rooms r WHERE r.name = ?";
     private static final String OWNER = "SELECT owner FROM rooms WHERE name = ?";
     private static final String INVITE = "INSERT INTO invitations (room, user_name, invited_by, created_at) VALUES (?, ?, ?, ?)"
@@ -58,16 +58,19 @@ public final class JdbcRoomAccess implements RoomAccess {
             ps.setString(1, user);
             ps.setString(2, room);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || !rs.getBoolean(2)) {
-                    remember(room, true);
-                    return true;
+                if (!rs.next()) {
+                    return true; // nobody owns it and nobody wrote in it: public, but it may still be created private
                 }
-                remember(room, false);
-                return user.equals(rs.getString(1)) || rs.getLong(3) > 0;
+                boolean isPrivate = rs.getBoolean(2);
+                // only a room that can no longer be created (it has an owner or messages) keeps its flag for good
+                if (rs.getString(1) != null || rs.getLong(3) > 0) {
+                    remember(room, !isPrivate);
+                }
+                return !isPrivate || user.equals(rs.getString(1)) || rs.getLong(4) > 0;
             }
         } catch (SQLException e) {
             if (Boolean.TRUE.equals(seenPublic.get(room))) {
-                return true; // seen public: rooms never turn private
+                return true; // seen public once it could no longer become private
             }
             throw unavailable(e);
         }
