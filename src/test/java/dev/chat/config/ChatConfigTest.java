@@ -253,6 +253,13 @@ class ChatConfigTest {
     }
 
     @Test
+    void sqliteSyncIsFullByDefaultNormalOnRequestAndNothingElse() {
+        assertEquals("full", load(Map.of()).sqliteSync());
+        assertEquals("normal", load(Map.of("CHAT_SQLITE_SYNC", "normal")).sqliteSync());
+        assertEquals(List.of("CHAT_SQLITE_SYNC=off is invalid: expected full or normal"), rejected(Map.of("CHAT_SQLITE_SYNC", "off")).problems());
+    }
+
+    @Test
     void retiredHistorySettingsStillStartWithAWarning() {
         ChatConfig c = load(Map.of("CHAT_HISTORY_SIZE", "10", "CHAT_HISTORY_TTL", "1h"));
         assertEquals(2, c.warnings().size(), c.warnings().toString());

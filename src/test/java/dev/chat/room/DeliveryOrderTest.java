@@ -72,6 +72,65 @@ class DeliveryOrderTest {
     }
 
     @Test
+    void aSecondJoinerWaitsUntilTheFirstHasStartedTheRoom() throws Exception {
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // the real store, with the first joiner's read of the latest seq held until the test lets it go
+        dev.chat.store.MessageStore slow = new dev.chat.store.MessageStore() {
+            private final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Appended> append(RoomEvent.Posted message) {
+                return store.append(message);
+            }
+
+            @Override
+            public dev.chat.store.HistorySlice after(String room, long afterSeq, int limit) {
+                return store.after(room, afterSeq, limit);
+            }
+
+            @Override
+            public dev.chat.store.HistorySlice before(String room, long beforeSeq, int limit) {
+                return store.before(room, beforeSeq, limit);
+            }
+
+            @Override
+            public long latestSeq(String room) {
+                if (first.getAndSet(false)) {
+                    reading.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return store.latestSeq(room);
+            }
+
+            @Override
+            public java.util.Map<String, Long> latestSeqs(java.util.Collection<String> rooms) {
+                return store.latestSeqs(rooms);
+            }
+        };
+        DeliveryOrder waiting = new DeliveryOrder(event -> { }, slow, new ChatMetrics());
+        try {
+            Thread first = new Thread(() -> waiting.track("g"));
+            first.start();
+            assertEquals(true, reading.await(5, TimeUnit.SECONDS));
+            Thread second = new Thread(() -> waiting.track("g"));
+            second.start();
+            second.join(300);
+            assertEquals(true, second.isAlive(), "the second joiner must not replay before the room's start is known");
+            release.countDown();
+            second.join(5000);
+            first.join(5000);
+            assertEquals(false, second.isAlive());
+        } finally {
+            waiting.close();
+        }
+    }
+
+    @Test
     void messagesThatArriveOutOfOrderAreDeliveredInOrderOnce() throws Exception {
         order.track("g");
         RoomEvent.Posted one = commit("g", "1");
