@@ -292,11 +292,8 @@ public final class RedisBus implements Bus {
         enqueue(new Outgoing(event, List.of(keys.userChannel(user)), NodeCodec.encode(event, nodeId)));
     }
 
+    /** Queued for the publisher; while Redis is down (or the queue is full) this node's own members get it at once. */
     private void enqueue(Outgoing o) {
-        if (o.event() instanceof RoomEvent.Typing && !link.healthy()) {
-            deliverHere(o); // a hint: this node's members still see it
-            return;
-        }
         if (!link.healthy() || !outgoing.offer(o)) {
             deliverHere(o);
         }

@@ -77,19 +77,19 @@ public final class Messages {
             c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " to read its history", id));
             return;
         }
-        try {
-            HistorySlice slice = store.before(name, before == null ? Long.MAX_VALUE : before, limit);
-            c.send(new ServerFrame.History(name, slice.messages().stream().map(p -> RoomRegistry.message(p, false)).toList(), id));
-        } catch (StoreUnavailableException e) {
-            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
-        }
+        page(c, name, name, null, before, limit, id);
     }
 
     /** A page of earlier direct messages with {@code with}. */
     public void directHistory(Connection c, String with, Long before, int limit, String id) {
+        page(c, RoomEvent.directRoom(c.user(), with), null, with, before, limit, id);
+    }
+
+    /** Reads a page of {@code stored} and answers it as a room's ({@code room}) or a direct conversation's ({@code with}). */
+    private void page(Connection c, String stored, String room, String with, Long before, int limit, String id) {
         try {
-            HistorySlice slice = store.before(RoomEvent.directRoom(c.user(), with), before == null ? Long.MAX_VALUE : before, limit);
-            c.send(new ServerFrame.History(null, with, slice.messages().stream().map(p -> RoomRegistry.message(p, false)).toList(), id));
+            HistorySlice slice = store.before(stored, before == null ? Long.MAX_VALUE : before, limit);
+            c.send(new ServerFrame.History(room, with, slice.messages().stream().map(p -> RoomRegistry.message(p, false)).toList(), id));
         } catch (StoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
         }
