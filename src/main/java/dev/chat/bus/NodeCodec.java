@@ -32,7 +32,7 @@ public final class NodeCodec {
         Wire w;
         if (event instanceof RoomEvent.Posted p) {
             w = new Wire("m", p.room(), p.seq(), p.from(), p.text(), p.clientId(), p.originConnection(), p.originTrace(),
-                    p.ts(), nodeId, p.acceptedNanos(), null, null, null);
+                    p.isoTs(), nodeId, p.acceptedNanos(), null, null, null);
         } else if (event instanceof RoomEvent.PresenceChanged p) {
             w = new Wire("p", p.room(), null, null, null, null, null, null, null, null, null, p.user(), p.state(), null);
         } else if (event instanceof RoomEvent.Typing t) {
@@ -64,8 +64,8 @@ public final class NodeCodec {
             return null;
         }
         return switch (w.k()) {
-            case "m" -> w.seq() == null || w.from() == null || w.text() == null || w.ts() == null ? null
-                    : new RoomEvent.Posted(w.room(), w.from(), w.text(), w.id(), w.origin(), w.trace(), w.seq(), w.ts(),
+            case "m" -> w.seq() == null || w.from() == null || w.text() == null || millis(w.ts()) == null ? null
+                    : new RoomEvent.Posted(w.room(), w.from(), w.text(), w.id(), w.origin(), w.trace(), w.seq(), millis(w.ts()),
                             nodeId.equals(w.node()) && w.acc() != null ? w.acc() : arrivedNanos);
             case "p" -> w.user() == null || !(RoomEvent.JOINED.equals(w.state()) || RoomEvent.LEFT.equals(w.state())) ? null
                     : new RoomEvent.PresenceChanged(w.room(), w.user(), w.state());
@@ -75,5 +75,17 @@ public final class NodeCodec {
             case "tip" -> w.seq() == null ? null : new RoomEvent.Tip(w.room(), w.seq());
             default -> null;
         };
+    }
+
+    /** An ISO-8601 instant as epoch millis, or null when {@code ts} is absent or not one. */
+    private static Long millis(String ts) {
+        if (ts == null) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(ts).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 }

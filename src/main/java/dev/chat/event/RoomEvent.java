@@ -14,14 +14,20 @@ public sealed interface RoomEvent {
     /**
      * A message accepted from {@code originConnection}, whose trace id is {@code originTrace};
      * {@code seq} is 0 until the store commits it. {@code clientId} is the sender's request id (may be
-     * null), {@code ts} ISO-8601 UTC with millis. {@code acceptedNanos} is this node's
+     * null), {@code ts} when it was accepted, in epoch millis (the store keeps that number; the wire,
+     * {@link #isoTs}). {@code acceptedNanos} is this node's
      * {@link System#nanoTime} when the message was accepted, or, for a message accepted by another
      * node, when it arrived here: the start of its delivery latency.
      */
     record Posted(String room, String from, String text, String clientId, String originConnection,
-                  String originTrace, long seq, String ts, long acceptedNanos) implements RoomEvent {
+                  String originTrace, long seq, long ts, long acceptedNanos) implements RoomEvent {
         public Posted withSeq(long seq) {
             return new Posted(room, from, text, clientId, originConnection, originTrace, seq, ts, acceptedNanos);
+        }
+
+        /** {@code ts} as the protocol writes it: ISO-8601 UTC with millis. */
+        public String isoTs() {
+            return java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.ofEpochMilli(ts));
         }
     }
 

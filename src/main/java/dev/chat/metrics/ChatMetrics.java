@@ -43,6 +43,7 @@ public final class ChatMetrics implements AutoCloseable {
     private final Counter gapFills;
     private final io.micrometer.core.instrument.DistributionSummary commitBatch;
     private final Timer deliveryLatency;
+    private final Timer commitDuration;
 
     public ChatMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -63,6 +64,11 @@ public final class ChatMetrics implements AutoCloseable {
         gapFills = Counter.builder("chat.gap.fills").description("Messages this node delivered from the store because the bus had not brought them").register(registry);
         commitBatch = io.micrometer.core.instrument.DistributionSummary.builder("chat.commit.batch")
                 .description("Messages per database commit (group commit)").register(registry);
+        commitDuration = Timer.builder("chat.commit.duration")
+                .description("From the writer taking a batch to its commit's end: what the store adds to a send's latency")
+                .serviceLevelObjectives(Duration.ofNanos(250_000), Duration.ofNanos(500_000), millis(1), millis(2), millis(5),
+                        millis(10), millis(25), millis(100))
+                .register(registry);
         deliveryLatency = Timer.builder("chat.delivery.latency")
                 .description("From accepting a message to the completed write of each frame that carried it to a client")
                 .publishPercentileHistogram()
@@ -142,8 +148,10 @@ public final class ChatMetrics implements AutoCloseable {
         gapFills.increment(messages);
     }
 
-    public void committed(int batchSize) {
+    /** A batch of {@code batchSize} messages committed, {@code nanos} after the writer took it. */
+    public void committed(int batchSize, long nanos) {
         commitBatch.record(batchSize);
+        commitDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     public void redisError() {

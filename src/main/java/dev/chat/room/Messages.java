@@ -9,8 +9,6 @@ import dev.chat.store.HistorySlice;
 import dev.chat.store.MessageStore;
 import dev.chat.store.StoreUnavailableException;
 import java.time.Clock;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 
 /**
  * Sends and history: a message is committed by the {@link MessageStore} (group commit, off the
@@ -55,8 +53,7 @@ public final class Messages {
             return;
         }
         long accepted = System.nanoTime();
-        String ts = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, ts, accepted);
+        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), accepted);
         store.append(message).whenComplete((appended, failure) -> {
             if (failure != null) {
                 c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,

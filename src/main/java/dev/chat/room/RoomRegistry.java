@@ -208,7 +208,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         String[] pair = RoomEvent.directUsers(p.room());
         String room = pair == null ? p.room() : null;
         String to = pair == null ? null : pair[0].equals(p.from()) ? pair[1] : pair[0];
-        return new ServerFrame.Message(room, p.from(), to, p.text(), p.clientId(), p.seq(), p.ts(),
+        return new ServerFrame.Message(room, p.from(), to, p.text(), p.clientId(), p.seq(), p.isoTs(),
                 replay ? Boolean.TRUE : null);
     }
 

@@ -48,6 +48,7 @@ public final class Database implements AutoCloseable {
         return t;
     });
     private volatile boolean healthy = true;
+    private volatile long outages;
 
     private Database(DataSource dataSource, HikariDataSource pool, Kind kind, String description, ChatMetrics metrics) {
         this.dataSource = dataSource;
@@ -208,14 +209,20 @@ public final class Database implements AutoCloseable {
     /** An operation failed with {@code e}: counted, and if the database is gone, an outage begins. */
     public void failed(SQLException e) {
         metrics.databaseError();
-        if (lost(e) && healthy) {
-            healthy = false;
-            metrics.databaseOutage();
-            LOG.log(Level.WARNING, "database at {0} unreachable ({1}): sends, history, login and register answer unavailable until it is back",
-                    description, e.getMessage());
-        } else if (!lost(e)) {
+        if (!lost(e)) {
             LOG.log(Level.WARNING, "database operation failed", e);
+            return;
         }
+        synchronized (this) { // one outage however many operations fail at once
+            if (!healthy) {
+                return;
+            }
+            healthy = false;
+            outages++;
+        }
+        metrics.databaseOutage();
+        LOG.log(Level.WARNING, "database at {0} unreachable ({1}): sends, history, login and register answer unavailable until it is back",
+                description, e.getMessage());
     }
 
     /** The database answers again: the outage is over. */
@@ -228,6 +235,11 @@ public final class Database implements AutoCloseable {
 
     public boolean healthy() {
         return healthy;
+    }
+
+    /** How many outages began so far: a connection kept from before the latest one is dead. */
+    long outages() {
+        return outages;
     }
 
     private void probe() {

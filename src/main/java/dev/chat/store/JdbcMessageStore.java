@@ -8,8 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -113,9 +111,8 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
     }
 
     private static RoomEvent.Posted message(String room, ResultSet rs) throws SQLException {
-        String ts = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(rs.getLong(5)));
         return new RoomEvent.Posted(room, rs.getString(2), rs.getString(4), rs.getString(3), rs.getString(6), null,
-                rs.getLong(1), ts, 0);
+                rs.getLong(1), rs.getLong(5), 0);
     }
 
     private static long latest(Connection c, String room) throws SQLException {

@@ -26,9 +26,9 @@ class NodeCodecTest {
         return Stream.of(
                 Arguments.of(Named.of("message", "message.json"), new RoomEvent.Posted("general", "alice",
                         "he said \"hi\"\n<b>x</b> \\ \u00e9", "c-42", "node-a-1", "4bf92f3577b34da6a3ce929d0e0e4736", 17,
-                        "2025-01-02T03:04:05.678Z", 123456789L)),
+                        java.time.Instant.parse("2025-01-02T03:04:05.678Z").toEpochMilli(), 123456789L)),
                 Arguments.of(Named.of("direct message", "message-direct.json"), new RoomEvent.Posted("@alice+bob", "bob",
-                        "psst", null, "node-b-7", "00f067aa0ba902b7", 3, "2025-01-02T03:04:05Z", 5L)),
+                        "psst", null, "node-b-7", "00f067aa0ba902b7", 3, java.time.Instant.parse("2025-01-02T03:04:05Z").toEpochMilli(), 5L)),
                 Arguments.of(Named.of("presence", "presence.json"), new RoomEvent.PresenceChanged("general", "bob", "left")),
                 Arguments.of(Named.of("typing", "typing.json"), new RoomEvent.Typing("general", "carol")),
                 Arguments.of(Named.of("invitation", "invitation.json"), new RoomEvent.Invitation("team", "bob", "alice")),

@@ -54,7 +54,7 @@ class DeliveryOrderTest {
 
     /** Commits a message as a node would before publishing it. */
     private RoomEvent.Posted commit(String room, String text) throws Exception {
-        return store.append(new RoomEvent.Posted(room, "alice", text, null, "c-1", "t-1", 0, "2026-12-01T10:00:00Z", 0))
+        return store.append(new RoomEvent.Posted(room, "alice", text, null, "c-1", "t-1", 0, java.time.Instant.parse("2026-12-01T10:00:00Z").toEpochMilli(), 0))
                 .get(10, TimeUnit.SECONDS).message();
     }
 

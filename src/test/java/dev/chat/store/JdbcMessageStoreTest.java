@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,8 +47,7 @@ class JdbcMessageStoreTest {
     }
 
     private static RoomEvent.Posted message(String room, String from, String text, String id, Instant at) {
-        return new RoomEvent.Posted(room, from, text, id, "conn-1", "trace-1", 0,
-                DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)), 0);
+        return new RoomEvent.Posted(room, from, text, id, "conn-1", "trace-1", 0, at.toEpochMilli(), 0);
     }
 
     @ParameterizedTest
@@ -120,6 +118,73 @@ class JdbcMessageStoreTest {
             assertFalse(reused.duplicate());
             assertEquals(first + 4, reused.message().seq());
             assertEquals(first + 4, store.latestSeq("g"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aBurstOfResendsAndNewIdsFromTwoSendersGetsEachIdOneSeq(String kind) throws Exception {
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofSeconds(60), new ChatMetrics())) {
+            Map<String, Long> firstSeq = new java.util.HashMap<>();
+            List<CompletableFuture<MessageStore.Appended>> sent = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                sent.add(store.append(message("b", "alice", "a" + i, "id-" + i)));
+                sent.add(store.append(message("b", "bob", "b" + i, "id-" + i)));
+            }
+            for (CompletableFuture<MessageStore.Appended> f : sent) {
+                RoomEvent.Posted m = f.get(10, TimeUnit.SECONDS).message();
+                firstSeq.put(m.from() + "/" + m.clientId(), m.seq());
+            }
+            assertEquals(200, new java.util.HashSet<>(firstSeq.values()).size(), "200 ids, 200 seqs");
+            // every id again, interleaved with 50 new ones, as fast as they can be queued: batches of many ids
+            List<CompletableFuture<MessageStore.Appended>> burst = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                burst.add(store.append(message("b", "bob", "b" + i, "id-" + i)));
+                burst.add(store.append(message("b", "alice", "a" + i, "id-" + i)));
+                if (i % 2 == 0) {
+                    burst.add(store.append(message("b", "alice", "new" + i, "new-" + i)));
+                }
+            }
+            List<Long> newSeqs = new ArrayList<>();
+            for (CompletableFuture<MessageStore.Appended> f : burst) {
+                MessageStore.Appended a = f.get(10, TimeUnit.SECONDS);
+                String key = a.message().from() + "/" + a.message().clientId();
+                if (a.message().clientId().startsWith("new-")) {
+                    assertFalse(a.duplicate(), key);
+                    newSeqs.add(a.message().seq());
+                } else {
+                    assertTrue(a.duplicate(), key);
+                    assertEquals(firstSeq.get(key), a.message().seq(), key);
+                }
+            }
+            assertEquals(java.util.stream.LongStream.rangeClosed(201, 250).boxed().toList(), newSeqs);
+            assertEquals(250, store.latestSeq("b"));
+        }
+    }
+
+    /** The generic plan PostgreSQL keeps after a few runs is made while the table is empty: it must still look each id up. */
+    @Test
+    void onPostgresTheBatchedResendLookupIsAnIndexLookupPerIdEvenPlannedOnAnEmptyTable() throws Exception {
+        try (Database db = Databases.open(Databases.postgresSettings());
+             java.sql.Connection c = db.connection();
+             java.sql.Statement st = c.createStatement()) {
+            int n = 0;
+            StringBuilder sql = new StringBuilder();
+            for (char ch : GroupCommit.FIND_SENT_MANY.toCharArray()) {
+                sql.append(ch == '?' ? "$" + (++n) : String.valueOf(ch));
+            }
+            st.execute("SET plan_cache_mode = force_generic_plan");
+            st.execute("PREPARE find_sent(varchar, bigint, varchar[], varchar[]) AS " + sql);
+            StringBuilder plan = new StringBuilder();
+            try (java.sql.ResultSet rs = st.executeQuery("EXPLAIN EXECUTE find_sent('r', 0, ARRAY['alice'], ARRAY['c-1'])")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            String cond = plan.toString().lines().filter(l -> l.contains("Index Cond")).findFirst().orElse("");
+            assertTrue(plan.toString().contains("Index Scan using messages_client_id"), plan.toString());
+            assertTrue(cond.contains("sender") && cond.contains("client_id"), "all three columns in the index condition:\n" + plan);
         }
     }
 
@@ -205,6 +270,26 @@ class JdbcMessageStoreTest {
             assertEquals(List.of(2501L), left.messages().stream().map(RoomEvent.Posted::seq).toList());
             assertEquals(2501, left.oldestSeq());
             assertEquals(2502, store.append(message("ret", "alice", "next", null)).get(10, TimeUnit.SECONDS).message().seq());
+        }
+    }
+
+    /** The writer keeps its connection between commits: SQLite must still checkpoint and restart its log. */
+    @Test
+    void onSqliteTheWriteAheadLogStaysBoundedUnderThousandsOfCommits() throws Exception {
+        Map<String, String> settings = Databases.sqliteSettings();
+        java.nio.file.Path wal = java.nio.file.Path.of(settings.get("CHAT_DATA_DIR"), "chat.db-wal");
+        try (Database db = Databases.open(settings);
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            long largest = 0;
+            for (int i = 0; i < 4000; i++) { // one commit each: about 3 pages of log per commit, 12 000 pages in all
+                store.append(message("w" + (i % 7), "alice", "m" + i, "id-" + i)).get(10, TimeUnit.SECONDS);
+                if (i % 100 == 0) {
+                    largest = Math.max(largest, java.nio.file.Files.size(wal));
+                }
+            }
+            largest = Math.max(largest, java.nio.file.Files.size(wal));
+            // SQLite's automatic checkpoint every 1000 pages (4 MiB) restarts the log; without it, 40+ MiB
+            assertTrue(largest < 8L << 20, "the log reached " + largest + " bytes");
         }
     }
 
