@@ -1,5 +1,6 @@
 package dev.chat.auth;
 
+import dev.chat.log.LogText;
 import dev.chat.protocol.ProtocolCodec;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -116,7 +117,8 @@ public final class JwtTokenVerifier {
             checkSignature(jwt, keys, false);
             return external(claims);
         }
-        throw new TokenRejectedException("algorithm not accepted: " + alg, false);
+        // the header's own text: quoted and cut, since the reason is logged
+        throw new TokenRejectedException("algorithm not accepted: " + LogText.quote(alg == null ? null : alg.getName()), false);
     }
 
     /** Our HMAC key for our tokens, else the provider's keys that match the header; one must verify. */

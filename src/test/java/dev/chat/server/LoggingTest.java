@@ -145,6 +145,28 @@ class LoggingTest {
         assertEquals(Level.INFO, rejected.getLevel());
     }
 
+    /** An unauthenticated client once wrote whole forged lines, 5.7 KB each, through the token's {@code alg}. */
+    @Test
+    void aTokensAlgorithmTextIsQuotedEscapedAndCutInTheRejectionLine() throws Exception {
+        String forged = "XS256\nDec 02, 2026 1:00:00 AM dev.chat.connection.Connections admit\nINFO: open connection forged"
+                + " (user admin)" + "y".repeat(3000);
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString(("{\"alg\":" + jsonString(forged) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String token = header + "." + b64.encodeToString("{\"sub\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".c2ln";
+        try (WsClient stranger = WsClient.connect(server.ws(token), Map.of("Origin", server.origin(), "traceparent", TRACEPARENT))) {
+            WsClient.assertCode(4500, stranger);
+        }
+        LogRecord rejected = awaitRecord("handshake rejected", "algorithm not accepted");
+        String message = new SimpleFormatter().formatMessage(rejected);
+        assertFalse(message.contains("\n"), "one line: " + message);
+        assertTrue(message.contains("\"XS256\\nDec 02, 2026"), "quoted and escaped: " + message);
+        assertTrue(message.length() < 400, "cut: " + message.length() + " characters");
+    }
+
+    private static String jsonString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+
     @Test
     void aWholeSessionLogsNoTokenNoSignatureAndNoPasswordAtAnyLevel() throws Exception {
         String password = "password-log-bob"; // what TestServer registers and logs in with
