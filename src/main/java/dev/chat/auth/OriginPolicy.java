@@ -35,7 +35,11 @@ public final class OriginPolicy {
     private static boolean sameHostAndPort(String origin, String host) {
         try {
             URI uri = new URI(origin);
-            if (uri.getHost() == null || uri.getScheme() == null) {
+            // an origin is scheme://host[:port] and nothing more (RFC 6454): a browser never sends
+            // userinfo, a path, a query or a fragment, so one that does is forged or broken
+            if (uri.getHost() == null || uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getRawUserInfo() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
+                    || uri.getRawQuery() != null || uri.getRawFragment() != null) {
                 return false;
             }
             int port = uri.getPort() != -1 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;

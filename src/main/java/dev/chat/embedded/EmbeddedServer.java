@@ -83,6 +83,7 @@ public final class EmbeddedServer implements AutoCloseable {
             http.addListener(listener);
 
             ServerConfiguration routes = http.getServerConfiguration();
+            routes.setDefaultErrorPageGenerator(new PlainErrorPages());
             routes.addHttpHandler(new ApiHandler(app.httpApi()), HttpApi.PREFIXES.toArray(String[]::new));
             routes.addHttpHandler(new PageHandler(), "/");
             http.start();

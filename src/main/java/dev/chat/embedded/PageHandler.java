@@ -8,6 +8,7 @@ import org.glassfish.grizzly.http.server.Response;
 
 /** The page from the classpath copy of {@code webapp/}, with {@link SecurityHeaders#PAGE} on every answer. */
 final class PageHandler extends CLStaticHttpHandler {
+    private static final java.util.regex.Pattern FILE_PATH = java.util.regex.Pattern.compile("[A-Za-z0-9._/-]*");
 
     PageHandler() {
         super(PageHandler.class.getClassLoader(), "/webapp/");
@@ -18,6 +19,11 @@ final class PageHandler extends CLStaticHttpHandler {
     public void service(Request request, Response response) throws Exception {
         for (Map.Entry<String, String> h : SecurityHeaders.PAGE) {
             response.setHeader(h.getKey(), h.getValue());
+        }
+        // the page's files have plain names; an escaped or odd character made the class-path lookup fail (500)
+        if (!FILE_PATH.matcher(request.getRequestURI()).matches()) {
+            response.sendError(404);
+            return;
         }
         super.service(request, response);
     }

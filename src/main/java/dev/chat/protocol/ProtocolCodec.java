@@ -33,7 +33,7 @@ public final class ProtocolCodec {
 
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
-        String shape = shapeProblem(text);
+        String shape = JsonShape.problem(text);
         if (shape != null) {
             return invalid(shape, null);
         }
@@ -68,59 +68,6 @@ public final class ProtocolCodec {
             case "refresh" -> refresh(map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
-    }
-
-    /**
-     * Longer than any number a request holds (a seq or a limit fits a long's 19 digits). Parsing a
-     * longer one into a big number costs time that grows faster than its length (a 64 KiB number
-     * was 55 ms of CPU), so such a frame is refused before parsing.
-     */
-    static final int MAX_NUMBER_DIGITS = 20;
-
-    /** Deeper than any request; the parser recurses per level, so depth is capped before parsing. */
-    static final int MAX_DEPTH = 16;
-
-    /**
-     * One pass over the text, skipping string contents: refuses nesting deeper than
-     * {@link #MAX_DEPTH} (which would overflow the parser's stack), a number of more than
-     * {@link #MAX_NUMBER_DIGITS} digits, and anything after the first complete value (the parser
-     * would silently drop it). Null when the shape is fine.
-     */
-    private static String shapeProblem(String text) {
-        int depth = 0;
-        int digits = 0; // of the number being read
-        boolean inString = false;
-        boolean closed = false;
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (!inString && (ch >= '0' && ch <= '9')) {
-                if (++digits > MAX_NUMBER_DIGITS) {
-                    return "numbers longer than " + MAX_NUMBER_DIGITS + " digits are not accepted";
-                }
-            } else if (inString || !(ch == '.' || ch == 'e' || ch == 'E' || ch == '+' || ch == '-')) {
-                digits = 0;
-            }
-            if (inString) {
-                if (ch == '\\') {
-                    i++;
-                } else if (ch == '"') {
-                    inString = false;
-                }
-            } else if (closed) {
-                if (!Character.isWhitespace(ch)) {
-                    return "a frame must be one JSON object, with nothing after it";
-                }
-            } else if (ch == '"') {
-                inString = true;
-            } else if (ch == '{' || ch == '[') {
-                if (++depth > MAX_DEPTH) {
-                    return "JSON nested deeper than " + MAX_DEPTH + " levels";
-                }
-            } else if (ch == '}' || ch == ']') {
-                closed = --depth == 0;
-            }
-        }
-        return null;
     }
 
     private static ClientFrame room(Map<?, ?> map, String id, java.util.function.Function<String, ClientFrame> make) {

@@ -165,8 +165,12 @@ public final class HttpApi {
     private record Credentials(String username, String password) { }
 
     private Optional<Credentials> credentials(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (dev.chat.protocol.JsonShape.problem(text) != null) {
+            return Optional.empty(); // deep nesting overflowed the parser's stack: an HTML 500 before this check
+        }
         try {
-            Object parsed = jsonb.fromJson(new String(body, StandardCharsets.UTF_8), Object.class);
+            Object parsed = jsonb.fromJson(text, Object.class);
             if (parsed instanceof Map<?, ?> m && m.get("username") instanceof String u && m.get("password") instanceof String p) {
                 return Optional.of(new Credentials(u, p));
             }

@@ -83,6 +83,17 @@ class OriginPolicyTest {
         assertFalse(sameOrigin.allows("http://127.0.0.1:8080", "127.0.0.1:notaport"));
     }
 
+    /** An Origin is scheme://host[:port]: userinfo, a path, a query, a fragment or another scheme make it someone else's. */
+    @Test
+    void anOriginWithUserinfoPathQueryFragmentOrAnotherSchemeIsDenied() {
+        assertTrue(sameOrigin.allows("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        for (String forged : java.util.List.of("http://evil.example@127.0.0.1:8080", "http://127.0.0.1:8080/",
+                "http://127.0.0.1:8080/chat", "http://127.0.0.1:8080?x=1", "http://127.0.0.1:8080#f",
+                "ws://127.0.0.1:8080", "ftp://127.0.0.1:8080", "javascript://127.0.0.1:8080")) {
+            assertFalse(sameOrigin.allows(forged, "127.0.0.1:8080"), forged);
+        }
+    }
+
     @Test
     void explicitListAllowsListedOriginsCaseInsensitively() {
         assertTrue(listed.allows("https://a.example", "chat.internal"));

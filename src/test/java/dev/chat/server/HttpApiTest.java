@@ -75,6 +75,19 @@ class HttpApiTest {
         }
     }
 
+    /** 8 000 brackets once overflowed the JSON parser's stack: an HTML 500 page naming the server. */
+    @Test
+    void deeplyNestedOrHugeNumberBodiesAreJson400s() throws Exception {
+        for (String body : List.of("{\"username\":" + "[".repeat(8000) + "}", "{\"username\":" + "9".repeat(10_000) + "}")) {
+            for (String path : List.of("api/login", "api/register")) {
+                HttpResponse<String> r = server.post(path, body);
+                assertEquals(400, r.statusCode(), path);
+                assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), path);
+                assertTrue(json(r.body()).containsKey("error"), r.body());
+            }
+        }
+    }
+
     @Test
     void oversizeBodyIs413() throws Exception {
         HttpResponse<String> r = server.post("api/register", "{\"username\":\"" + "a".repeat(20_000) + "\"}");

@@ -31,7 +31,7 @@ class SecurityHeadersTest {
 
     private static void assertSecurityHeaders(HttpResponse<String> r) {
         assertEquals("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                + "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+                + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
                 r.headers().firstValue("Content-Security-Policy").orElse(null), r.uri()::toString);
         assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(null));
         assertEquals("no-referrer", r.headers().firstValue("Referrer-Policy").orElse(null));
@@ -52,6 +52,17 @@ class SecurityHeadersTest {
         HttpResponse<String> r = server.get("no-such-file.html");
         assertEquals(404, r.statusCode());
         assertSecurityHeaders(r);
+    }
+
+    /** Grizzly's own error page named its version and repeated the path, a client's text, in HTML. */
+    @Test
+    void aMissingFileSaysNotFoundAndNeitherTheServerNorThePath() throws Exception {
+        HttpResponse<String> r = server.get("no-such-%3Cb%3Efile.html");
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().contains("404 Not Found"), r.body());
+        for (String leak : new String[] {"Grizzly", "4.0", "no-such", "<b>", "file"}) {
+            assertFalse(r.body().contains(leak), leak + " in " + r.body());
+        }
     }
 
     @Test
