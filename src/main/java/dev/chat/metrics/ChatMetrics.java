@@ -1,5 +1,7 @@
 package dev.chat.metrics;
 
+import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.ProtocolCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -77,6 +79,7 @@ public final class ChatMetrics implements AutoCloseable {
                 .minimumExpectedValue(millis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        registerAtZero();
     }
 
     private static Duration millis(long ms) {
@@ -92,21 +95,57 @@ public final class ChatMetrics implements AutoCloseable {
         connects.increment();
     }
 
+    /**
+     * The close codes a label may name: the protocol's and RFC 6455's (1000-1015). A client may close
+     * with any code from 3000 to 4999; as labels those would be up to 2 000 series, so they count as
+     * {@code other}.
+     */
+    private static boolean labelled(int code) {
+        return code >= 1000 && code <= 1015 || java.util.Arrays.stream(CloseCode.values()).anyMatch(c -> c.code() == code);
+    }
+
+    private static final int OTHER = -1;
+
     public void disconnected(int code) {
-        disconnects.computeIfAbsent(code, c -> Counter.builder("chat.disconnects")
-                .description("Connections ended, by close code").tag("code", Integer.toString(c)).register(registry))
-                .increment();
+        disconnectCounter(labelled(code) ? code : OTHER).increment();
+    }
+
+    private Counter disconnectCounter(int code) {
+        return disconnects.computeIfAbsent(code, c -> Counter.builder("chat.disconnects")
+                .description("Connections ended, by close code").tag("code", c == OTHER ? "other" : Integer.toString(c)).register(registry));
     }
 
     public void handshakeRejected(int code) {
-        handshakeRejections.computeIfAbsent(code, c -> Counter.builder("chat.handshakes.rejected")
-                .description("Handshakes refused, by close code").tag("code", Integer.toString(c)).register(registry))
-                .increment();
+        handshakeCounter(labelled(code) ? code : OTHER).increment();
+    }
+
+    private Counter handshakeCounter(int code) {
+        return handshakeRejections.computeIfAbsent(code, c -> Counter.builder("chat.handshakes.rejected")
+                .description("Handshakes refused, by close code").tag("code", c == OTHER ? "other" : Integer.toString(c)).register(registry));
     }
 
     public void frameIn(String type) {
-        framesIn.computeIfAbsent(type, t -> Counter.builder("chat.frames.in")
-                .description("Client frames received, by type").tag("type", t).register(registry)).increment();
+        frameCounter(type).increment();
+    }
+
+    private Counter frameCounter(String type) {
+        return framesIn.computeIfAbsent(type, t -> Counter.builder("chat.frames.in")
+                .description("Client frames received, by type").tag("type", t).register(registry));
+    }
+
+    /**
+     * Labelled counters exist at 0 from the start (as Prometheus advises: a series that appears only
+     * on first use breaks {@code rate()} and alerts on absence): each client frame type, and each of
+     * the protocol's close codes for disconnects and refused handshakes.
+     */
+    private void registerAtZero() {
+        ProtocolCodec.CLIENT_TYPES.forEach(this::frameCounter);
+        for (CloseCode c : CloseCode.values()) {
+            disconnectCounter(c.code());
+            handshakeCounter(c.code());
+        }
+        disconnectCounter(OTHER);
+        handshakeCounter(OTHER);
     }
 
     /** {@code count} frames of one type queued for clients (a broadcast counts one per receiver). */

@@ -31,6 +31,10 @@ public final class ProtocolCodec {
         return EncodedFrame.message(JSONB.toJson(message), acceptedNanos);
     }
 
+    /** Every client frame type the protocol has, and {@code invalid} for a frame that is none of them (metrics label them). */
+    public static final java.util.List<String> CLIENT_TYPES = java.util.List.of(
+            "join", "leave", "send", "history", "typing", "create", "invite", "kick", "refresh", "invalid");
+
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
         String shape = JsonShape.problem(text);

@@ -55,6 +55,23 @@ class OperationsTest {
         assertTrue(r.body().contains("jvm_memory_used_bytes"), "JVM basics are there");
     }
 
+    /** Prometheus advises exporting labelled series at 0; and a client's own close code must not mint a series. */
+    @Test
+    void labelledCountersStartAtZeroAndAClientsOwnCloseCodeCountsAsOther() throws Exception {
+        String body = server.get("metrics").body();
+        for (String series : new String[] {"chat_frames_in_total{type=\"create\"}", "chat_frames_in_total{type=\"refresh\"}",
+                "chat_disconnects_total{code=\"4001\"}", "chat_disconnects_total{code=\"4003\"}",
+                "chat_handshakes_rejected_total{code=\"4502\"}", "chat_disconnects_total{code=\"other\"}"}) {
+            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(series) + " ").matcher(body).find(), series + " in\n" + body);
+        }
+        double other = metric("chat_disconnects_total{code=\"other\"}");
+        try (WsClient odd = server.client(server.token("ops-odd"))) {
+            odd.closeWith(4999);
+        }
+        assertEquals(other + 1, awaitMetric("chat_disconnects_total{code=\"other\"}", other + 1));
+        assertTrue(!server.get("metrics").body().contains("code=\"4999\""), "no series of the client's own code");
+    }
+
     /** Polls a series until it reaches {@code expected} (writes complete a moment after the client has read). */
     private static double awaitMetric(String series, double expected) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

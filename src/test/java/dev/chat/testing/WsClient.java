@@ -208,6 +208,12 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Closes from this side with {@code code} (1000, or 3000 to 4999) and waits for the server's answer. */
+    public void closeWith(int code) throws Exception {
+        socket.sendClose(code, "").get(2, TimeUnit.SECONDS);
+        closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() {
         try {
