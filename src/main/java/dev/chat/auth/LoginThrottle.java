@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * Slows password guessing: counts failed logins per user name and per remote address in a fixed
  * window that starts at the first failure, and once either count reaches its limit refuses further
  * attempts for that name or address until the window ends, before any password is hashed (so a
- * refused attempt costs the node nothing). A successful login clears its name's count.
+ * refused attempt costs the node nothing). An attempt counts as a failure from its start until it
+ * succeeds; a successful login clears its name's count.
  *
  * <p>Memory is bounded: each table holds at most {@link #MAX_ENTRIES} keys; when one is full, expired
  * windows are swept, and if it is still full the oldest-looking entries are dropped. Dropping can
@@ -43,26 +44,45 @@ public final class LoginThrottle {
     }
 
     /**
-     * Empty when a login for {@code user} from {@code address} may be tried; otherwise the seconds
-     * (at least 1) until it may. A null address (unknown to the runtime) is not limited by address.
+     * Empty when a login for {@code user} from {@code address} may be tried now; otherwise the
+     * seconds (at least 1) until it may. Read only: {@link #begin} is what a login calls.
      */
     public OptionalLong retryAfterSeconds(String user, String address) {
         long now = nanoClock.getAsLong();
         long wait = Math.max(blockedFor(byUser, key(user), maxPerUser, now),
                 address == null ? 0 : blockedFor(byAddress, address, maxPerAddress, now));
-        return wait <= 0 ? OptionalLong.empty() : OptionalLong.of(Math.max(1, (wait + 999_999_999L) / 1_000_000_000L));
+        return seconds(wait);
     }
 
-    public void failed(String user, String address) {
+    /**
+     * Starts a login attempt: empty when it may go on, counted as a failure already (so attempts
+     * racing each other cannot all pass the check while the first is still hashing: 8 got through
+     * where 5 were allowed); otherwise the seconds until one may, and nothing is counted. A null
+     * address (unknown to the runtime) is not limited by address. An attempt that fails needs no
+     * further call; one that succeeds calls {@link #succeeded}.
+     */
+    public OptionalLong begin(String user, String address) {
         long now = nanoClock.getAsLong();
-        count(byUser, key(user), now);
+        long wait = reserve(byUser, key(user), maxPerUser, now);
+        if (wait <= 0 && address != null) {
+            wait = reserve(byAddress, address, maxPerAddress, now);
+            if (wait > 0) {
+                release(byUser, key(user));
+            }
+        }
+        return seconds(wait);
+    }
+
+    /** The attempt {@link #begin} counted succeeded: the name's failures are cleared, the address gets its attempt back. */
+    public void succeeded(String user, String address) {
+        byUser.remove(key(user));
         if (address != null) {
-            count(byAddress, address, now);
+            release(byAddress, address);
         }
     }
 
-    public void succeeded(String user) {
-        byUser.remove(key(user));
+    private static OptionalLong seconds(long waitNanos) {
+        return waitNanos <= 0 ? OptionalLong.empty() : OptionalLong.of(Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L));
     }
 
     /** Entries held, for tests of the bound. */
@@ -83,13 +103,27 @@ public final class LoginThrottle {
         return w.start() + windowNanos - now;
     }
 
-    private void count(Map<String, Window> table, String key, long now) {
+    /** Counts one attempt for {@code key} unless it is at its limit; the nanos it must still wait, else 0. Atomic per key. */
+    private long reserve(Map<String, Window> table, String key, int max, long now) {
         if (!table.containsKey(key) && table.size() >= MAX_ENTRIES) {
             makeRoom(table, now);
         }
-        table.compute(key, (k, w) -> w == null || now - w.start() >= windowNanos
-                ? new Window(now, 1)
-                : new Window(w.start(), w.failures() + 1));
+        long[] wait = {0};
+        table.compute(key, (k, w) -> {
+            if (w == null || now - w.start() >= windowNanos) {
+                return new Window(now, 1);
+            }
+            if (w.failures() >= max) {
+                wait[0] = w.start() + windowNanos - now;
+                return w;
+            }
+            return new Window(w.start(), w.failures() + 1);
+        });
+        return wait[0];
+    }
+
+    private static void release(Map<String, Window> table, String key) {
+        table.computeIfPresent(key, (k, w) -> w.failures() <= 1 ? null : new Window(w.start(), w.failures() - 1));
     }
 
     private void makeRoom(Map<String, Window> table, long now) {

@@ -129,7 +129,7 @@ public final class HttpApi {
 
     /** Throttled before the password is hashed, so refused guesses cost neither time nor CPU. */
     private Response login(Credentials c, String remoteAddress) {
-        OptionalLong wait = throttle.retryAfterSeconds(c.username(), remoteAddress);
+        OptionalLong wait = throttle.begin(c.username(), remoteAddress);
         if (wait.isPresent()) {
             metrics.limitHit("login_throttled");
             String seconds = Long.toString(wait.getAsLong());
@@ -139,10 +139,9 @@ public final class HttpApi {
         }
         Optional<JwtTokenIssuer.IssuedToken> token = accounts.login(c.username(), c.password());
         if (token.isEmpty()) {
-            throttle.failed(c.username(), remoteAddress);
-            return error(401, "invalid credentials");
+            return error(401, "invalid credentials"); // counted by begin
         }
-        throttle.succeeded(c.username());
+        throttle.succeeded(c.username(), remoteAddress);
         return json(200, Map.of("token", token.get().token(), "expiresIn", token.get().expiresIn()));
     }
 

@@ -23,8 +23,7 @@ class LoginThrottleTest {
     @Test
     void fiveFailuresOfANameBlockItUntilTheWindowEnds() {
         for (int i = 0; i < 5; i++) {
-            assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("alice", "10.0.0." + i));
-            throttle.failed("alice", "10.0.0." + i);
+            assertEquals(OptionalLong.empty(), throttle.begin("alice", "10.0.0." + i));
         }
         assertEquals(OptionalLong.of(300), throttle.retryAfterSeconds("alice", "10.0.0.99"));
         assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("bob", "10.0.0.1"), "other names are not blocked");
@@ -37,11 +36,12 @@ class LoginThrottleTest {
     @Test
     void aSuccessResetsTheNamesCount() {
         for (int i = 0; i < 4; i++) {
-            throttle.failed("alice", "10.0.0.1");
+            throttle.begin("alice", "10.0.0.1");
         }
-        throttle.succeeded("alice");
+        assertEquals(OptionalLong.empty(), throttle.begin("alice", "10.0.0.1"));
+        throttle.succeeded("alice", "10.0.0.1");
         for (int i = 0; i < 4; i++) {
-            throttle.failed("alice", "10.0.0.1");
+            throttle.begin("alice", "10.0.0.1");
         }
         assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("alice", "10.0.0.1"));
     }
@@ -49,29 +49,57 @@ class LoginThrottleTest {
     @Test
     void twentyFailuresFromAnAddressBlockEveryNameFromIt() {
         for (int i = 0; i < 20; i++) {
-            throttle.failed("user" + i, "10.0.0.7");
+            throttle.begin("user" + i, "10.0.0.7");
         }
-        assertTrue(throttle.retryAfterSeconds("someone-new", "10.0.0.7").isPresent());
+        assertTrue(throttle.begin("someone-new", "10.0.0.7").isPresent());
         assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("someone-new", "10.0.0.8"));
-        throttle.succeeded("user1");
-        assertTrue(throttle.retryAfterSeconds("user1", "10.0.0.7").isPresent(), "a success does not clear the address");
+        throttle.succeeded("user1", "10.0.0.7");
+        assertEquals(OptionalLong.empty(), throttle.begin("user1", "10.0.0.7"), "a success gives its own attempt back");
+        assertTrue(throttle.begin("user2", "10.0.0.7").isPresent(), "and only that: the other 19 failures stand");
     }
 
     @Test
     void theWindowRestartsAfterItEnds() {
         for (int i = 0; i < 4; i++) {
-            throttle.failed("alice", null);
+            throttle.begin("alice", null);
         }
         advance(Duration.ofMinutes(5));
-        throttle.failed("alice", null);
+        throttle.begin("alice", null);
         assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("alice", null), "old failures no longer count");
     }
 
     @Test
     void memoryStaysBoundedUnderASprayOfNamesAndAddresses() {
         for (int i = 0; i < 3 * LoginThrottle.MAX_ENTRIES; i++) {
-            throttle.failed("n" + i + "x".repeat(100), "a" + i);
+            throttle.begin("n" + i + "x".repeat(100), "a" + i);
         }
         assertTrue(throttle.size() <= 2 * LoginThrottle.MAX_ENTRIES, () -> "entries: " + throttle.size());
+    }
+
+    /** Eight guesses once passed where five were allowed: each checked before the first had failed. */
+    @Test
+    void attemptsRacingEachOtherPassOnlyUpToTheLimit() throws Exception {
+        int threads = 32;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.atomic.AtomicInteger passed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                all.add(pool.submit(() -> {
+                    start.await();
+                    if (throttle.begin("carol", "10.0.0.3").isEmpty()) {
+                        passed.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : all) {
+                f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(5, passed.get());
     }
 }

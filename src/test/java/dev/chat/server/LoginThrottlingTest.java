@@ -55,6 +55,28 @@ class LoginThrottlingTest {
         assertEquals(200, login("lt-bob", "password-lt-bob").statusCode(), "other names are not affected");
     }
 
+    /** Guesses sent at once were all checked before the first had failed: 8 got through where 5 were allowed. */
+    @Test
+    void concurrentGuessesGetOnlyTheAllowedThreeAnswers() throws Exception {
+        start("lt-race");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                answers.add(pool.submit(() -> login("lt-race", "wrong-password").statusCode()));
+            }
+            int unauthorized = 0;
+            for (java.util.concurrent.Future<Integer> a : answers) {
+                int status = a.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(status == 401 || status == 429, "status " + status);
+                unauthorized += status == 401 ? 1 : 0;
+            }
+            assertEquals(3, unauthorized, "guesses that reached the password check");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void aSuccessResetsTheNamesCount() throws Exception {
         start("lt-carol");
