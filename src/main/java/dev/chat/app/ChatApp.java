@@ -102,6 +102,7 @@ public final class ChatApp implements AutoCloseable {
         this.store = new JdbcMessageStore(database, clock, config.dedupeWindow(), metrics);
         this.retention = config.retention() == null ? null : new Retention(database, config.retention(), clock);
         JdbcRoomAccess access = new JdbcRoomAccess(database, clock);
+        holdPublicRooms(access, config.publicRooms());
         if (config.clustered()) {
             this.redis = new RedisLink(config.redisUrl(), config.redisPrefix(), metrics);
             this.bus = new RedisBus(redis, nodeId);
@@ -264,5 +265,19 @@ public final class ChatApp implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** {@code CHAT_PUBLIC_ROOMS}: open to all from the start, so nobody can claim them first. */
+    private static void holdPublicRooms(JdbcRoomAccess access, java.util.List<String> rooms) {
+        for (String room : rooms) {
+            try {
+                if (!access.holdPublic(room)) {
+                    LOG.log(Level.WARNING, "CHAT_PUBLIC_ROOMS names {0}, which a user created private before: it stays private"
+                            + " (its messages are theirs); choose another name, or delete the room from the database", room);
+                }
+            } catch (dev.chat.store.StoreUnavailableException e) {
+                LOG.log(Level.WARNING, "room {0} could not be held public ({1}); the next start tries again", room, e.getMessage());
+            }
+        }
     }
 }

@@ -67,6 +67,8 @@ import java.util.Properties;
  *                                   login answers 429; default 20 (raise it behind a reverse proxy, whose
  *                                   address all requests share)
  * @param loginFailureWindow         how long failed logins count; default 5 min
+ * @param publicRooms           rooms that exist and are public from the start, so nobody can claim
+ *                              them (create one private before anyone used it); default {@code general}
  */
 public record ChatConfig(
         String host,
@@ -111,6 +113,7 @@ public record ChatConfig(
         int loginMaxFailuresPerUser,
         int loginMaxFailuresPerAddress,
         Duration loginFailureWindow,
+        List<String> publicRooms,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -125,6 +128,7 @@ public record ChatConfig(
 
     public ChatConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
+        publicRooms = List.copyOf(publicRooms);
         warnings = List.copyOf(warnings);
         jwtSecret = jwtSecret == null ? null : jwtSecret.clone();
     }
@@ -214,6 +218,7 @@ public record ChatConfig(
         int loginPerUser = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000);
         int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
         Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
+        List<String> publicRooms = publicRooms(r);
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -234,7 +239,7 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, warnings);
+                loginWindow, publicRooms, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -301,6 +306,19 @@ public record ChatConfig(
         return redisUrl != null;
     }
 
+    /** The room names of {@code CHAT_PUBLIC_ROOMS} (the protocol's room pattern); set and blank means none. */
+    private static List<String> publicRooms(SettingsReader r) {
+        String value = r.raw("CHAT_PUBLIC_ROOMS");
+        if (value == null) {
+            return r.present("CHAT_PUBLIC_ROOMS") ? List.of() : List.of("general"); // the page's default room
+        }
+        List<String> rooms = Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
+        if (rooms.stream().anyMatch(room -> !room.matches("[A-Za-z0-9_-]{1,64}"))) {
+            r.problem("CHAT_PUBLIC_ROOMS", value, "a comma-separated list of room names matching [A-Za-z0-9_-]{1,64}, or empty");
+        }
+        return rooms;
+    }
+
     private static List<String> origins(SettingsReader r) {
         String value = r.raw("CHAT_ALLOWED_ORIGINS");
         if (value == null) {
@@ -331,7 +349,7 @@ public record ChatConfig(
                 + ", tokenTtl=" + tokenTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
-                + ", jwtLeeway=" + jwtLeeway + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval

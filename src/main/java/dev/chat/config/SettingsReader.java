@@ -36,6 +36,11 @@ final class SettingsReader {
         return value == null || value.isBlank() ? null : value.trim();
     }
 
+    /** Whether the setting is there at all, blank included (where blank means "none" rather than "the default"). */
+    boolean present(String name) {
+        return props.getProperty(propertyName(name)) != null || env.get(name) != null;
+    }
+
     static String propertyName(String envName) {
         return envName.toLowerCase(Locale.ROOT).replace('_', '.');
     }

@@ -20,6 +20,9 @@ public final class JdbcRoomAccess implements RoomAccess {
     private static final String ACL = "SELECT owner, is_private, last_seq,"
             + " (SELECT COUNT(*) FROM invitations i WHERE i.room = r.name AND i.user_name = ?) FROM rooms r WHERE r.name = ?";
     private static final String OWNER = "SELECT owner FROM rooms WHERE name = ?";
+    private static final String HOLD = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, FALSE, 0, ?)"
+            + " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner WHERE rooms.owner IS NULL";
+    private static final String IS_PRIVATE = "SELECT is_private FROM rooms WHERE name = ?";
     private static final String INVITE = "INSERT INTO invitations (room, user_name, invited_by, created_at) VALUES (?, ?, ?, ?)"
             + " ON CONFLICT (room, user_name) DO NOTHING";
     private static final String REVOKE = "DELETE FROM invitations WHERE room = ? AND user_name = ?";
@@ -47,6 +50,30 @@ public final class JdbcRoomAccess implements RoomAccess {
                 remember(room, !isPrivate);
             }
             return created;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public boolean holdPublic(String room) {
+        try (Connection c = db.connection()) {
+            try (PreparedStatement ps = c.prepareStatement(HOLD)) {
+                ps.setString(1, room);
+                ps.setString(2, SERVER);
+                ps.setLong(3, clock.millis());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(IS_PRIVATE)) {
+                ps.setString(1, room);
+                try (ResultSet rs = ps.executeQuery()) {
+                    boolean isPublic = rs.next() && !rs.getBoolean(1);
+                    if (isPublic) {
+                        remember(room, true);
+                    }
+                    return isPublic;
+                }
+            }
         } catch (SQLException e) {
             throw unavailable(e);
         }

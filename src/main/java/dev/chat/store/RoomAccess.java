@@ -6,6 +6,18 @@ package dev.chat.store;
  * every method may throw {@link StoreUnavailableException}.
  */
 public interface RoomAccess {
+    /**
+     * The owner of the rooms the server holds open ({@code CHAT_PUBLIC_ROOMS}): not a user name (those
+     * cannot contain {@code @}), so nobody can create, claim or invite into them.
+     */
+    String SERVER = "@server";
+
+    /**
+     * Makes {@code room} public and owned by {@link #SERVER} unless someone owns it already; true when
+     * it is public now. A room a user created private earlier stays private: opening it would show
+     * its messages to everyone.
+     */
+    boolean holdPublic(String room);
 
     /** Records the room with its owner; false when it has an owner already. */
     boolean create(String room, String owner, boolean isPrivate);

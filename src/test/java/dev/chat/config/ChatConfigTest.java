@@ -353,4 +353,13 @@ class ChatConfigTest {
         assertEquals(2, rejected(Map.of("CHAT_LOGIN_MAX_FAILURES_PER_USER", "0", "CHAT_LOGIN_FAILURE_WINDOW", "0s"))
                 .problems().size());
     }
+
+    @Test
+    void chatPublicRoomsIsGeneralByDefaultAListOfRoomNamesOrEmpty() {
+        assertEquals(List.of("general"), load(Map.of()).publicRooms());
+        assertEquals(List.of("lobby", "help"), load(Map.of("CHAT_PUBLIC_ROOMS", " lobby,help ,lobby")).publicRooms());
+        assertEquals(List.of(), load(Map.of("CHAT_PUBLIC_ROOMS", "")).publicRooms());
+        ConfigException e = rejected(Map.of("CHAT_PUBLIC_ROOMS", "lobby,no spaces"));
+        assertTrue(e.problems().get(0).startsWith("CHAT_PUBLIC_ROOMS=lobby,no spaces is invalid"), e.problems()::toString);
+    }
 }

@@ -63,6 +63,22 @@ class AccessControlTest {
         }
     }
 
+    /** Anyone could once create the page's default room private before it was used, and keep everyone else out. */
+    @Test
+    void thePagesDefaultRoomIsPublicFromTheStartAndCannotBeClaimed() throws Exception {
+        try (WsClient eve = client("ac-eve"); WsClient bob = client("ac-bob")) {
+            eve.send(Map.of("type", "create", "room", "general", "private", true, "id", "c9"));
+            assertEquals("room_exists", eve.expect("error").get("code"));
+            eve.send(Map.of("type", "invite", "room", "general", "user", "ac-bob", "id", "i9"));
+            assertEquals("forbidden", eve.expect("error").get("code"), "nobody owns it");
+            bob.join("general");
+            eve.join("general");
+            bob.expect("presence");
+            eve.say("general", "open to all");
+            assertEquals("open to all", bob.expect("message").get("text"));
+        }
+    }
+
     @Test
     void creatingARoomThatExistsIsRefused() throws Exception {
         String room = room();

@@ -22,6 +22,24 @@ import org.junit.jupiter.api.Timeout;
 class SettingsTest {
 
     @Test
+    void chatPublicRoomsNamesTheRoomsHeldOpenAndAnEmptyValueNone() throws Exception {
+        try (TestServer held = TestServer.start(Map.of("CHAT_PUBLIC_ROOMS", "lobby, help"));
+             dev.chat.testing.WsClient alice = held.client(held.token("pr-alice"))) {
+            for (String room : java.util.List.of("lobby", "help")) {
+                alice.send(Map.of("type", "create", "room", room, "id", "c-" + room));
+                assertEquals("room_exists", alice.expect("error").get("code"), room);
+            }
+            alice.send(Map.of("type", "create", "room", "general", "id", "c-general"));
+            assertEquals("general", alice.expect("created").get("room"), "general is held only by default");
+        }
+        try (TestServer none = TestServer.start(Map.of("CHAT_PUBLIC_ROOMS", ""));
+             dev.chat.testing.WsClient alice = none.client(none.token("pr-alice"))) {
+            alice.send(Map.of("type", "create", "room", "general", "private", true, "id", "c-none"));
+            assertEquals(true, alice.expect("created").get("private"));
+        }
+    }
+
+    @Test
     void registrationCanBeTurnedOff() throws Exception {
         try (TestServer server = TestServer.start(Map.of("CHAT_REGISTRATION", "false"))) {
             HttpResponse<String> r = server.post("api/register", credentials("late", "password1"));
