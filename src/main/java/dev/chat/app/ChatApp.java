@@ -123,8 +123,8 @@ public final class ChatApp implements AutoCloseable {
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
         rooms.orderedBy(order);
-        Messages messages = new Messages(rooms, store, bus, clock, config.maxText());
-        PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, presence, bus);
+        Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText());
+        PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus);
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),

@@ -169,14 +169,16 @@ public final class JwtTokenVerifier {
             throw new TokenRejectedException("user claim " + provider.userClaim() + " missing or not a valid user name", false);
         }
         Object role = claims.getClaim("role");
-        if (role == null) {
-            return new Principal(u, Principal.ROLE_USER, exp);
-        }
         // fail closed: a role we do not know is not quietly read as "user"
-        if (!(role instanceof String r) || !ROLES.contains(r)) {
+        if (role != null && (!(role instanceof String r) || !ROLES.contains(r))) {
             throw new TokenRejectedException("unknown role", false);
         }
-        return new Principal(u, r, exp);
+        try {
+            users.providerUserSeen(u); // from now on others can message them
+        } catch (UserStoreUnavailableException e) {
+            LOG.log(Level.DEBUG, "provider user not recorded while the database is away: {0}", e.getMessage());
+        }
+        return new Principal(u, role == null ? Principal.ROLE_USER : (String) role, exp);
     }
 
     /** {@code exp} required and not past, {@code nbf} not ahead, each give or take the leeway; returns exp. */

@@ -15,7 +15,20 @@ public interface UserStore {
     /** The stored password hash of a user, if the user exists. */
     Optional<String> passwordHash(String username);
 
+    /** Whether a local user of that name is registered (and so may log in). */
     default boolean exists(String username) {
         return passwordHash(username).isPresent();
+    }
+
+    /**
+     * Whether anyone has that name here: a local user, or an identity provider's user seen by
+     * {@link #providerUserSeen}. Messages and invitations go only to known names.
+     */
+    default boolean known(String username) {
+        return exists(username);
+    }
+
+    /** A user of the identity provider connected: from now on the name is known (and no local account can take it). */
+    default void providerUserSeen(String username) {
     }
 }

@@ -15,6 +15,7 @@ public enum ErrorCode {
     UNAVAILABLE("unavailable", "The database is unreachable: the message may not have been stored (or the history, a room's access or a join could not be read); resend it with the same id shortly, which is safe: a resent id gets its first seq."),
     UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
     FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, or a kick by someone who is not an admin."),
+    NO_SUCH_USER("no_such_user", "A direct message or invitation to a name nobody has: no local user, and no identity provider user who has connected."),
     ROOM_EXISTS("room_exists", "create of a room that already exists (has an owner, members or messages)."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 

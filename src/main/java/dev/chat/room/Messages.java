@@ -1,5 +1,7 @@
 package dev.chat.room;
 
+import dev.chat.auth.UserStore;
+import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.bus.Bus;
 import dev.chat.connection.Connection;
 import dev.chat.event.RoomEvent;
@@ -23,9 +25,11 @@ public final class Messages {
     private final MessageStore store;
     private final Bus bus;
     private final Clock clock;
+    private final UserStore users;
     private final int maxText;
 
-    public Messages(RoomRegistry rooms, MessageStore store, Bus bus, Clock clock, int maxText) {
+    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, Bus bus, Clock clock, int maxText) {
+        this.users = users;
         this.rooms = rooms;
         this.store = store;
         this.bus = bus;
@@ -44,6 +48,16 @@ public final class Messages {
 
     /** A direct message: sequenced and stored per pair of users, then to both users' connections everywhere. */
     public void direct(Connection c, String to, String text, String id) {
+        try {
+            if (!users.known(to)) {
+                // a conversation with a name nobody has would be stored for ever: refused, as a flood's vehicle
+                c.send(new ServerFrame.Error(ErrorCode.NO_SUCH_USER, "there is no user " + to, id));
+                return;
+            }
+        } catch (UserStoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
+            return;
+        }
         post(c, RoomEvent.directRoom(c.user(), to), to, text, id);
     }
 

@@ -1,6 +1,8 @@
 package dev.chat.room;
 
 import dev.chat.auth.Principal;
+import dev.chat.auth.UserStore;
+import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.bus.Bus;
 import dev.chat.connection.Connection;
 import dev.chat.event.RoomEvent;
@@ -18,8 +20,10 @@ public final class PrivateRooms {
     private final MessageStore store;
     private final Presence presence;
     private final Bus bus;
+    private final UserStore users;
 
-    public PrivateRooms(RoomRegistry rooms, RoomAccess access, MessageStore store, Presence presence, Bus bus) {
+    public PrivateRooms(RoomRegistry rooms, RoomAccess access, MessageStore store, UserStore users, Presence presence, Bus bus) {
+        this.users = users;
         this.rooms = rooms;
         this.access = access;
         this.store = store;
@@ -46,11 +50,15 @@ public final class PrivateRooms {
     /** The owner lets a user into a private room; the user's connections everywhere hear of it. */
     public void invite(Connection c, String name, String user, String id) {
         try {
+            if (!users.known(user)) {
+                c.send(new ServerFrame.Error(ErrorCode.NO_SUCH_USER, "there is no user " + user, id));
+                return;
+            }
             if (!access.invite(name, c.user(), user)) {
                 c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only the owner of room " + name + " may invite", id));
                 return;
             }
-        } catch (StoreUnavailableException e) {
+        } catch (StoreUnavailableException | UserStoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "invitations wait for the database", id));
             return;
         }

@@ -13,19 +13,26 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Registered users in the database, shared by every node. Names once seen to exist are
- * remembered (users are never deleted), so the handshake's "does this user exist" needs no query
- * for a known user; a name not found is never remembered, so a registration on another node is
- * seen at once.
+ * Users in the database, shared by every node: local ones (a password hash, origin {@code local})
+ * and the identity provider's once they connected (no password, origin {@code provider}). Names
+ * once seen to exist are remembered (users are never deleted), so the handshake's "does this
+ * user exist" and a direct message's "is there such a user" need no query for a known name; a
+ * name not found is never remembered, so a registration on another node is seen at once.
  */
 public final class JdbcUserStore implements UserStore {
     private static final String CREATE = "INSERT INTO users (name, password_hash, origin, created_at) VALUES (?, ?, 'local', ?)"
             + " ON CONFLICT (name) DO NOTHING";
     private static final String HASH = "SELECT password_hash FROM users WHERE name = ?";
+    private static final String SEEN = "INSERT INTO users (name, password_hash, origin, created_at) VALUES (?, NULL, 'provider', ?)"
+            + " ON CONFLICT (name) DO NOTHING";
+    private static final String KNOWN = "SELECT 1 FROM users WHERE name = ?";
 
     private final Database db;
     private final Clock clock;
+    private static final int MAX_REMEMBERED = 100_000;
+    /** Names seen to exist (any origin), and those of them with a password here. */
     private final Set<String> known = ConcurrentHashMap.newKeySet();
+    private final Set<String> local = ConcurrentHashMap.newKeySet();
 
     public JdbcUserStore(Database db, Clock clock) {
         this.db = db;
@@ -39,7 +46,9 @@ public final class JdbcUserStore implements UserStore {
             ps.setString(2, passwordHash);
             ps.setLong(3, clock.millis());
             boolean created = ps.executeUpdate() == 1;
-            known.add(username);
+            if (created) {
+                rememberLocal(username);
+            }
             return created;
         } catch (SQLException e) {
             throw unavailable(e);
@@ -54,8 +63,11 @@ public final class JdbcUserStore implements UserStore {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                known.add(username);
-                return Optional.ofNullable(rs.getString(1));
+                String hash = rs.getString(1);
+                if (hash != null) {
+                    rememberLocal(username);
+                }
+                return Optional.ofNullable(hash);
             }
         } catch (SQLException e) {
             throw unavailable(e);
@@ -64,7 +76,57 @@ public final class JdbcUserStore implements UserStore {
 
     @Override
     public boolean exists(String username) {
-        return known.contains(username) || passwordHash(username).isPresent();
+        return local.contains(username) || passwordHash(username).isPresent();
+    }
+
+    @Override
+    public boolean known(String username) {
+        if (known.contains(username)) {
+            return true;
+        }
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(KNOWN)) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    remember(username);
+                    return true;
+                }
+                return false;
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public void providerUserSeen(String username) {
+        if (known.contains(username)) {
+            return;
+        }
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(SEEN)) {
+            ps.setString(1, username);
+            ps.setLong(2, clock.millis());
+            ps.executeUpdate();
+            remember(username);
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** Names known to exist; past {@link #MAX_REMEMBERED} the memory starts over (it only saves lookups). */
+    private void remember(String username) {
+        if (known.size() >= MAX_REMEMBERED) {
+            known.clear();
+        }
+        known.add(username);
+    }
+
+    private void rememberLocal(String username) {
+        remember(username);
+        if (local.size() >= MAX_REMEMBERED) {
+            local.clear();
+        }
+        local.add(username);
     }
 
     /**

@@ -79,6 +79,26 @@ class AccessControlTest {
         }
     }
 
+    /** DMs to ever-new names once filled the heap: each was a conversation stored for good. */
+    @Test
+    void directMessagesAndInvitationsGoOnlyToUsersThatExist() throws Exception {
+        String room = room();
+        try (WsClient alice = client("ac-alice")) {
+            alice.send(Map.of("type", "send", "to", "ac-nobody", "text", "hello?", "id", "d9"));
+            Map<String, Object> refused = alice.expect("error");
+            assertEquals("no_such_user", refused.get("code"));
+            assertEquals("d9", refused.get("id"));
+            alice.send(Map.of("type", "history", "with", "ac-nobody", "id", "h9"));
+            assertEquals(List.of(), alice.expect("history").get("messages"), "nothing was stored");
+
+            alice.send(Map.of("type", "create", "room", room, "private", true, "id", "c8"));
+            alice.expect("created");
+            alice.expect("joined");
+            alice.send(Map.of("type", "invite", "room", room, "user", "ac-nobody", "id", "i8"));
+            assertEquals("no_such_user", alice.expect("error").get("code"));
+        }
+    }
+
     @Test
     void creatingARoomThatExistsIsRefused() throws Exception {
         String room = room();

@@ -75,6 +75,21 @@ class IdentityProviderHandshakeTest {
         }
     }
 
+    /** A provider's user is known once connected: local users can message them, and no local account can take the name. */
+    @Test
+    void aProviderUserWhoConnectedCanBeMessagedAndTheNameCannotBeRegistered() throws Exception {
+        try (WsClient dave = WsClient.connect(server.ws(JwksServer.sign(rsa, claims("idp-dave").build())), Map.of("Origin", server.origin()));
+             WsClient local = server.client(SeededUsers.token("idp-registered"))) {
+            assertEquals("idp-dave", dave.welcome());
+            local.send(Map.of("type", "send", "to", "idp-dave", "text", "hi dave", "id", "d1"));
+            assertEquals("ack", local.expect("ack").get("type"));
+            assertEquals("hi dave", dave.expect("message").get("text"));
+            local.send(Map.of("type", "send", "to", "idp-never-seen", "text", "hi?", "id", "d2"));
+            assertEquals("no_such_user", local.expect("error").get("code"));
+        }
+        assertEquals(409, server.post("api/register", TestServer.credentials("idp-dave", "password-of-a-squatter")).statusCode());
+    }
+
     @Test
     void rs256TokenOfAUserUnknownHereConnects() throws Exception {
         assertWelcomed("idp-carol", JwksServer.sign(rsa, claims("idp-carol").build()));

@@ -57,6 +57,8 @@ class JdbcMessageStoreTest {
              JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
             Map<String, List<Long>> completed = new ConcurrentHashMap<>();
             List<CompletableFuture<MessageStore.Appended>> all = new CopyOnWriteArrayList<>();
+            // waited on rather than the futures: a future's other dependents may run before its callback has
+            List<CompletableFuture<Void>> callbacks = new CopyOnWriteArrayList<>();
             // the writer waits on a lock held here until every callback is registered: a future that
             // completed first would run its callback on the registering thread, out of the writer's order
             java.sql.Connection hold = db.connection();
@@ -72,8 +74,8 @@ class JdbcMessageStoreTest {
                     for (int i = 0; i < 300; i++) {
                         String room = "r" + (i % 3);
                         CompletableFuture<MessageStore.Appended> f = store.append(message(room, "u" + sender, "m" + i, "id-" + i));
-                        f.thenAccept(a -> completed.computeIfAbsent(room, r -> Collections.synchronizedList(new ArrayList<>()))
-                                .add(a.message().seq()));
+                        callbacks.add(f.thenAccept(a -> completed.computeIfAbsent(room, r -> Collections.synchronizedList(new ArrayList<>()))
+                                .add(a.message().seq())));
                         all.add(f);
                     }
                 });
@@ -85,7 +87,7 @@ class JdbcMessageStoreTest {
             }
             hold.rollback();
             hold.close();
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            CompletableFuture.allOf(callbacks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             for (int r = 0; r < 3; r++) {
                 assertEquals(LongStream.rangeClosed(1, 400).boxed().toList(), completed.get("r" + r),
                         "room r" + r + ": every seq once, completed in order");
