@@ -46,6 +46,8 @@ public final class Outbox {
      */
     private boolean lagging;
     private boolean closed;
+    /** A heartbeat came while a send was in flight: the ping goes out right after it. */
+    private boolean pingDue;
     private CloseCode closeWhenDrained;
 
     /** Told once when an outbox overflows; the connection is then closed as a slow consumer. */
@@ -175,10 +177,18 @@ public final class Outbox {
         return true;
     }
 
-    /** Sends a ping if the line is idle; a busy line needs none and must not get a second writer. */
-    public void pingIfIdle() {
+    /**
+     * Pings the client: now if the line is idle, else right after the send in flight (never a second
+     * writer). A busy line is pinged too: a client that only reads answers nothing but pongs, and
+     * unpinged it looked idle and was closed with 4002 while reading every message.
+     */
+    public void ping() {
         synchronized (this) {
-            if (closed || inFlight) {
+            if (closed) {
+                return;
+            }
+            if (inFlight) {
+                pingDue = true;
                 return;
             }
             inFlight = true;
@@ -247,18 +257,24 @@ public final class Outbox {
         }
         Batch batch;
         CloseCode close = null;
+        boolean ping = false;
         synchronized (this) {
             inTransport = false;
             if (failure != null) {
                 discardLocked();
             }
-            batch = closed ? null : takeBatch();
+            if (!closed && pingDue) {
+                pingDue = false;
+                inTransport = true; // the ping is this turn's send; the next turn takes the queue
+                ping = true;
+            }
+            batch = closed || ping ? null : takeBatch();
             if (lagging && queue.size() <= maxMessages && queuedBytes <= maxBytes) {
                 lagging = false;
             }
             if (batch != null) {
                 inTransport = true;
-            } else {
+            } else if (!ping) {
                 inFlight = false;
                 if (!closed && closeWhenDrained != null) {
                     closed = true;
@@ -266,7 +282,13 @@ public final class Outbox {
                 }
             }
         }
-        if (batch != null) {
+        if (ping) {
+            try {
+                sink.sendPing();
+            } finally {
+                onSent(null, null);
+            }
+        } else if (batch != null) {
             send(batch);
         } else if (close != null) {
             sink.close(close);

@@ -386,33 +386,42 @@ class OutboxTest {
     }
 
     @Test
-    void pingIfIdlePingsWhenNothingIsInFlight() {
+    void aPingGoesOutAtOnceWhenNothingIsInFlight() {
         Outbox box = roomyOutbox();
-        box.pingIfIdle();
+        box.ping();
         assertEquals(1, sink.pings);
     }
 
+    /** A reader of a busy room answers only pongs: unpinged while busy, it was closed as idle (4002). */
     @Test
-    void pingIfIdleDoesNotPingWhileASendIsInFlight() {
+    void aPingWhileASendIsInFlightGoesOutRightAfterItAndBeforeTheNextSend() {
         Outbox box = roomyOutbox();
         box.offer(frame("A"));
-        box.pingIfIdle();
-        assertEquals(0, sink.pings);
+        box.ping();
+        box.ping(); // one ping per turn is enough
+        assertEquals(0, sink.pings, "never a second writer");
+        box.offer(frame("B"));
+        sink.complete();
+        assertEquals(1, sink.pings, "right after the send in flight");
+        assertEquals(List.of("A", "B"), sink.sent, "and the queue goes on after it");
+        assertEquals(1, sink.maxInFlight);
+        sink.complete();
+        assertEquals(1, sink.pings);
     }
 
     @Test
     void pingLeavesTheLineIdleForTheNextOffer() {
         Outbox box = roomyOutbox();
-        box.pingIfIdle();
+        box.ping();
         box.offer(frame("A"));
         assertEquals(List.of("A"), sink.sent);
     }
 
     @Test
-    void pingIfIdleDoesNotPingAClosedOutbox() {
+    void aClosedOutboxIsNotPinged() {
         Outbox box = roomyOutbox();
         box.discard();
-        box.pingIfIdle();
+        box.ping();
         assertEquals(0, sink.pings);
     }
 

@@ -1,6 +1,8 @@
 package dev.chat.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,8 +38,11 @@ class IdleReaperTest {
     static void start() throws Exception {
         server = TestServer.start(Map.of(
                 "CHAT_PING_INTERVAL", PING.toMillis() + "ms",
-                "CHAT_IDLE_TIMEOUT", IDLE.toMillis() + "ms"),
-                SeededUsers.create("idle-quiet", "idle-mute").dataDir());
+                "CHAT_IDLE_TIMEOUT", IDLE.toMillis() + "ms",
+                // the busy reader below must be neither rate limited nor a slow consumer: only its line is busy
+                "CHAT_RATE_PER_SEC", "100000", "CHAT_RATE_BURST", "100000",
+                "CHAT_OUTBOX_MAX_MESSAGES", "100000", "CHAT_OUTBOX_MAX_BYTES", "64MiB"),
+                SeededUsers.create("idle-quiet", "idle-mute", "idle-reader", "idle-publisher").dataDir());
         quiet = SeededUsers.token("idle-quiet");
         mute = SeededUsers.token("idle-mute");
     }
@@ -85,6 +90,49 @@ class IdleReaperTest {
             idle.assertNothingPending("reaper");
             assertEquals(1, idle.say("reaper", "still here"));
             assertEquals(1, server.server().app().connections().size());
+        }
+    }
+
+    /**
+     * A client that only reads answers nothing but pongs; its line was never idle while the room was
+     * busy, so it was never pinged and was closed with 4002 while reading every message.
+     */
+    @Test
+    void aReaderOfABusyRoomIsPingedAndStays() throws Exception {
+        int messages = 2400;
+        String text = "x".repeat(4000);
+        try (RawWsClient reader = raw(SeededUsers.token("idle-reader"), RawWsClient.Options.defaults().withReceiveBufferSize(4096));
+             WsClient publisher = server.client(SeededUsers.token("idle-publisher"))) {
+            reader.send(Map.of("type", "join", "room", "busy", "id", "j"));
+            reader.expect("joined");
+            publisher.join("busy");
+            reader.expect("presence");
+            int pingsBefore = reader.pingsReceived();
+            Thread sending = new Thread(() -> {
+                try {
+                    for (int i = 0; i < messages; i++) {
+                        publisher.send(Map.of("type", "send", "room", "busy", "text", text, "id", "b" + i));
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            sending.start();
+            long start = System.nanoTime();
+            int got = 0;
+            while (got < messages) {
+                RawWsClient.Frame f = reader.readFrame(Duration.ofSeconds(10));
+                assertNotNull(f, "the stream ended after " + got + " messages");
+                assertNotEquals(8, f.opcode(), () -> "closed while reading: " + f.closeCode() + " " + f.closeReason());
+                got += f.text().split("\"type\":\"message\"", -1).length - 1;
+                Thread.sleep(20); // a slow reader (at most 64 KiB per 20 ms): the server's send to it is nearly always in flight
+            }
+            sending.join();
+            long busyFor = System.nanoTime() - start;
+            assertTrue(busyFor > 2 * IDLE.toNanos(), "busy for " + busyFor / 1_000_000 + " ms: longer than the idle timeout");
+            assertTrue(reader.pingsReceived() > pingsBefore, "pinged while busy");
+            assertNull(reader.closedOrNull(), "still open");
+            assertEquals(messages, got);
         }
     }
 
