@@ -126,7 +126,8 @@ public final class ChatApp implements AutoCloseable {
         Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText());
         PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus);
         this.connections = new Connections(nodeId,
-                new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst()),
+                new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst(),
+                        config.slowConsumerGrace()),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
         this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics);

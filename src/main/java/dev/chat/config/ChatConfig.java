@@ -67,6 +67,9 @@ import java.util.Properties;
  *                                   login answers 429; default 20 (raise it behind a reverse proxy, whose
  *                                   address all requests share)
  * @param loginFailureWindow         how long failed logins count; default 5 min
+ * @param slowConsumerGrace     how long a client past its outbox bounds may complete no write before it is
+ *                              closed as a slow consumer (one that is reading may fall further behind, to
+ *                              four times the bounds); default 10 s
  * @param publicRooms           rooms that exist and are public from the start, so nobody can claim
  *                              them (create one private before anyone used it); default {@code general}
  */
@@ -113,6 +116,7 @@ public record ChatConfig(
         int loginMaxFailuresPerUser,
         int loginMaxFailuresPerAddress,
         Duration loginFailureWindow,
+        Duration slowConsumerGrace,
         List<String> publicRooms,
         List<String> warnings) {
 
@@ -219,6 +223,7 @@ public record ChatConfig(
         int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
         Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
         List<String> publicRooms = publicRooms(r);
+        Duration slowConsumerGrace = r.duration("CHAT_SLOW_CONSUMER_GRACE", Duration.ofSeconds(10), Duration.ofMillis(100));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -239,7 +244,7 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, publicRooms, warnings);
+                loginWindow, slowConsumerGrace, publicRooms, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -349,7 +354,7 @@ public record ChatConfig(
                 + ", tokenTtl=" + tokenTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
-                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval

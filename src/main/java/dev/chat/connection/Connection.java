@@ -67,14 +67,15 @@ public final class Connection {
                                     : "behind a send it does not read");
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
                 },
-                metrics::delivered, writer);
+                metrics::delivered, writer, limits.slowConsumerGrace().toNanos());
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.gateCapacity = limits.outboxMaxMessages();
         this.lastSeenNanos = nowNanos;
     }
 
     /** The per-connection bounds, from the config. */
-    public record Limits(int outboxMaxMessages, int outboxMaxBytes, int ratePerSec, int rateBurst) { }
+    public record Limits(int outboxMaxMessages, int outboxMaxBytes, int ratePerSec, int rateBurst,
+                         java.time.Duration slowConsumerGrace) { }
 
     public String id() {
         return id;

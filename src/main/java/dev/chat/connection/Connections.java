@@ -120,6 +120,7 @@ public final class Connections implements Connection.ConnectionListener {
                 LOG.log(Level.DEBUG, "idle timeout {0}", c);
                 c.close(CloseCode.IDLE_TIMEOUT);
             } else {
+                c.outbox().checkProgress();
                 c.outbox().ping();
             }
         }

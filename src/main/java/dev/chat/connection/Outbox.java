@@ -46,6 +46,13 @@ public final class Outbox {
      */
     private boolean lagging;
     private boolean closed;
+    /**
+     * When the line last made progress: a send completed, or a send began after the line was free.
+     * A client past its bounds that made progress within {@link #graceNanos} is reading, only
+     * slowly: it may queue up to {@link #HARD_CAP_FACTOR} times the bounds before it is closed.
+     */
+    private volatile long progressNanos = System.nanoTime();
+    private final long graceNanos;
     /** A heartbeat came while a send was in flight: the ping goes out right after it. */
     private boolean pingDue;
     private CloseCode closeWhenDrained;
@@ -69,7 +76,13 @@ public final class Outbox {
      * @param onDelivered runs outside the lock once per message frame written, with its latency in nanoseconds
      */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered) {
-        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, Runnable::run);
+        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, Runnable::run, 0);
+    }
+
+    /** Without a grace: past its bounds a client is a slow consumer at once, reading or not. */
+    public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered,
+                  Executor starter) {
+        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, starter, 0);
     }
 
     /**
@@ -78,10 +91,12 @@ public final class Outbox {
      *     a few coalesced frames instead of one send per message per member (which is what bounded
      *     fan-out and chat latency before: the benchmark section of the README has the numbers);
      *     {@code Runnable::run} sends on the caller's thread.
+     * @param graceNanos how long a client past its bounds may go without completing a write before it is a slow consumer
      */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered,
-                  Executor starter) {
+                  Executor starter, long graceNanos) {
         this.starter = starter;
+        this.graceNanos = graceNanos;
         this.sink = sink;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
@@ -122,6 +137,12 @@ public final class Outbox {
      */
     static final int WRITER_LAG_FACTOR = 4;
 
+    /**
+     * How far past its bounds a client that is reading may fall behind (a burst to a slow but live
+     * reader); past it, or past the bounds with no progress for the grace, it is a slow consumer.
+     */
+    static final int HARD_CAP_FACTOR = 4;
+
     /** True when queuing {@code frame} would make this a slow consumer. Caller holds the lock. */
     private boolean overBounds(EncodedFrame frame, long byteBound) {
         long messageBound = maxMessages;
@@ -129,7 +150,32 @@ public final class Outbox {
             messageBound *= WRITER_LAG_FACTOR;
             byteBound = Math.max(byteBound, (long) maxBytes * WRITER_LAG_FACTOR);
         }
-        return queue.size() >= messageBound || queuedBytes + (long) frame.bytes() > byteBound;
+        long bytes = queuedBytes + (long) frame.bytes();
+        if (queue.size() < messageBound && bytes <= byteBound) {
+            return false;
+        }
+        return !reading() || queue.size() >= messageBound * HARD_CAP_FACTOR || bytes > byteBound * HARD_CAP_FACTOR;
+    }
+
+    /** The line made progress within the grace. Caller holds the lock. */
+    private boolean reading() {
+        return graceNanos > 0 && System.nanoTime() - progressNanos <= graceNanos;
+    }
+
+    /**
+     * From the heartbeat: an outbox past its bounds whose client completed no write within the grace
+     * is a slow consumer now, even if nothing more is offered to it.
+     */
+    public void checkProgress() {
+        int dropped;
+        synchronized (this) {
+            if (closed || (queue.size() <= maxMessages && queuedBytes <= maxBytes) || reading() || waitingForWriter()) {
+                return;
+            }
+            dropped = queue.size();
+            discardLocked();
+        }
+        onOverflow.overflowed(dropped, false);
     }
 
     /** A send is due but not yet in the transport: the node, not the client, is behind. Caller holds the lock. */
@@ -157,6 +203,7 @@ public final class Outbox {
                 }
                 if (!inFlight) {
                     inFlight = true; // the send is ours to start; it takes the batch when it runs
+                    progressNanos = System.nanoTime(); // the wait for the client starts now, not at its last write
                     startSend = true;
                 }
             }
@@ -193,6 +240,7 @@ public final class Outbox {
             }
             inFlight = true;
             inTransport = true;
+            progressNanos = System.nanoTime();
         }
         try {
             sink.sendPing();
@@ -241,7 +289,12 @@ public final class Outbox {
 
     private void send(Batch batch) {
         try {
-            sink.sendText(batch.text(), failure -> onSent(failure, batch.accepted()));
+            sink.sendText(batch.text(), failure -> {
+                if (failure == null) {
+                    progressNanos = System.nanoTime();
+                }
+                onSent(failure, batch.accepted());
+            });
         } catch (RuntimeException e) {
             onSent(e, null); // a sink that throws has not called back: end this outbox rather than leave it sending forever
         }

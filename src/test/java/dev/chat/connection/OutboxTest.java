@@ -577,4 +577,55 @@ class OutboxTest {
             assertEquals(perThread, next[t], "frames of thread " + t);
         }
     }
+
+    // ---------------------------------------------------------------- slow consumers by progress
+
+    private Outbox graceful(int maxMessages, long graceMillis) {
+        return new Outbox(sink, maxMessages, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), nanos -> { },
+                Runnable::run, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis));
+    }
+
+    /** A burst to a reader that is slow but reading: it may fall behind to four times its bounds, not more. */
+    @Test
+    void aClientThatIsReadingMayFallBehindToTheHardCapWithinTheGrace() {
+        Outbox box = graceful(10, 10_000);
+        assertTrue(box.offer(frame("in-flight")));
+        for (int i = 0; i < 4 * 10; i++) {
+            assertTrue(box.offer(frame("m" + i)), "frame " + i);
+        }
+        assertEquals(0, overflows.get());
+        assertFalse(box.offer(frame("past the cap")));
+        assertEquals(1, overflows.get());
+    }
+
+    @Test
+    void aClientPastItsBoundsThatCompletesNoWriteForTheGraceIsASlowConsumer() throws Exception {
+        Outbox box = graceful(10, 50);
+        assertTrue(box.offer(frame("in-flight")));
+        for (int i = 0; i < 15; i++) {
+            assertTrue(box.offer(frame("m" + i)));
+        }
+        box.checkProgress();
+        assertEquals(0, overflows.get(), "within the grace");
+        Thread.sleep(80); // the grace passes with the send still unread
+        box.checkProgress();
+        assertEquals(1, overflows.get(), "the heartbeat finds it stalled");
+        assertFalse(box.offer(frame("after")));
+    }
+
+    @Test
+    void eachCompletedWriteRestartsTheGrace() throws Exception {
+        Outbox box = graceful(10, 50);
+        assertTrue(box.offer(frame("in-flight")));
+        for (int i = 0; i < 15; i++) {
+            assertTrue(box.offer(frame("m" + i)));
+        }
+        Thread.sleep(80);
+        sink.complete(); // the client read it: progress, and the queue goes out as the next send
+        for (int i = 0; i < 15; i++) {
+            assertTrue(box.offer(frame("more" + i)), "past the bounds again, but it read a moment ago");
+        }
+        box.checkProgress();
+        assertEquals(0, overflows.get());
+    }
 }
