@@ -13,6 +13,7 @@ import dev.chat.bus.Bus;
 import dev.chat.bus.MemoryBus;
 import dev.chat.config.ChatConfig;
 import dev.chat.connection.Connection;
+import dev.chat.connection.OutboxBudget;
 import dev.chat.connection.Connections;
 import dev.chat.connection.SendStarts;
 import dev.chat.metrics.ChatMetrics;
@@ -125,9 +126,12 @@ public final class ChatApp implements AutoCloseable {
         rooms.orderedBy(order);
         Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText());
         PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus);
+        OutboxBudget outboxBudget = OutboxBudget.ofHeap();
+        metrics.gauge("chat.outbox.queued.bytes", "Bytes queued in all outboxes of this node; past its own bounds an outbox grows only while this is under a quarter of the heap",
+                outboxBudget::queuedBytes);
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst(),
-                        config.slowConsumerGrace()),
+                        config.slowConsumerGrace(), outboxBudget),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
         this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics);

@@ -67,7 +67,7 @@ public final class Connection {
                                     : "behind a send it does not read");
                     closeLater(closer, CloseCode.SLOW_CONSUMER);
                 },
-                metrics::delivered, writer, limits.slowConsumerGrace().toNanos());
+                metrics::delivered, writer, limits.slowConsumerGrace().toNanos(), limits.budget());
         this.rateLimiter = new RateLimiter(limits.ratePerSec(), limits.rateBurst(), nowNanos);
         this.gateCapacity = limits.outboxMaxMessages();
         this.lastSeenNanos = nowNanos;
@@ -75,7 +75,7 @@ public final class Connection {
 
     /** The per-connection bounds, from the config. */
     public record Limits(int outboxMaxMessages, int outboxMaxBytes, int ratePerSec, int rateBurst,
-                         java.time.Duration slowConsumerGrace) { }
+                         java.time.Duration slowConsumerGrace, OutboxBudget budget) { }
 
     public String id() {
         return id;

@@ -53,6 +53,8 @@ public final class Outbox {
      */
     private volatile long progressNanos = System.nanoTime();
     private final long graceNanos;
+    /** What all outboxes of the node hold; past its bounds, this one may grow only while the node is under it. */
+    private final OutboxBudget budget;
     /** A heartbeat came while a send was in flight: the ping goes out right after it. */
     private boolean pingDue;
     private CloseCode closeWhenDrained;
@@ -76,13 +78,13 @@ public final class Outbox {
      * @param onDelivered runs outside the lock once per message frame written, with its latency in nanoseconds
      */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered) {
-        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, Runnable::run, 0);
+        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, Runnable::run, 0, new OutboxBudget(Long.MAX_VALUE));
     }
 
     /** Without a grace: past its bounds a client is a slow consumer at once, reading or not. */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered,
                   Executor starter) {
-        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, starter, 0);
+        this(sink, maxMessages, maxBytes, onOverflow, onDelivered, starter, 0, new OutboxBudget(Long.MAX_VALUE));
     }
 
     /**
@@ -92,11 +94,13 @@ public final class Outbox {
      *     fan-out and chat latency before: the benchmark section of the README has the numbers);
      *     {@code Runnable::run} sends on the caller's thread.
      * @param graceNanos how long a client past its bounds may go without completing a write before it is a slow consumer
+     * @param budget     the node's, shared by all its outboxes
      */
     public Outbox(FrameSink sink, int maxMessages, int maxBytes, OverflowListener onOverflow, LongConsumer onDelivered,
-                  Executor starter, long graceNanos) {
+                  Executor starter, long graceNanos, OutboxBudget budget) {
         this.starter = starter;
         this.graceNanos = graceNanos;
+        this.budget = budget;
         this.sink = sink;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
@@ -154,7 +158,8 @@ public final class Outbox {
         if (queue.size() < messageBound && bytes <= byteBound) {
             return false;
         }
-        return !reading() || queue.size() >= messageBound * HARD_CAP_FACTOR || bytes > byteBound * HARD_CAP_FACTOR;
+        return !reading() || queue.size() >= messageBound * HARD_CAP_FACTOR || bytes > byteBound * HARD_CAP_FACTOR
+                || !budget.allows(frame.bytes());
     }
 
     /** The line made progress within the grace. Caller holds the lock. */
@@ -198,6 +203,7 @@ public final class Outbox {
             } else {
                 queue.add(frame);
                 queuedBytes += frame.bytes();
+                budget.add(frame.bytes());
                 if (waitingForWriter() && (queue.size() > maxMessages || queuedBytes > maxBytes)) {
                     lagging = true;
                 }
@@ -275,6 +281,7 @@ public final class Outbox {
     private void discardLocked() {
         closed = true;
         queue.clear();
+        budget.add(-queuedBytes);
         queuedBytes = 0;
     }
 
@@ -356,6 +363,7 @@ public final class Outbox {
         }
         inFlight = true;
         queuedBytes -= first.bytes();
+        budget.add(-first.bytes());
         if (queue.isEmpty() || first.bytes() >= MAX_BATCH_BYTES) {
             return new Batch(first.json(), first.acceptedNanos() == 0 ? null : new long[] {first.acceptedNanos()});
         }
@@ -371,6 +379,7 @@ public final class Outbox {
         while ((next = queue.peek()) != null && size + 1 + next.bytes() <= MAX_BATCH_BYTES) {
             queue.poll();
             queuedBytes -= next.bytes();
+            budget.add(-next.bytes());
             size += 1 + next.bytes();
             sb.append('\n').append(next.json());
             if (next.acceptedNanos() != 0) {

@@ -582,7 +582,7 @@ class OutboxTest {
 
     private Outbox graceful(int maxMessages, long graceMillis) {
         return new Outbox(sink, maxMessages, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), nanos -> { },
-                Runnable::run, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis));
+                Runnable::run, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis), new OutboxBudget(Long.MAX_VALUE));
     }
 
     /** A burst to a reader that is slow but reading: it may fall behind to four times its bounds, not more. */
@@ -627,5 +627,24 @@ class OutboxTest {
         }
         box.checkProgress();
         assertEquals(0, overflows.get());
+    }
+
+    /** Many slow readers at once: past their bounds they share one node-wide budget, so the heap stays bounded. */
+    @Test
+    void pastItsBoundsAnOutboxGrowsOnlyWhileTheNodeIsUnderItsBudget() {
+        OutboxBudget budget = new OutboxBudget(29 * frame("m00").bytes()); // what the two hold below, to the frame
+        Outbox first = new Outbox(sink, 10, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), nanos -> { },
+                Runnable::run, java.util.concurrent.TimeUnit.SECONDS.toNanos(10), budget);
+        Outbox second = new Outbox(new ManualSink(), 10, 1 << 20, (dropped, behind) -> overflows.incrementAndGet(), nanos -> { },
+                Runnable::run, java.util.concurrent.TimeUnit.SECONDS.toNanos(10), budget);
+        for (int i = 0; i < 20; i++) { // one in flight, 19 queued: 9 past the bounds, all within the budget
+            assertTrue(first.offer(frame("m" + (i < 10 ? "0" : "") + i)));
+        }
+        for (int i = 0; i < 11; i++) { // within its own bounds the budget is never asked
+            assertTrue(second.offer(frame("n" + (i < 10 ? "0" : "") + i)), "frame " + i);
+        }
+        assertFalse(second.offer(frame("n11")), "past its bounds with the node over budget");
+        assertEquals(1, overflows.get());
+        assertEquals(19 * frame("m00").bytes(), budget.queuedBytes(), "the overflowed outbox gave its bytes back");
     }
 }
