@@ -7,6 +7,7 @@ import dev.chat.auth.IdentityProvider;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.LoginThrottle;
+import dev.chat.auth.RegistrationThrottle;
 import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.PasswordHasher;
 import dev.chat.bus.Bus;
@@ -143,7 +144,9 @@ public final class ChatApp implements AutoCloseable {
         }
         LoginThrottle throttle = new LoginThrottle(config.loginMaxFailuresPerUser(),
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
-        this.httpApi = new HttpApi(accounts, throttle, config, metrics, readiness);
+        RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
+                System::nanoTime);
+        this.httpApi = new HttpApi(accounts, throttle, registrations, config, metrics, readiness);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);

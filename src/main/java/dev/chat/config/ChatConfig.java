@@ -67,6 +67,8 @@ import java.util.Properties;
  *                                   login answers 429; default 20 (raise it behind a reverse proxy, whose
  *                                   address all requests share)
  * @param loginFailureWindow         how long failed logins count; default 5 min
+ * @param registerMaxPerAddress registrations one remote address may attempt per hour; default 20 (raise it
+ *                              behind a reverse proxy, whose address all requests share)
  * @param slowConsumerGrace     how long a client past its outbox bounds may complete no write before it is
  *                              closed as a slow consumer (one that is reading may fall further behind, to
  *                              four times the bounds); default 10 s
@@ -116,6 +118,7 @@ public record ChatConfig(
         int loginMaxFailuresPerUser,
         int loginMaxFailuresPerAddress,
         Duration loginFailureWindow,
+        int registerMaxPerAddress,
         Duration slowConsumerGrace,
         List<String> publicRooms,
         List<String> warnings) {
@@ -223,6 +226,7 @@ public record ChatConfig(
         int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
         Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
         List<String> publicRooms = publicRooms(r);
+        int registerPerAddress = r.integer("CHAT_REGISTER_MAX_PER_ADDRESS", 20, 1, 1_000_000);
         Duration slowConsumerGrace = r.duration("CHAT_SLOW_CONSUMER_GRACE", Duration.ofSeconds(10), Duration.ofMillis(100));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
@@ -244,7 +248,7 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, slowConsumerGrace, publicRooms, warnings);
+                loginWindow, registerPerAddress, slowConsumerGrace, publicRooms, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -354,7 +358,7 @@ public record ChatConfig(
                 + ", tokenTtl=" + tokenTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
-                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval

@@ -3,6 +3,7 @@ package dev.chat.web;
 import dev.chat.auth.Accounts;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.LoginThrottle;
+import dev.chat.auth.RegistrationThrottle;
 import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.config.ChatConfig;
 import dev.chat.metrics.ChatMetrics;
@@ -35,6 +36,7 @@ public final class HttpApi {
 
     private final Accounts accounts;
     private final LoginThrottle throttle;
+    private final RegistrationThrottle registrations;
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
 
@@ -42,10 +44,11 @@ public final class HttpApi {
     private final Map<String, BooleanSupplier> readiness;
 
     /** @param readiness named checks that must all pass for {@code health/ready} */
-    public HttpApi(Accounts accounts, LoginThrottle throttle, ChatConfig config, ChatMetrics metrics,
-                   Map<String, BooleanSupplier> readiness) {
+    public HttpApi(Accounts accounts, LoginThrottle throttle, RegistrationThrottle registrations, ChatConfig config,
+                   ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
         this.accounts = accounts;
         this.throttle = throttle;
+        this.registrations = registrations;
         this.config = config;
         this.metrics = metrics;
         this.readiness = readiness;
@@ -76,7 +79,7 @@ public final class HttpApi {
     public Response handle(String method, String path, byte[] body, String remoteAddress) {
         try {
             return switch (path) {
-                case "api/register" -> post(method, body, this::register);
+                case "api/register" -> post(method, body, c -> register(c, remoteAddress));
                 case "api/login" -> post(method, body, c -> login(c, remoteAddress));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
                 case "metrics" -> get(method, () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
@@ -116,7 +119,14 @@ public final class HttpApi {
                 error(400, "body must be a JSON object with string fields username and password"));
     }
 
-    private Response register(Credentials c) {
+    private Response register(Credentials c, String remoteAddress) {
+        if (config.registration()) {
+            OptionalLong wait = registrations.begin(remoteAddress);
+            if (wait.isPresent()) {
+                metrics.limitHit("registration_throttled");
+                return tooMany("too many registrations from this address; retry after ", wait.getAsLong());
+            }
+        }
         return switch (accounts.register(c.username(), c.password())) {
             case CREATED -> json(201, Map.of("username", c.username()));
             case TAKEN -> error(409, "username is taken");
@@ -132,10 +142,7 @@ public final class HttpApi {
         OptionalLong wait = throttle.begin(c.username(), remoteAddress);
         if (wait.isPresent()) {
             metrics.limitHit("login_throttled");
-            String seconds = Long.toString(wait.getAsLong());
-            return new Response(429, Response.JSON,
-                    jsonb.toJson(Map.of("error", "too many failed logins; retry after " + seconds + " s")),
-                    Map.of("Retry-After", seconds));
+            return tooMany("too many failed logins; retry after ", wait.getAsLong());
         }
         Optional<JwtTokenIssuer.IssuedToken> token = accounts.login(c.username(), c.password());
         if (token.isEmpty()) {
@@ -143,6 +150,12 @@ public final class HttpApi {
         }
         throttle.succeeded(c.username(), remoteAddress);
         return json(200, Map.of("token", token.get().token(), "expiresIn", token.get().expiresIn()));
+    }
+
+    /** 429 with {@code Retry-After}; the body's error is {@code message} and the seconds. */
+    private Response tooMany(String message, long seconds) {
+        String s = Long.toString(seconds);
+        return new Response(429, Response.JSON, jsonb.toJson(Map.of("error", message + s + " s")), Map.of("Retry-After", s));
     }
 
     private Map<String, Object> protocol() {

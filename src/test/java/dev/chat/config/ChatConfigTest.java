@@ -357,6 +357,8 @@ class ChatConfigTest {
     @Test
     void chatPublicRoomsIsGeneralByDefaultAListOfRoomNamesOrEmpty() {
         assertEquals(List.of("general"), load(Map.of()).publicRooms());
+        assertEquals(20, load(Map.of()).registerMaxPerAddress());
+        assertEquals(java.time.Duration.ofSeconds(10), load(Map.of()).slowConsumerGrace());
         assertEquals(List.of("lobby", "help"), load(Map.of("CHAT_PUBLIC_ROOMS", " lobby,help ,lobby")).publicRooms());
         assertEquals(List.of(), load(Map.of("CHAT_PUBLIC_ROOMS", "")).publicRooms());
         ConfigException e = rejected(Map.of("CHAT_PUBLIC_ROOMS", "lobby,no spaces"));

@@ -64,6 +64,7 @@ public abstract class DeployedServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         settings.put("chat.jwt.secret", TestServer.SECRET);
+        settings.put("chat.register.max.per.address", "100000"); // every test client registers from 127.0.0.1
         settings.put("chat.data.dir", dataDir.toString());
         settings.put("chat.shutdown.grace", "2s");
         settings.putAll(overrides);

@@ -77,6 +77,23 @@ class LoginThrottlingTest {
         }
     }
 
+    /** 221 registrations in 20 s once came from one address, never a 429 (each a password hash, each a free account). */
+    @Test
+    void registrationsFromOneAddressAreLimitedPerHour() throws Exception {
+        server = TestServer.start(Map.of("CHAT_REGISTER_MAX_PER_ADDRESS", "3"));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(201, server.post("api/register", TestServer.credentials("reg-" + i, "password-reg")).statusCode());
+        }
+        HttpResponse<String> r = server.post("api/register", TestServer.credentials("reg-3", "password-reg"));
+        assertEquals(429, r.statusCode(), r::body);
+        long retryAfter = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter > 3500 && retryAfter <= 3600, () -> "Retry-After " + retryAfter);
+        assertEquals("too many registrations from this address; retry after " + retryAfter + " s", TestServer.json(r.body()).get("error"));
+        assertEquals(429, server.post("api/register", TestServer.credentials("reg-0", "password-reg")).statusCode(),
+                "whatever the name asked for");
+        assertEquals(200, login("reg-0", "password-reg").statusCode(), "logins are not affected");
+    }
+
     @Test
     void aSuccessResetsTheNamesCount() throws Exception {
         start("lt-carol");
