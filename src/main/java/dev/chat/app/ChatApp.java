@@ -126,7 +126,8 @@ public final class ChatApp implements AutoCloseable {
         this.order = new DeliveryOrder(rooms, store, metrics);
         rooms.orderedBy(order);
         Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText());
-        PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus);
+        PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus,
+                config.maxOwnedRoomsPerUser(), config.maxInvitationsPerUser());
         OutboxBudget outboxBudget = OutboxBudget.ofHeap();
         metrics.gauge("chat.outbox.queued.bytes", "Bytes queued in all outboxes of this node; past its own bounds an outbox grows only while this is under a quarter of the heap",
                 outboxBudget::queuedBytes);

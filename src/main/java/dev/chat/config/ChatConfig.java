@@ -69,6 +69,8 @@ import java.util.Properties;
  * @param loginFailureWindow         how long failed logins count; default 5 min
  * @param registerMaxPerAddress registrations one remote address may attempt per hour; default 20 (raise it
  *                              behind a reverse proxy, whose address all requests share)
+ * @param maxOwnedRoomsPerUser  rooms one user may create (and own); default 100
+ * @param maxInvitationsPerUser invitations one user may have given that still stand; default 1000
  * @param slowConsumerGrace     how long a client past its outbox bounds may complete no write before it is
  *                              closed as a slow consumer (one that is reading may fall further behind, to
  *                              four times the bounds); default 10 s
@@ -119,6 +121,8 @@ public record ChatConfig(
         int loginMaxFailuresPerAddress,
         Duration loginFailureWindow,
         int registerMaxPerAddress,
+        int maxOwnedRoomsPerUser,
+        int maxInvitationsPerUser,
         Duration slowConsumerGrace,
         List<String> publicRooms,
         List<String> warnings) {
@@ -227,6 +231,8 @@ public record ChatConfig(
         Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
         List<String> publicRooms = publicRooms(r);
         int registerPerAddress = r.integer("CHAT_REGISTER_MAX_PER_ADDRESS", 20, 1, 1_000_000);
+        int ownedRooms = r.integer("CHAT_MAX_OWNED_ROOMS_PER_USER", 100, 0, 1_000_000);
+        int invitations = r.integer("CHAT_MAX_INVITATIONS_PER_USER", 1000, 0, 10_000_000);
         Duration slowConsumerGrace = r.duration("CHAT_SLOW_CONSUMER_GRACE", Duration.ofSeconds(10), Duration.ofMillis(100));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
@@ -248,7 +254,7 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, registerPerAddress, slowConsumerGrace, publicRooms, warnings);
+                loginWindow, registerPerAddress, ownedRooms, invitations, slowConsumerGrace, publicRooms, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -358,7 +364,8 @@ public record ChatConfig(
                 + ", tokenTtl=" + tokenTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
-                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress
+                + ", maxOwnedRoomsPerUser=" + maxOwnedRoomsPerUser + ", maxInvitationsPerUser=" + maxInvitationsPerUser + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval

@@ -16,6 +16,7 @@ public enum ErrorCode {
     UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
     FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, or a kick by someone who is not an admin."),
     NO_SUCH_USER("no_such_user", "A direct message or invitation to a name nobody has: no local user, and no identity provider user who has connected."),
+    QUOTA_EXCEEDED("quota_exceeded", "The user owns CHAT_MAX_OWNED_ROOMS_PER_USER rooms, or has given CHAT_MAX_INVITATIONS_PER_USER invitations that still stand, already."),
     ROOM_EXISTS("room_exists", "create of a room that already exists (has an owner, members or messages)."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 

@@ -21,9 +21,15 @@ public final class PrivateRooms {
     private final Presence presence;
     private final Bus bus;
     private final UserStore users;
+    /** Per user, so that rooms and invitations (kept for good in the store) are bounded by accounts, not by time. */
+    private final int maxOwnedRooms;
+    private final int maxInvitations;
 
-    public PrivateRooms(RoomRegistry rooms, RoomAccess access, MessageStore store, UserStore users, Presence presence, Bus bus) {
+    public PrivateRooms(RoomRegistry rooms, RoomAccess access, MessageStore store, UserStore users, Presence presence, Bus bus,
+                        int maxOwnedRooms, int maxInvitations) {
         this.users = users;
+        this.maxOwnedRooms = maxOwnedRooms;
+        this.maxInvitations = maxInvitations;
         this.rooms = rooms;
         this.access = access;
         this.store = store;
@@ -35,6 +41,10 @@ public final class PrivateRooms {
     public void create(Connection c, String name, boolean isPrivate, String id) {
         try {
             boolean taken = rooms.hasRoom(name) || !presence.members(name).isEmpty() || store.latestSeq(name) > 0;
+            if (!taken && access.roomsOwnedBy(c.user()) >= maxOwnedRooms) {
+                c.send(new ServerFrame.Error(ErrorCode.QUOTA_EXCEEDED, "you own " + maxOwnedRooms + " rooms already", id));
+                return;
+            }
             if (taken || !access.create(name, c.user(), isPrivate)) {
                 c.send(new ServerFrame.Error(ErrorCode.ROOM_EXISTS, "room " + name + " exists already", id));
                 return;
@@ -52,6 +62,10 @@ public final class PrivateRooms {
         try {
             if (!users.known(user)) {
                 c.send(new ServerFrame.Error(ErrorCode.NO_SUCH_USER, "there is no user " + user, id));
+                return;
+            }
+            if (access.invitationsBy(c.user()) >= maxInvitations) {
+                c.send(new ServerFrame.Error(ErrorCode.QUOTA_EXCEEDED, "you have given " + maxInvitations + " invitations already", id));
                 return;
             }
             if (!access.invite(name, c.user(), user)) {

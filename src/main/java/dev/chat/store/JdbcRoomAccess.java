@@ -22,6 +22,8 @@ public final class JdbcRoomAccess implements RoomAccess {
     private static final String OWNER = "SELECT owner FROM rooms WHERE name = ?";
     private static final String HOLD = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, FALSE, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner WHERE rooms.owner IS NULL";
+    private static final String OWNED = "SELECT COUNT(*) FROM rooms WHERE owner = ?";
+    private static final String INVITED_BY = "SELECT COUNT(*) FROM invitations WHERE invited_by = ?";
     private static final String IS_PRIVATE = "SELECT is_private FROM rooms WHERE name = ?";
     private static final String INVITE = "INSERT INTO invitations (room, user_name, invited_by, created_at) VALUES (?, ?, ?, ?)"
             + " ON CONFLICT (room, user_name) DO NOTHING";
@@ -129,6 +131,28 @@ public final class JdbcRoomAccess implements RoomAccess {
                 ps.executeUpdate();
             }
             return true;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public int roomsOwnedBy(String user) {
+        return count(OWNED, user);
+    }
+
+    @Override
+    public int invitationsBy(String user) {
+        return count(INVITED_BY, user);
+    }
+
+    private int count(String sql, String user) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         } catch (SQLException e) {
             throw unavailable(e);
         }

@@ -28,6 +28,12 @@ public interface RoomAccess {
     /** Lets {@code user} into a private room; false when {@code by} is not the owner. */
     boolean invite(String room, String by, String user);
 
+    /** Rooms {@code user} created (and owns). */
+    int roomsOwnedBy(String user);
+
+    /** Invitations {@code user} gave that still stand. */
+    int invitationsBy(String user);
+
     /** Takes an invitation back (a kicked user does not walk back in). */
     void revoke(String room, String user);
 }
