@@ -107,7 +107,8 @@ public final class Connections implements Connection.ConnectionListener {
     /**
      * One heartbeat tick: closes connections whose token has expired (4501; past {@code exp} by more
      * than the leeway, the point where the handshake would refuse it too, so closes come at most one
-     * ping interval late) and those silent for longer than the idle timeout (4002), and pings the rest.
+     * ping interval late) and those that neither sent a frame or pong nor took a write for longer than
+     * the idle timeout (4002), and pings the rest.
      */
     public void heartbeat() {
         long now = System.nanoTime();
@@ -116,7 +117,9 @@ public final class Connections implements Connection.ConnectionListener {
             if (c.principal().expiresAt().plus(tokenLeeway).isBefore(wallNow)) {
                 LOG.log(Level.DEBUG, "token expired {0}", c);
                 c.close(CloseCode.TOKEN_EXPIRED);
-            } else if (now - c.lastSeenNanos() > idleTimeoutNanos) {
+            } else if (now - Math.max(c.lastSeenNanos(), c.outbox().lastWriteNanos()) > idleTimeoutNanos) {
+                // a reader of a busy room sends nothing; its pong may wait behind megabytes in the socket
+                // buffers, but every completed write shows it reads (a dead peer stops them within its buffers)
                 LOG.log(Level.DEBUG, "idle timeout {0}", c);
                 c.close(CloseCode.IDLE_TIMEOUT);
             } else {

@@ -52,6 +52,8 @@ public final class Outbox {
      * slowly: it may queue up to {@link #HARD_CAP_FACTOR} times the bounds before it is closed.
      */
     private volatile long progressNanos = System.nanoTime();
+    /** When a send last completed: the client took the bytes, which is as good a sign of life as a pong. */
+    private volatile long wroteNanos = System.nanoTime();
     private final long graceNanos;
     /** What all outboxes of the node hold; past its bounds, this one may grow only while the node is under it. */
     private final OutboxBudget budget;
@@ -285,6 +287,11 @@ public final class Outbox {
         queuedBytes = 0;
     }
 
+    /** {@link System#nanoTime} of the last completed send. */
+    public long lastWriteNanos() {
+        return wroteNanos;
+    }
+
     /** True once the outbox is closed and nothing is in flight any more. */
     public synchronized boolean isDone() {
         return closed && !inFlight;
@@ -298,7 +305,9 @@ public final class Outbox {
         try {
             sink.sendText(batch.text(), failure -> {
                 if (failure == null) {
-                    progressNanos = System.nanoTime();
+                    long now = System.nanoTime();
+                    progressNanos = now;
+                    wroteNanos = now;
                 }
                 onSent(failure, batch.accepted());
             });
