@@ -83,7 +83,7 @@ public final class EmbeddedServer implements AutoCloseable {
             http.addListener(listener);
 
             ServerConfiguration routes = http.getServerConfiguration();
-            routes.addHttpHandler(new ApiHandler(app.httpApi()), HttpApi.PREFIXES.toArray(String[]::new));
+            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout()), HttpApi.PREFIXES.toArray(String[]::new));
             routes.addHttpHandler(new PageHandler(), "/");
             http.start();
             return new EmbeddedServer(app, http, tyrus, listener);
