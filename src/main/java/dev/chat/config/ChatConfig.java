@@ -16,6 +16,10 @@ import java.util.Properties;
  *
  * @param host                  embedded server only: address to bind; default 127.0.0.1 (dev safe)
  * @param port                  embedded server only: TCP port; 0 picks a free one; default 8080
+ * @param httpTimeout           embedded server only: how long a new connection may take to send its first request's
+ *                              headers, and a request its body; default 10 s (a container owns these in the WAR)
+ * @param httpKeepAlive         embedded server only: how long an HTTP connection may wait, after an answer, for its
+ *                              next request's headers; default 30 s. Neither applies to an upgraded WebSocket
  * @param jwtSecret             HS256 key (UTF-8, at least 32 bytes); null means "generate one per start"
  * @param tokenTtl              lifetime of the tokens that login issues; default 1 h
  * @param jwtJwksUrl            JWKS of an external identity provider whose RS256/ES256 tokens are accepted
@@ -80,6 +84,8 @@ import java.util.Properties;
 public record ChatConfig(
         String host,
         int port,
+        Duration httpTimeout,
+        Duration httpKeepAlive,
         byte[] jwtSecret,
         Duration tokenTtl,
         java.net.URI jwtJwksUrl,
@@ -154,6 +160,8 @@ public record ChatConfig(
         SettingsReader r = new SettingsReader(env, props);
         String host = r.string("CHAT_HOST", "127.0.0.1");
         int port = r.integer("CHAT_PORT", 8080, 0, 65535);
+        Duration httpTimeout = r.duration("CHAT_HTTP_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100));
+        Duration httpKeepAlive = r.duration("CHAT_HTTP_KEEP_ALIVE", Duration.ofSeconds(30), Duration.ofMillis(100));
         byte[] secret = secret(r);
         Duration tokenTtl = r.duration("CHAT_TOKEN_TTL", Duration.ofHours(1), Duration.ofSeconds(1));
         java.net.URI jwksUrl = jwksUrl(r);
@@ -249,7 +257,7 @@ public record ChatConfig(
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
-        return new ChatConfig(host, port, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, leeway,
+        return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, leeway,
                 origins, dataDir, registration, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
@@ -360,6 +368,7 @@ public record ChatConfig(
     @Override
     public String toString() {
         return "ChatConfig[host=" + host + ", port=" + port
+                + ", httpTimeout=" + httpTimeout + ", httpKeepAlive=" + httpKeepAlive
                 + ", jwtSecret=" + (jwtSecret == null ? "(generated)" : "****")
                 + ", tokenTtl=" + tokenTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)

@@ -1,30 +1,39 @@
 package dev.chat.embedded;
 
 import dev.chat.web.HttpApi;
-import java.io.InputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
 
-/** The HTTP API and operations endpoints in the embedded server: hands each request to {@link HttpApi}. */
+/**
+ * The HTTP API and operations endpoints in the embedded server: hands each request to {@link HttpApi}
+ * once {@link RequestBody} has its body, which no worker thread waits for.
+ */
 final class ApiHandler extends HttpHandler {
     private final HttpApi api;
+    private final Duration bodyTimeout;
 
-    ApiHandler(HttpApi api) {
+    ApiHandler(HttpApi api, Duration bodyTimeout) {
         this.api = api;
+        this.bodyTimeout = bodyTimeout;
     }
 
     @Override
-    public void service(Request request, Response response) throws Exception {
+    public void service(Request request, Response response) {
+        // read now: the request is recycled once the response is resumed
+        String method = request.getMethod().getMethodString();
         String path = request.getRequestURI().replaceFirst("^/", "");
-        byte[] body;
-        try (InputStream in = request.getInputStream()) {
-            body = in.readNBytes(HttpApi.MAX_BODY_BYTES + 1);
-        }
-        HttpApi.Response answer = api.handle(request.getMethod().getMethodString(), path,
-                body.length > HttpApi.MAX_BODY_BYTES ? null : body, request.getRemoteAddr());
+        String address = request.getRemoteAddr();
+        RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
+                failure == null ? api.handle(method, path, body, address)
+                        : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()));
+    }
+
+    private static void write(Response response, HttpApi.Response answer) throws IOException {
         response.setStatus(answer.status());
         response.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {

@@ -21,8 +21,14 @@ import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
  * (from the classpath copy of {@code webapp/}), the HTTP API under {@code /api/} and the WebSocket
  * endpoint {@code /ws} through Tyrus. The chat itself is the same {@link ChatApp} the WAR runs.
  *
+ * <p>No HTTP client can hold the listener: {@link HttpTimeouts} closes connections slow to send a
+ * request's headers or idle between requests ({@code CHAT_HTTP_TIMEOUT}, {@code CHAT_HTTP_KEEP_ALIVE}),
+ * and {@link RequestBody} reads API bodies without a worker thread, answering 408 to one not in by
+ * {@code CHAT_HTTP_TIMEOUT}. Upgraded WebSockets are the heartbeat's to close.
+ *
  * <p>Threads: Grizzly's selector and worker threads run HTTP requests and the endpoint's callbacks;
- * a shutdown hook stops the node gracefully on SIGTERM.
+ * {@code chat-http-timeouts} checks the HTTP deadlines; a shutdown hook stops the node gracefully
+ * on SIGTERM.
  */
 public final class EmbeddedServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddedServer.class.getName());
@@ -31,12 +37,15 @@ public final class EmbeddedServer implements AutoCloseable {
     private final HttpServer http;
     private final TyrusContainer tyrus;
     private final NetworkListener listener;
+    private final HttpTimeouts timeouts;
 
-    private EmbeddedServer(ChatApp app, HttpServer http, TyrusContainer tyrus, NetworkListener listener) {
+    private EmbeddedServer(ChatApp app, HttpServer http, TyrusContainer tyrus, NetworkListener listener,
+                           HttpTimeouts timeouts) {
         this.app = app;
         this.http = http;
         this.tyrus = tyrus;
         this.listener = listener;
+        this.timeouts = timeouts;
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -68,6 +77,7 @@ public final class EmbeddedServer implements AutoCloseable {
     /** Starts a node and its listener; returns once it accepts connections. */
     public static EmbeddedServer start(ChatConfig config) throws IOException {
         ChatApp app = ChatApp.start(config);
+        HttpTimeouts timeouts = new HttpTimeouts(config.httpTimeout(), config.httpKeepAlive());
         try {
             ChatConfigurator.install(app);
             TyrusContainer tyrus = new TyrusContainer(config.maxFrameBytes());
@@ -75,20 +85,21 @@ public final class EmbeddedServer implements AutoCloseable {
 
             HttpServer http = new HttpServer();
             NetworkListener listener = new NetworkListener("chat", config.host(), config.port());
-            listener.getKeepAlive().setIdleTimeoutInSeconds(-1); // WebSocket liveness is the heartbeat's job
             listener.getTransport().setReadBufferSize(TyrusContainer.READ_BUFFER_BYTES);
             listener.registerAddOn(webSocketAddOn(tyrus));
             listener.registerAddOn(new RejectedUpgradeFix());
             listener.registerAddOn(new UpgradedConnections());
+            listener.registerAddOn(timeouts); // header and keep-alive bounds, never on a WebSocket
             http.addListener(listener);
 
             ServerConfiguration routes = http.getServerConfiguration();
             routes.setDefaultErrorPageGenerator(new PlainErrorPages());
-            routes.addHttpHandler(new ApiHandler(app.httpApi()), HttpApi.PREFIXES.toArray(String[]::new));
+            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout()), HttpApi.PREFIXES.toArray(String[]::new));
             routes.addHttpHandler(new PageHandler(), "/");
             http.start();
-            return new EmbeddedServer(app, http, tyrus, listener);
+            return new EmbeddedServer(app, http, tyrus, listener, timeouts);
         } catch (IOException | RuntimeException | jakarta.websocket.DeploymentException e) {
+            timeouts.close();
             ChatConfigurator.uninstall(app);
             app.close();
             if (e instanceof IOException io) {
@@ -147,5 +158,6 @@ public final class EmbeddedServer implements AutoCloseable {
             LOG.log(Level.DEBUG, "listener did not stop in time: {0}", e.toString());
             http.shutdownNow();
         }
+        timeouts.close();
     }
 }

@@ -46,7 +46,8 @@ final class UpgradedConnections implements AddOn {
     @Override
     public void setup(NetworkListener listener, FilterChainBuilder builder) {
         // right below the HTTP codec: after the transport and anything that must see every read
-        // (TLS, idle timeout), before the codec that would hold the request
+        // (TLS), before the codec that would hold the request (and the idle-timeout filter above
+        // it, which so never sees a WebSocket read: HttpTimeouts)
         builder.add(builder.indexOfType(HttpServerFilter.class), new BaseFilter() {
             @Override
             public NextAction handleRead(FilterChainContext ctx) {

@@ -96,6 +96,19 @@ public final class HttpApi {
         }
     }
 
+    /**
+     * The answer to a request whose body did not arrive in time; the runtime closes the connection
+     * after it (a runtime that times bodies out itself, a servlet container, answers for itself).
+     */
+    public Response bodyTimedOut() {
+        return error(408, "request body not received in time");
+    }
+
+    /** The answer to a body the runtime could not decode (a broken chunked encoding); the connection is closed after it. */
+    public Response bodyUnreadable() {
+        return error(400, "request body could not be read");
+    }
+
     private Response get(String method, java.util.function.Supplier<Response> answer) {
         return "GET".equals(method) ? answer.get() : error(405, "use GET");
     }

@@ -43,6 +43,8 @@ class ChatConfigTest {
         ChatConfig c = ChatConfig.load(Map.of(), new Properties());
         assertEquals("127.0.0.1", c.host());
         assertEquals(8080, c.port());
+        assertEquals(Duration.ofSeconds(10), c.httpTimeout());
+        assertEquals(Duration.ofSeconds(30), c.httpKeepAlive());
         assertNull(c.jwtSecret(), "no secret configured means one is generated per start");
         assertEquals(Duration.ofHours(1), c.tokenTtl());
         assertEquals(List.of(), c.allowedOrigins());
@@ -88,6 +90,15 @@ class ChatConfigTest {
     void durationsAcceptMillisSecondsMinutesHoursAndBareSeconds(String value, long millis) {
         // the shutdown grace has no interplay with other settings
         assertEquals(Duration.ofMillis(millis), load(Map.of("CHAT_SHUTDOWN_GRACE", value)).shutdownGrace());
+    }
+
+    @Test
+    void httpTimeoutsBelow100msAreRefusedByName() {
+        List<String> problems = rejected(Map.of("CHAT_HTTP_TIMEOUT", "50ms", "CHAT_HTTP_KEEP_ALIVE", "0")).problems();
+        assertEquals(2, problems.size(), problems::toString);
+        assertTrue(problems.get(0).contains("CHAT_HTTP_TIMEOUT") && problems.get(0).contains("at least 100ms"), problems::toString);
+        assertTrue(problems.get(1).contains("CHAT_HTTP_KEEP_ALIVE"), problems::toString);
+        assertEquals(Duration.ofMillis(1500), load(Map.of("CHAT_HTTP_TIMEOUT", "1500ms")).httpTimeout());
     }
 
     @ParameterizedTest(name = "{0} = {1} bytes")
