@@ -115,7 +115,7 @@ abstract class DeployedWarContract {
     void invalidRegistrationsAre400() throws Exception {
         for (String name : List.of("", "has space", "x".repeat(33), "<script>", "ünï")) {
             HttpResponse<String> r = server.post("api/register", credentials(name, "password1"));
-            assertEquals(400, r.statusCode(), name);
+            assertEquals(400, r.statusCode(), () -> name + ": " + r.body());
             assertEquals("username must match ^[A-Za-z0-9_.-]{1,32}$", json(r.body()).get("error"));
         }
         HttpResponse<String> shortPw = server.post("api/register", credentials("shortpw", "1234567"));
