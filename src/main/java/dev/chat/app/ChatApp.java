@@ -120,7 +120,8 @@ public final class ChatApp implements AutoCloseable {
         IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
                 config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim());
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock);
-        this.authenticator = new HandshakeAuthenticator(verifier, new OriginPolicy(config.allowedOrigins()));
+        OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
+        this.authenticator = new HandshakeAuthenticator(verifier, origins);
         this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
@@ -147,7 +148,7 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
-        this.httpApi = new HttpApi(accounts, throttle, registrations, config, metrics, readiness);
+        this.httpApi = new HttpApi(accounts, throttle, registrations, origins, config, metrics, readiness);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);

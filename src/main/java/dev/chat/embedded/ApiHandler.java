@@ -28,8 +28,9 @@ final class ApiHandler extends HttpHandler {
         String method = request.getMethod().getMethodString();
         String path = request.getRequestURI().replaceFirst("^/", "");
         String address = request.getRemoteAddr();
+        HttpApi.Headers headers = new HttpApi.Headers(request.getContentType(), request.getHeader("Origin"), request.getHeader("Host"));
         RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
-                failure == null ? api.handle(method, path, body, address)
+                failure == null ? api.handle(method, path, body, address, headers)
                         : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()));
     }
 

@@ -3,6 +3,7 @@ package dev.chat.web;
 import dev.chat.auth.Accounts;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.LoginThrottle;
+import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.RegistrationThrottle;
 import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.config.ChatConfig;
@@ -37,6 +38,7 @@ public final class HttpApi {
     private final Accounts accounts;
     private final LoginThrottle throttle;
     private final RegistrationThrottle registrations;
+    private final OriginPolicy origins;
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
 
@@ -44,8 +46,9 @@ public final class HttpApi {
     private final Map<String, BooleanSupplier> readiness;
 
     /** @param readiness named checks that must all pass for {@code health/ready} */
-    public HttpApi(Accounts accounts, LoginThrottle throttle, RegistrationThrottle registrations, ChatConfig config,
-                   ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
+    public HttpApi(Accounts accounts, LoginThrottle throttle, RegistrationThrottle registrations, OriginPolicy origins,
+                   ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
+        this.origins = origins;
         this.accounts = accounts;
         this.throttle = throttle;
         this.registrations = registrations;
@@ -75,12 +78,13 @@ public final class HttpApi {
      * @param body the request body, at most {@link #MAX_BODY_BYTES}; null when it was larger
      * @param remoteAddress the peer's IP address as the runtime sees it (a reverse proxy's, behind one);
      *                      null when unknown
+     * @param from the request's {@code Content-Type}, {@code Origin} and {@code Host} headers (each may be null)
      */
-    public Response handle(String method, String path, byte[] body, String remoteAddress) {
+    public Response handle(String method, String path, byte[] body, String remoteAddress, Headers from) {
         try {
             return switch (path) {
-                case "api/register" -> post(method, body, c -> register(c, remoteAddress));
-                case "api/login" -> post(method, body, c -> login(c, remoteAddress));
+                case "api/register" -> post(method, body, from, c -> register(c, remoteAddress));
+                case "api/login" -> post(method, body, from, c -> login(c, remoteAddress));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
                 case "metrics" -> get(method, () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
                 case "health/live" -> get(method, () -> json(200, Map.of("status", "UP", "checks", Map.of("process", "UP"))));
@@ -121,9 +125,20 @@ public final class HttpApi {
         return json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "checks", checks));
     }
 
-    private Response post(String method, byte[] body, java.util.function.Function<Credentials, Response> action) {
+    /** What the API asks of a request's headers. */
+    public record Headers(String contentType, String origin, String host) { }
+
+    private Response post(String method, byte[] body, Headers from, java.util.function.Function<Credentials, Response> action) {
         if (!"POST".equals(method)) {
             return error(405, "use POST");
+        }
+        // A form or text/plain POST is one any web page may send from its visitors' browsers (with their
+        // address: a lockout or a registration in their name); a JSON one needs a preflight we never grant.
+        if (from.contentType() == null || !from.contentType().trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            return error(415, "use Content-Type: application/json");
+        }
+        if (!origins.allows(from.origin(), from.host())) {
+            return error(403, "requests from this origin are not allowed");
         }
         if (body == null) {
             return error(413, "body larger than " + MAX_BODY_BYTES + " bytes");

@@ -88,6 +88,39 @@ class HttpApiTest {
         }
     }
 
+    private static HttpResponse<String> postAs(String path, String contentType, String origin) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.origin() + "/" + path))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(credentials("cross-site", "password1")));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                .send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Any web page could post a form or text/plain login from its visitors' browsers (a lockout, or a
+     * registration, in their name and from their address): only JSON from the page's own origin is taken.
+     */
+    @Test
+    void apiPostsMustBeJsonAndFromAnAllowedOrigin() throws Exception {
+        for (String path : List.of("api/login", "api/register")) {
+            for (String type : new String[] {null, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+                HttpResponse<String> r = postAs(path, type, null);
+                assertEquals(415, r.statusCode(), path + " as " + type);
+                assertEquals("use Content-Type: application/json", json(r.body()).get("error"));
+            }
+            HttpResponse<String> foreign = postAs(path, "application/json", "https://evil.example");
+            assertEquals(403, foreign.statusCode(), path);
+            assertEquals(403, postAs(path, "application/json", "null").statusCode(), path + " from a sandboxed frame");
+        }
+        assertEquals(201, postAs("api/register", "application/json; charset=utf-8", server.origin()).statusCode(), "the page's own");
+        assertEquals(200, postAs("api/login", "Application/JSON", null).statusCode(), "a client that is no browser");
+    }
+
     @Test
     void oversizeBodyIs413() throws Exception {
         HttpResponse<String> r = server.post("api/register", "{\"username\":\"" + "a".repeat(20_000) + "\"}");
