@@ -242,19 +242,14 @@ public final class Outbox {
             if (closed) {
                 return;
             }
+            pingDue = true;
             if (inFlight) {
-                pingDue = true;
-                return;
+                return; // the send in flight sends it when it completes
             }
-            inFlight = true;
-            inTransport = true;
+            inFlight = true; // the line is ours: the turn below sends the ping
             progressNanos = System.nanoTime();
         }
-        try {
-            sink.sendPing();
-        } finally {
-            onSent(null, null);
-        }
+        onSent(null, null);
     }
 
     /** Lets what is queued go out, then closes with {@code code}; later offers are refused. */

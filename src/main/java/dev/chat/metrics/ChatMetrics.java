@@ -110,18 +110,21 @@ public final class ChatMetrics implements AutoCloseable {
         disconnectCounter(labelled(code) ? code : OTHER).increment();
     }
 
-    private Counter disconnectCounter(int code) {
-        return disconnects.computeIfAbsent(code, c -> Counter.builder("chat.disconnects")
-                .description("Connections ended, by close code").tag("code", c == OTHER ? "other" : Integer.toString(c)).register(registry));
-    }
-
     public void handshakeRejected(int code) {
         handshakeCounter(labelled(code) ? code : OTHER).increment();
     }
 
+    private Counter disconnectCounter(int code) {
+        return byCode(disconnects, "chat.disconnects", "Connections ended, by close code", code);
+    }
+
     private Counter handshakeCounter(int code) {
-        return handshakeRejections.computeIfAbsent(code, c -> Counter.builder("chat.handshakes.rejected")
-                .description("Handshakes refused, by close code").tag("code", c == OTHER ? "other" : Integer.toString(c)).register(registry));
+        return byCode(handshakeRejections, "chat.handshakes.rejected", "Handshakes refused, by close code", code);
+    }
+
+    private Counter byCode(Map<Integer, Counter> counters, String name, String description, int code) {
+        return counters.computeIfAbsent(code, c -> Counter.builder(name)
+                .description(description).tag("code", c == OTHER ? "other" : Integer.toString(c)).register(registry));
     }
 
     public void frameIn(String type) {
