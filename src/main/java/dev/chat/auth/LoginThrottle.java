@@ -5,11 +5,18 @@ import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 
 /**
- * Slows password guessing: counts failed logins per user name and per remote address in a fixed
- * window that starts at the first failure, and once either count reaches its limit refuses further
- * attempts for that name or address until the window ends, before any password is hashed (so a
- * refused attempt costs the node nothing). An attempt counts as a failure from its start until it
- * succeeds; a successful login clears its name's count.
+ * Slows password guessing: counts failed logins per (user name, remote address) pair and per
+ * remote address in a fixed window that starts at the first failure, and once either count reaches
+ * its limit refuses further attempts for that pair or address until the window ends, before any
+ * password is hashed (so a refused attempt costs the node nothing). An attempt counts as a failure
+ * from its start until it succeeds; a successful login clears its pair's count.
+ *
+ * <p>Why pairs and not names: a lock per name lets anyone lock any user out from anywhere, and a
+ * small lock per address let 13 guesses at random names lock out everyone behind the same proxy.
+ * So a name is locked only for the address that guessed it, and an address has a larger budget of
+ * its own (spread over all names) that bounds how fast one address can guess at all. Guessing one
+ * name from many addresses gets the pair limit per address; the 600 000-round hash and a provider
+ * ({@code CHAT_JWT_JWKS_URL}) are the answer to that, not a lock anyone could trigger.
  *
  * <p>Memory is bounded ({@link FixedWindows}: at most {@link #MAX_ENTRIES} keys per table); filling a
  * table takes tens of thousands of addresses, since one address stops counting new names after its
@@ -20,12 +27,16 @@ import java.util.function.LongSupplier;
 public final class LoginThrottle {
     static final int MAX_ENTRIES = FixedWindows.MAX_ENTRIES;
 
-    private final FixedWindows byUser;
+    private final FixedWindows byPair;
     private final FixedWindows byAddress;
 
-    /** @param nanoClock monotonic nanoseconds ({@code System::nanoTime}; a settable one in tests) */
-    public LoginThrottle(int maxPerUser, int maxPerAddress, Duration window, LongSupplier nanoClock) {
-        this.byUser = new FixedWindows(maxPerUser, window.toNanos(), nanoClock);
+    /**
+     * @param maxPerPair    failures of one name from one address (CHAT_LOGIN_MAX_FAILURES_PER_USER)
+     * @param maxPerAddress failures from one address over all names (CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS)
+     * @param nanoClock     monotonic nanoseconds ({@code System::nanoTime}; a settable one in tests)
+     */
+    public LoginThrottle(int maxPerPair, int maxPerAddress, Duration window, LongSupplier nanoClock) {
+        this.byPair = new FixedWindows(maxPerPair, window.toNanos(), nanoClock);
         this.byAddress = new FixedWindows(maxPerAddress, window.toNanos(), nanoClock);
     }
 
@@ -34,30 +45,31 @@ public final class LoginThrottle {
      * seconds (at least 1) until it may. Read only: {@link #begin} is what a login calls.
      */
     public OptionalLong retryAfterSeconds(String user, String address) {
-        return seconds(Math.max(byUser.blockedFor(key(user)), address == null ? 0 : byAddress.blockedFor(address)));
+        return seconds(Math.max(byPair.blockedFor(key(user, address)), address == null ? 0 : byAddress.blockedFor(address)));
     }
 
     /**
      * Starts a login attempt: empty when it may go on, counted as a failure already (so attempts
      * racing each other cannot all pass the check while the first is still hashing: 8 got through
      * where 5 were allowed); otherwise the seconds until one may, and nothing is counted. A null
-     * address (unknown to the runtime) is not limited by address. An attempt that fails needs no
+     * address (unknown to the runtime) is limited by name alone. An attempt that fails needs no
      * further call; one that succeeds calls {@link #succeeded}.
      */
     public OptionalLong begin(String user, String address) {
-        long wait = byUser.take(key(user));
+        String pair = key(user, address);
+        long wait = byPair.take(pair);
         if (wait <= 0 && address != null) {
             wait = byAddress.take(address);
             if (wait > 0) {
-                byUser.giveBack(key(user));
+                byPair.giveBack(pair);
             }
         }
         return seconds(wait);
     }
 
-    /** The attempt {@link #begin} counted succeeded: the name's failures are cleared, the address gets its attempt back. */
+    /** The attempt {@link #begin} counted succeeded: the pair's failures are cleared, the address gets its attempt back. */
     public void succeeded(String user, String address) {
-        byUser.clear(key(user));
+        byPair.clear(key(user, address));
         if (address != null) {
             byAddress.giveBack(address);
         }
@@ -70,11 +82,15 @@ public final class LoginThrottle {
 
     /** Entries held, for tests of the bound. */
     int size() {
-        return byUser.size() + byAddress.size();
+        return byPair.size() + byAddress.size();
     }
 
-    /** Names longer than any valid one are cut: they cannot log in anyway, and must not bloat the table. */
-    private static String key(String user) {
-        return user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
+    /**
+     * The pair's key. Names longer than any valid one are cut: they cannot log in anyway, and must
+     * not bloat the table. A newline cannot be in an address, so it separates the two unambiguously.
+     */
+    private static String key(String user, String address) {
+        String name = user == null ? "" : user.length() > 64 ? user.substring(0, 64) : user;
+        return address == null ? name : name + "\n" + address;
     }
 }

@@ -65,11 +65,11 @@ import java.util.Properties;
  *                              {@code recovered:false} with the latest {@code historyOnJoin}; default 1000
  * @param historyOnJoin         messages replayed on a join without {@code since}; default 50
  * @param dedupeWindow          how long a send's id is remembered for idempotent resends; default 10 min
- * @param loginMaxFailuresPerUser    failed logins of one user name within {@code loginFailureWindow} after
- *                                   which login answers 429; default 5
- * @param loginMaxFailuresPerAddress failed logins from one remote address within the window after which
- *                                   login answers 429; default 20 (raise it behind a reverse proxy, whose
- *                                   address all requests share)
+ * @param loginMaxFailuresPerUser    failed logins of one user name from one remote address within
+ *                                   {@code loginFailureWindow} after which that name's logins from that
+ *                                   address answer 429; default 5
+ * @param loginMaxFailuresPerAddress failed logins from one remote address, over all names, within the window
+ *                                   after which every login from it answers 429; default 100
  * @param loginFailureWindow         how long failed logins count; default 5 min
  * @param registerMaxPerAddress registrations one remote address may attempt per hour; default 20 (raise it
  *                              behind a reverse proxy, whose address all requests share)
@@ -235,7 +235,7 @@ public record ChatConfig(
             }
         }
         int loginPerUser = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000);
-        int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 1_000_000);
+        int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 1, 1_000_000);
         Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
         List<String> publicRooms = publicRooms(r);
         int registerPerAddress = r.integer("CHAT_REGISTER_MAX_PER_ADDRESS", 20, 1, 1_000_000);

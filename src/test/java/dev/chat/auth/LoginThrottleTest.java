@@ -14,23 +14,43 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class LoginThrottleTest {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private final LoginThrottle throttle = new LoginThrottle(5, 20, Duration.ofMinutes(5), nanos::get);
+    private final LoginThrottle throttle = new LoginThrottle(5, 100, Duration.ofMinutes(5), nanos::get);
 
     private void advance(Duration d) {
         nanos.addAndGet(d.toNanos());
     }
 
     @Test
-    void fiveFailuresOfANameBlockItUntilTheWindowEnds() {
+    void fiveFailuresOfANameFromAnAddressBlockThatPairUntilTheWindowEnds() {
         for (int i = 0; i < 5; i++) {
-            assertEquals(OptionalLong.empty(), throttle.begin("alice", "10.0.0." + i));
+            assertEquals(OptionalLong.empty(), throttle.begin("alice", "10.0.0.1"));
         }
-        assertEquals(OptionalLong.of(300), throttle.retryAfterSeconds("alice", "10.0.0.99"));
+        assertEquals(OptionalLong.of(300), throttle.retryAfterSeconds("alice", "10.0.0.1"));
         assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("bob", "10.0.0.1"), "other names are not blocked");
         advance(Duration.ofSeconds(299).plusMillis(1));
-        assertEquals(OptionalLong.of(1), throttle.retryAfterSeconds("alice", "10.0.0.99"), "rounded up, never 0");
+        assertEquals(OptionalLong.of(1), throttle.retryAfterSeconds("alice", "10.0.0.1"), "rounded up, never 0");
         advance(Duration.ofSeconds(1));
-        assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("alice", "10.0.0.99"));
+        assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("alice", "10.0.0.1"));
+    }
+
+    /** A lock per name let anyone lock any user out from anywhere. */
+    @Test
+    void failuresOfANameFromOneAddressDoNotLockItOutElsewhere() {
+        for (int i = 0; i < 50; i++) {
+            throttle.begin("alice", "10.6.6.6");
+        }
+        assertTrue(throttle.retryAfterSeconds("alice", "10.6.6.6").isPresent());
+        assertEquals(OptionalLong.empty(), throttle.begin("alice", "10.0.0.1"), "alice from her own address");
+    }
+
+    /** 13 failed logins at random names once locked the address, so everyone behind the same proxy. */
+    @Test
+    void guessesAtManyNamesDoNotLockOthersOutBeforeTheAddressBudget() {
+        for (int i = 0; i < 99; i++) {
+            assertEquals(OptionalLong.empty(), throttle.begin("random" + i, "10.0.0.7"));
+        }
+        assertEquals(OptionalLong.empty(), throttle.begin("alice", "10.0.0.7"), "the 100th failure from the address is allowed");
+        assertTrue(throttle.begin("bob", "10.0.0.7").isPresent(), "the address's own budget ends there");
     }
 
     @Test
@@ -47,15 +67,15 @@ class LoginThrottleTest {
     }
 
     @Test
-    void twentyFailuresFromAnAddressBlockEveryNameFromIt() {
-        for (int i = 0; i < 20; i++) {
+    void aHundredFailuresFromAnAddressBlockEveryNameFromIt() {
+        for (int i = 0; i < 100; i++) {
             throttle.begin("user" + i, "10.0.0.7");
         }
         assertTrue(throttle.begin("someone-new", "10.0.0.7").isPresent());
         assertEquals(OptionalLong.empty(), throttle.retryAfterSeconds("someone-new", "10.0.0.8"));
         throttle.succeeded("user1", "10.0.0.7");
         assertEquals(OptionalLong.empty(), throttle.begin("user1", "10.0.0.7"), "a success gives its own attempt back");
-        assertTrue(throttle.begin("user2", "10.0.0.7").isPresent(), "and only that: the other 19 failures stand");
+        assertTrue(throttle.begin("user2", "10.0.0.7").isPresent(), "and only that: the other 99 failures stand");
     }
 
     @Test

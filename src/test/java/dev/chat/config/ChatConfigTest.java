@@ -312,7 +312,7 @@ class ChatConfigTest {
         assertEquals("sub", c.jwtUserClaim());
         assertEquals(Duration.ofSeconds(30), c.jwtLeeway());
         assertEquals(5, c.loginMaxFailuresPerUser());
-        assertEquals(20, c.loginMaxFailuresPerAddress());
+        assertEquals(100, c.loginMaxFailuresPerAddress());
         assertEquals(Duration.ofMinutes(5), c.loginFailureWindow());
     }
 

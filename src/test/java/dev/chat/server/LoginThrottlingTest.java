@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Failed logins are throttled per user name and per remote address (here 3 and 6 in a 60 s window;
- * the defaults are 5 and 20 in 5 min): then 429 with Retry-After, even for the right password, and
+ * Failed logins are throttled per (user name, remote address) pair and per remote address (here 3
+ * and 6 in a 60 s window; the defaults are 5 and 100 in 5 min): then 429 with Retry-After, even for the right password, and
  * a success clears the name's count. Each test has its own node, since all requests share 127.0.0.1.
  */
 @Timeout(60)
@@ -112,5 +112,28 @@ class LoginThrottlingTest {
         }
         assertThrottled(login("lt-dave", "password-lt-dave"));
         assertThrottled(login("lt-someone-else", "whatever-password"));
+    }
+
+    /**
+     * 13 failed logins with random names once locked the address, so everyone behind the same
+     * proxy; with the defaults (5 per name and address, 100 per address) 25 of them lock nobody.
+     */
+    @Test
+    void guessesAtRandomNamesDoNotLockOutARealUserFromTheSameAddress() throws Exception {
+        server = TestServer.start(Map.of(), SeededUsers.create("lt-erin").dataDir());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                String name = "nobody-" + i;
+                answers.add(pool.submit(() -> login(name, "wrong-password").statusCode()));
+            }
+            for (java.util.concurrent.Future<Integer> a : answers) {
+                assertEquals(401, a.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(200, login("lt-erin", "password-lt-erin").statusCode());
     }
 }
