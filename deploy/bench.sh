@@ -81,7 +81,7 @@ start_chat() {
   local jfr=()
   [[ -n ${JFR_FILE:-} ]] && jfr=("-XX:StartFlightRecording=filename=$JFR_FILE,settings=profile")
   CHAT_PORT=$CHAT_PORT CHAT_JWT_SECRET=$SECRET CHAT_DATA_DIR=$data CHAT_REGISTRATION=false \
-    CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_MAX_CONNECTIONS=20000 CHAT_MAX_ROOM_MEMBERS=20000 \
+    CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_ROOM_RATE_PER_SEC=1000000 CHAT_MAX_CONNECTIONS=20000 CHAT_MAX_ROOM_MEMBERS=20000 \
     java $SERVER_OPTS "${jfr[@]}" -jar "${CHAT_JAR:-target/chat-server.jar}" > "$OUT/chat.log" 2>&1 &
   PID=$!; PIDS+=("$PID"); PORT=$CHAT_PORT; DIALECT=chat
   wait_for "$OUT/chat.log" "chat-server listening"
@@ -155,7 +155,7 @@ idle-sized() { # the two Java servers again, heap sized to its use
 start_cluster() {
   RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
   rm -rf "$OUT/cluster"
-  CHAT_JWT_SECRET=$SECRET CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_MAX_ROOM_MEMBERS=20000 \
+  CHAT_JWT_SECRET=$SECRET CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_ROOM_RATE_PER_SEC=1000000 CHAT_MAX_ROOM_MEMBERS=20000 \
     RUN_DIR=$OUT/cluster REDIS_PORT=$CLUSTER_REDIS BASE_PORT=$CLUSTER_BASE JAVA_OPTS=$SERVER_OPTS \
     deploy/cluster.sh start 2
   "${GEN[@]}" seed-redis "redis://127.0.0.1:$CLUSTER_REDIS/0" "$CONNECTIONS"

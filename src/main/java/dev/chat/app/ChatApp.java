@@ -126,7 +126,8 @@ public final class ChatApp implements AutoCloseable {
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
         rooms.orderedBy(order);
-        Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText());
+        Messages messages = new Messages(rooms, store, users, access, bus, clock, config.maxText(),
+                config.roomRatePerSec(), config.maxNewDirectsPerDay());
         PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus,
                 config.maxOwnedRoomsPerUser(), config.maxInvitationsPerUser());
         OutboxBudget outboxBudget = OutboxBudget.ofHeap();

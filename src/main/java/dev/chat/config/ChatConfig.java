@@ -75,6 +75,8 @@ import java.util.Properties;
  *                              behind a reverse proxy, whose address all requests share)
  * @param maxOwnedRoomsPerUser  rooms one user may create (and own); default 100
  * @param maxInvitationsPerUser invitations one user may have given that still stand; default 1000
+ * @param maxNewDirectsPerDay   direct conversations one user may start in 24 hours; default 200
+ * @param roomRatePerSec        messages per second one room takes on one node, whoever sends them; default 100
  * @param slowConsumerGrace     how long a client past its outbox bounds may complete no write before it is
  *                              closed as a slow consumer (one that is reading may fall further behind, to
  *                              four times the bounds); default 10 s
@@ -129,6 +131,8 @@ public record ChatConfig(
         int registerMaxPerAddress,
         int maxOwnedRoomsPerUser,
         int maxInvitationsPerUser,
+        int maxNewDirectsPerDay,
+        int roomRatePerSec,
         Duration slowConsumerGrace,
         List<String> publicRooms,
         List<String> warnings) {
@@ -241,6 +245,8 @@ public record ChatConfig(
         int registerPerAddress = r.integer("CHAT_REGISTER_MAX_PER_ADDRESS", 20, 1, 1_000_000);
         int ownedRooms = r.integer("CHAT_MAX_OWNED_ROOMS_PER_USER", 100, 0, 1_000_000);
         int invitations = r.integer("CHAT_MAX_INVITATIONS_PER_USER", 1000, 0, 10_000_000);
+        int newDirects = r.integer("CHAT_MAX_NEW_DIRECTS_PER_DAY", 200, 0, 1_000_000);
+        int roomRate = r.integer("CHAT_ROOM_RATE_PER_SEC", 100, 1, 1_000_000);
         Duration slowConsumerGrace = r.duration("CHAT_SLOW_CONSUMER_GRACE", Duration.ofSeconds(10), Duration.ofMillis(100));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
@@ -262,7 +268,7 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, registerPerAddress, ownedRooms, invitations, slowConsumerGrace, publicRooms, warnings);
+                loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -374,7 +380,8 @@ public record ChatConfig(
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
                 + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress
-                + ", maxOwnedRoomsPerUser=" + maxOwnedRoomsPerUser + ", maxInvitationsPerUser=" + maxInvitationsPerUser + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
+                + ", maxOwnedRoomsPerUser=" + maxOwnedRoomsPerUser + ", maxInvitationsPerUser=" + maxInvitationsPerUser
+                + ", maxNewDirectsPerDay=" + maxNewDirectsPerDay + ", roomRatePerSec=" + roomRatePerSec + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval

@@ -11,12 +11,12 @@ public enum ErrorCode {
     TOO_LARGE("too_large", "The text is longer than CHAT_MAX_TEXT characters."),
     TOO_MANY_ROOMS("too_many_rooms", "The connection is in CHAT_MAX_ROOMS_PER_CONNECTION rooms already."),
     ROOM_FULL("room_full", "The room holds CHAT_MAX_ROOM_MEMBERS connections on this node already."),
-    RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST); the frame was dropped."),
+    RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST), or a send to a room over CHAT_ROOM_RATE_PER_SEC; the frame was dropped."),
     UNAVAILABLE("unavailable", "The database is unreachable: the message may not have been stored (or the history, a room's access or a join could not be read); resend it with the same id shortly, which is safe: a resent id gets its first seq."),
     UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
     FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, or a kick by someone who is not an admin."),
     NO_SUCH_USER("no_such_user", "A direct message or invitation to a name nobody has: no local user, and no identity provider user who has connected."),
-    QUOTA_EXCEEDED("quota_exceeded", "The user owns CHAT_MAX_OWNED_ROOMS_PER_USER rooms, or has given CHAT_MAX_INVITATIONS_PER_USER invitations that still stand, already."),
+    QUOTA_EXCEEDED("quota_exceeded", "The user owns CHAT_MAX_OWNED_ROOMS_PER_USER rooms, has given CHAT_MAX_INVITATIONS_PER_USER invitations that still stand, or started CHAT_MAX_NEW_DIRECTS_PER_DAY direct conversations in the last 24 hours, already."),
     ROOM_EXISTS("room_exists", "create of a room that already exists (has an owner, members or messages)."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 

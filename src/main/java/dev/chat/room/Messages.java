@@ -10,7 +10,10 @@ import dev.chat.protocol.ServerFrame;
 import dev.chat.store.HistorySlice;
 import dev.chat.store.MessageStore;
 import dev.chat.store.StoreUnavailableException;
+import dev.chat.store.RoomAccess;
 import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sends and history: a message is committed by the {@link MessageStore} (group commit, off the
@@ -27,9 +30,28 @@ public final class Messages {
     private final Clock clock;
     private final UserStore users;
     private final int maxText;
+    private final RoomRates roomRates;
+    private final int roomRate;
+    private final RoomAccess access;
+    private final int maxNewDirectsPerDay;
+    /**
+     * Direct conversations this node saw exist: only a conversation's first message asks the store
+     * whether it may start. Forgotten wholesale past {@link #MAX_KNOWN_CONVERSATIONS} (then asked again).
+     */
+    private final Set<String> knownConversations = ConcurrentHashMap.newKeySet();
+    static final int MAX_KNOWN_CONVERSATIONS = 100_000;
 
-    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, Bus bus, Clock clock, int maxText) {
+    /**
+     * @param roomRate            messages per second a room takes on this node ({@code CHAT_ROOM_RATE_PER_SEC})
+     * @param maxNewDirectsPerDay direct conversations a user may start in a day ({@code CHAT_MAX_NEW_DIRECTS_PER_DAY})
+     */
+    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, RoomAccess access, Bus bus, Clock clock, int maxText,
+                    int roomRate, int maxNewDirectsPerDay) {
         this.users = users;
+        this.access = access;
+        this.roomRate = roomRate;
+        this.roomRates = new RoomRates(roomRate);
+        this.maxNewDirectsPerDay = maxNewDirectsPerDay;
         this.rooms = rooms;
         this.store = store;
         this.bus = bus;
@@ -41,6 +63,11 @@ public final class Messages {
     public void send(Connection c, String name, String text, String id) {
         if (!c.rooms().contains(name)) {
             c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before sending to it", id));
+            return;
+        }
+        if (!roomRates.admit(name, System.nanoTime())) {
+            c.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "room " + name + " takes at most " + roomRate
+                    + " messages per second; the message was dropped", id));
             return;
         }
         post(c, name, null, text, id);
@@ -58,7 +85,24 @@ public final class Messages {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
             return;
         }
-        post(c, RoomEvent.directRoom(c.user(), to), to, text, id);
+        String room = RoomEvent.directRoom(c.user(), to);
+        if (!knownConversations.contains(room)) {
+            try {
+                if (!access.startDirect(room, c.user(), maxNewDirectsPerDay)) {
+                    c.send(new ServerFrame.Error(ErrorCode.QUOTA_EXCEEDED, "you started " + maxNewDirectsPerDay
+                            + " direct conversations in the last day already", id));
+                    return;
+                }
+            } catch (StoreUnavailableException e) {
+                c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
+                return;
+            }
+            if (knownConversations.size() >= MAX_KNOWN_CONVERSATIONS) {
+                knownConversations.clear();
+            }
+            knownConversations.add(room);
+        }
+        post(c, room, to, text, id);
     }
 
     private void post(Connection c, String room, String to, String text, String id) {

@@ -22,7 +22,13 @@ public final class JdbcRoomAccess implements RoomAccess {
     private static final String OWNER = "SELECT owner FROM rooms WHERE name = ?";
     private static final String HOLD = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, FALSE, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner WHERE rooms.owner IS NULL";
-    private static final String OWNED = "SELECT COUNT(*) FROM rooms WHERE owner = ?";
+    /** Direct conversations ('@a+b') record who started them as their owner, so both counts read the owner index. */
+    private static final String OWNED = "SELECT COUNT(*) FROM rooms WHERE owner = ? AND name NOT LIKE '@%'";
+    private static final String EXISTS = "SELECT 1 FROM rooms WHERE name = ?";
+    private static final String STARTED = "SELECT COUNT(*) FROM rooms WHERE owner = ? AND name LIKE '@%' AND created_at > ?";
+    private static final String START = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, FALSE, 0, ?)"
+            + " ON CONFLICT (name) DO NOTHING";
+    private static final long DAY_MILLIS = 24L * 60 * 60 * 1000;
     private static final String INVITED_BY = "SELECT COUNT(*) FROM invitations WHERE invited_by = ?";
     private static final String IS_PRIVATE = "SELECT is_private FROM rooms WHERE name = ?";
     private static final String INVITE = "INSERT INTO invitations (room, user_name, invited_by, created_at) VALUES (?, ?, ?, ?)"
@@ -128,6 +134,40 @@ public final class JdbcRoomAccess implements RoomAccess {
                 ps.setString(2, user);
                 ps.setString(3, by);
                 ps.setLong(4, clock.millis());
+                ps.executeUpdate();
+            }
+            return true;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public boolean startDirect(String room, String user, int maxPerDay) {
+        try (Connection c = db.connection()) {
+            try (PreparedStatement ps = c.prepareStatement(EXISTS)) {
+                ps.setString(1, room);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return true;
+                    }
+                }
+            }
+            long now = clock.millis();
+            try (PreparedStatement ps = c.prepareStatement(STARTED)) {
+                ps.setString(1, user);
+                ps.setLong(2, now - DAY_MILLIS);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) >= maxPerDay) {
+                        return false;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(START)) {
+                ps.setString(1, room);
+                ps.setString(2, user);
+                ps.setLong(3, now);
                 ps.executeUpdate();
             }
             return true;

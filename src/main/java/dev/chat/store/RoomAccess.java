@@ -28,7 +28,15 @@ public interface RoomAccess {
     /** Lets {@code user} into a private room; false when {@code by} is not the owner. */
     boolean invite(String room, String by, String user);
 
-    /** Rooms {@code user} created (and owns). */
+    /**
+     * Whether {@code user} may write in the direct conversation {@code room}: it exists already, or
+     * the user started fewer than {@code maxPerDay} conversations in the last 24 hours, and then it
+     * is recorded now as started by them. Counted in the store, so across nodes and restarts; starts
+     * racing each other on several nodes can pass the limit by one each.
+     */
+    boolean startDirect(String room, String user, int maxPerDay);
+
+    /** Rooms {@code user} created (and owns); direct conversations they started are not rooms. */
     int roomsOwnedBy(String user);
 
     /** Invitations {@code user} gave that still stand. */

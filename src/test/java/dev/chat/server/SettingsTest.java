@@ -63,6 +63,89 @@ class SettingsTest {
         }
     }
 
+    /**
+     * Conversations are kept for good: a user may start CHAT_MAX_NEW_DIRECTS_PER_DAY of them a day,
+     * counted in the database (a restart forgets nothing), and goes on in those already started.
+     */
+    @Test
+    void directConversationsAUserStartsAreBoundedPerDayAndSurviveARestart() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("chat-dm-quota-");
+        Map<String, String> settings = Map.of("CHAT_MAX_NEW_DIRECTS_PER_DAY", "2");
+        try (TestServer server = TestServer.start(settings, dir);
+             WsClient alice = server.client(server.token("dq-alice"))) {
+            for (String peer : java.util.List.of("dq-bob", "dq-carol", "dq-dave")) {
+                server.token(peer);
+            }
+            alice.send(Map.of("type", "send", "to", "dq-bob", "text", "hi bob", "id", "d1"));
+            assertEquals("d1", alice.expect("ack").get("id"));
+            alice.send(Map.of("type", "send", "to", "dq-carol", "text", "hi carol", "id", "d2"));
+            assertEquals("d2", alice.expect("ack").get("id"));
+            alice.send(Map.of("type", "send", "to", "dq-dave", "text", "hi dave", "id", "d3"));
+            Map<String, Object> refused = alice.expect("error");
+            assertEquals("quota_exceeded", refused.get("code"));
+            assertEquals("d3", refused.get("id"));
+            alice.send(Map.of("type", "send", "to", "dq-bob", "text", "still talking", "id", "d4"));
+            assertEquals("d4", alice.expect("ack").get("id"), "a conversation already started goes on");
+        }
+        try (TestServer again = TestServer.start(settings, dir);
+             WsClient alice = again.client(again.login("dq-alice"));
+             WsClient dave = again.client(again.login("dq-dave"))) {
+            alice.send(Map.of("type", "send", "to", "dq-dave", "text", "hi dave", "id", "d5"));
+            assertEquals("quota_exceeded", alice.expect("error").get("code"), "counted in the database, not forgotten by a restart");
+            dave.send(Map.of("type", "send", "to", "dq-alice", "text", "hi alice", "id", "d6"));
+            assertEquals("d6", dave.expect("ack").get("id"), "dave has a quota of his own");
+            alice.send(Map.of("type", "send", "to", "dq-dave", "text", "and back", "id", "d7"));
+            assertEquals("d7", alice.expect("ack").get("id"), "answering a conversation someone else started is not starting one");
+            alice.send(Map.of("type", "create", "room", "dq-room", "id", "c1"));
+            assertEquals("dq-room", alice.expect("created").get("room"), "conversations are not rooms owned");
+        }
+    }
+
+    /** Many accounts, each under its own rate, flooded one room together; a room takes CHAT_ROOM_RATE_PER_SEC. */
+    @Test
+    void aRoomTakesAtMostItsRateFromAllItsSendersTogether() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("CHAT_ROOM_RATE_PER_SEC", "5"))) {
+            java.util.List<WsClient> senders = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    WsClient c = server.client(server.token("rr-" + i));
+                    senders.add(c);
+                    c.send(Map.of("type", "join", "room", "rr-room", "id", "j"));
+                    c.expect("joined");
+                }
+                // 4 senders x 5 messages, each well under its own rate (burst 40): the room's bucket holds 10
+                int acked = 0;
+                int refused = 0;
+                for (int i = 0; i < 5; i++) {
+                    for (WsClient c : senders) {
+                        c.send(Map.of("type", "send", "room", "rr-room", "text", "m" + i, "id", "s" + i));
+                    }
+                }
+                for (WsClient c : senders) {
+                    for (int i = 0; i < 5; i++) {
+                        Map<String, Object> answer = c.next();
+                        while (!"ack".equals(answer.get("type")) && !"error".equals(answer.get("type"))) {
+                            answer = c.next(); // the room's messages and presence, in between
+                        }
+                        if ("ack".equals(answer.get("type"))) {
+                            acked++;
+                        } else {
+                            assertEquals("rate_limited", answer.get("code"), answer::toString);
+                            refused++;
+                        }
+                    }
+                }
+                assertTrue(acked >= 10 && acked <= 12, "acked " + acked + " of 20 (bucket 10, refilling 5/s)");
+                assertEquals(20, acked + refused);
+                for (WsClient c : senders) {
+                    assertTrue(!c.isClosed(), "a sender refused by the room's rate is not flooding");
+                }
+            } finally {
+                senders.forEach(WsClient::close);
+            }
+        }
+    }
+
     @Test
     void registrationCanBeTurnedOff() throws Exception {
         try (TestServer server = TestServer.start(Map.of("CHAT_REGISTRATION", "false"))) {

@@ -223,6 +223,34 @@ class JdbcMessageStoreTest {
         }
     }
 
+    /** Who started which direct conversation is in the rooms table: a day's starts are counted there, apart from rooms owned. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void directConversationsStartedAreCountedPerUserForADayApartFromRoomsOwned(String kind) throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_800_000_000_000L);
+        Clock clock = new Clock() {
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Instant instant() { return Instant.ofEpochMilli(now.get()); }
+        };
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, clock, Duration.ofMinutes(10), new ChatMetrics())) {
+            JdbcRoomAccess access = new JdbcRoomAccess(db, clock);
+            assertTrue(access.startDirect("@alice+bob", "alice", 2));
+            store.append(message("@alice+bob", "alice", "hi", "d-1")).get(10, TimeUnit.SECONDS);
+            assertTrue(access.startDirect("@alice+carol", "alice", 2));
+            assertFalse(access.startDirect("@alice+dave", "alice", 2), "the third of the day");
+            assertTrue(access.startDirect("@alice+bob", "alice", 2), "one that exists goes on");
+            assertTrue(access.startDirect("@alice+bob", "bob", 0), "and is not bob's to start, whatever his quota");
+            assertEquals(1, store.after("@alice+bob", 0, 10).messages().size(), "the sequencer row kept its messages");
+            assertEquals(0, access.roomsOwnedBy("alice"), "conversations are not rooms owned");
+            assertTrue(access.create("alice-room", "alice", false));
+            assertEquals(1, access.roomsOwnedBy("alice"));
+            now.addAndGet(Duration.ofHours(24).toMillis());
+            assertTrue(access.startDirect("@alice+dave", "alice", 2), "a day later");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql"})
     void messagesUsersRoomsAndSeqsSurviveAReopenAndTheEpochStays(String kind) throws Exception {

@@ -57,6 +57,7 @@ public final class JarNode implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("CHAT_"));
         pb.environment().put("CHAT_PORT", "0");
         pb.environment().put("CHAT_REGISTER_MAX_PER_ADDRESS", "100000"); // every test client registers from 127.0.0.1
+        pb.environment().put("CHAT_ROOM_RATE_PER_SEC", "1000000"); // tests that raise CHAT_RATE_PER_SEC mean the room too
         pb.environment().putAll(env);
         Process process = pb.start();
         List<String> output = Collections.synchronizedList(new ArrayList<>());
