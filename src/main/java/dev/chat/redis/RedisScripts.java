@@ -11,16 +11,21 @@ final class RedisScripts {
 
     /**
      * KEYS: presence, members. ARGV: member (user|node), ttl ms, user, channel, payload.
-     * Adds or refreshes the entry; a user new to the room is announced.
+     * Adds or refreshes the entry; a user new to the room is announced. Both keys expire three TTLs
+     * after the last refresh of any entry: only live nodes sweep, and only their own rooms, so the
+     * keys of a room whose every node died would otherwise stay for good.
      */
     static final String JOIN = """
             local t = redis.call('TIME')
-            local expiry = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
+            local ttl = tonumber(ARGV[2])
+            local expiry = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + ttl
             if redis.call('ZADD', KEYS[1], expiry, ARGV[1]) == 1 then
               if redis.call('HINCRBY', KEYS[2], ARGV[3], 1) == 1 then
                 redis.call('PUBLISH', ARGV[4], ARGV[5])
               end
             end
+            redis.call('PEXPIRE', KEYS[1], 3 * ttl)
+            redis.call('PEXPIRE', KEYS[2], 3 * ttl)
             return 1
             """;
 
