@@ -35,6 +35,12 @@ final class GroupCommit implements AutoCloseable {
     static final int MAX_BATCH = 512;
     /** Messages waiting for a commit at most; more fail at once (the database is far behind). */
     static final int MAX_QUEUED = 50_000;
+    /**
+     * Text waiting for a commit (the batch being written included) at most, in chars: 50 000 texts
+     * of CHAT_MAX_TEXT could be 800 MiB, so a database that falls behind would fill the heap before
+     * the count bound is reached. 8 Mi chars is 16 MiB; more fail at once like a full queue.
+     */
+    static final long MAX_QUEUED_CHARS = 8L << 20;
 
     private static final String LOCK_ROOM = "INSERT INTO rooms (name, last_seq, created_at) VALUES (?, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET last_seq = rooms.last_seq RETURNING last_seq";
@@ -66,6 +72,7 @@ final class GroupCommit implements AutoCloseable {
     private final long dedupeWindowMillis;
     private final ChatMetrics metrics;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private final Thread thread = new Thread(this::run, "chat-store-writer");
     /** Committed batches whose futures are still to complete, in commit order. */
     private final BlockingQueue<Runnable> completions = new ArrayBlockingQueue<>(64);
@@ -115,8 +122,16 @@ final class GroupCommit implements AutoCloseable {
             done.completeExceptionally(new StoreUnavailableException("the store is closed", null));
         } else if (!db.healthy()) {
             done.completeExceptionally(new StoreUnavailableException("the database is unreachable", null));
-        } else if (!queue.offer(new Pending(message, done))) {
-            done.completeExceptionally(new StoreUnavailableException("the database is behind: " + MAX_QUEUED + " messages wait", null));
+        } else {
+            int chars = message.text().length();
+            if (queuedChars.addAndGet(chars) > MAX_QUEUED_CHARS) {
+                queuedChars.addAndGet(-chars);
+                done.completeExceptionally(new StoreUnavailableException("the database is behind: " + MAX_QUEUED_CHARS
+                        + " characters of text wait", null));
+            } else if (!queue.offer(new Pending(message, done))) {
+                queuedChars.addAndGet(-chars);
+                done.completeExceptionally(new StoreUnavailableException("the database is behind: " + MAX_QUEUED + " messages wait", null));
+            }
         }
         return done;
     }
@@ -141,6 +156,11 @@ final class GroupCommit implements AutoCloseable {
                 List<Pending> failed = List.copyOf(batch);
                 handOver(() -> fail(failed, new StoreUnavailableException("the store failed: " + e, e)));
             } finally {
+                long chars = 0;
+                for (Pending p : batch) {
+                    chars += p.message().text().length();
+                }
+                queuedChars.addAndGet(-chars);
                 batch.clear();
             }
         }

@@ -323,6 +323,40 @@ class JdbcMessageStoreTest {
         }
     }
 
+    /**
+     * A database that falls behind must not fill the heap: 50 000 waiting texts of 4 096 characters
+     * would be 800 MiB, so what waits (the batch being written included) is bounded by characters
+     * too, and a send over it fails at once, as with a full queue.
+     */
+    @Test
+    void textWaitingForAStalledDatabaseIsBoundedInCharactersAndTheRestIsCommittedOnceItMovesAgain() throws Exception {
+        Map<String, String> settings = Databases.sqliteSettings();
+        String text = "x".repeat(4096);
+        int fits = (int) (GroupCommit.MAX_QUEUED_CHARS / text.length());
+        try (Database db = Databases.open(settings);
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics());
+             java.sql.Connection blocker = java.sql.DriverManager.getConnection(
+                     "jdbc:sqlite:" + java.nio.file.Path.of(settings.get("CHAT_DATA_DIR"), "chat.db"));
+             java.sql.Statement st = blocker.createStatement()) {
+            st.execute("BEGIN IMMEDIATE"); // holds the write lock: the writer waits (busy timeout 5 s)
+            List<CompletableFuture<MessageStore.Appended>> sent = new ArrayList<>();
+            for (int i = 0; i < fits + 200; i++) {
+                sent.add(store.append(message("stalled", "alice", text, "s-" + i)));
+            }
+            long refused = sent.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+            st.execute("ROLLBACK");
+            assertEquals(200, refused, "refused at once, past " + fits + " texts of 4 096 characters");
+            for (CompletableFuture<MessageStore.Appended> f : sent) {
+                if (!f.isCompletedExceptionally()) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            }
+            assertEquals(fits, store.latestSeq("stalled"), "every accepted text committed once the lock went");
+            assertEquals(1, store.append(message("other", "alice", "after", "a-1")).get(10, TimeUnit.SECONDS).message().seq(),
+                    "the budget is free again");
+        }
+    }
+
     @Test
     void onSqliteTheResendLookupUsesTheClientIdIndexNotAScanOfTheRoom() throws Exception {
         try (Database db = Databases.open(Databases.sqliteSettings());
