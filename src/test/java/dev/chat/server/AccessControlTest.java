@@ -1,6 +1,7 @@
 package dev.chat.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.SeededUsers;
 import dev.chat.testing.TestServer;
@@ -61,6 +62,52 @@ class AccessControlTest {
             assertEquals("for bob only", bob.expect("message").get("text"));
             eve.assertNothingPendingOutside();
         }
+    }
+
+    /**
+     * A private room's name may say that it exists (a join is refused, as a create is with
+     * room_exists) but nothing more: every other frame an outsider sends about it is answered
+     * exactly as for a room that was never made, and the refusal names neither owner nor members.
+     */
+    @Test
+    void anOutsiderLearnsNoMoreOfAPrivateRoomThanThatItExists() throws Exception {
+        String secret = room();
+        String none = room();
+        try (WsClient alice = client("ac-alice"); WsClient eve = client("ac-eve")) {
+            alice.send(Map.of("type", "create", "room", secret, "private", true, "id", "c1"));
+            alice.expect("created");
+            alice.expect("joined");
+            alice.say(secret, "not for eve");
+
+            eve.send(Map.of("type", "join", "room", secret, "id", "j1"));
+            Map<String, Object> refused = eve.expect("error");
+            assertEquals("forbidden", refused.get("code"));
+            String said = String.valueOf(refused);
+            assertTrue(!said.contains("ac-alice") && !said.contains("not for eve"), said);
+
+            for (Map<String, Object> frame : List.<Map<String, Object>>of(
+                    Map.of("type", "history", "room", "ROOM", "id", "h1"),
+                    Map.of("type", "send", "room", "ROOM", "text", "hello?", "id", "s1"),
+                    Map.of("type", "leave", "room", "ROOM", "id", "l1"),
+                    Map.of("type", "invite", "room", "ROOM", "user", "ac-bob", "id", "i1"))) {
+                eve.send(with(frame, secret));
+                Map<String, Object> aboutSecret = eve.next();
+                eve.send(with(frame, none));
+                Map<String, Object> aboutNone = eve.next();
+                assertEquals(String.valueOf(aboutNone).replace(none, "ROOM"), String.valueOf(aboutSecret).replace(secret, "ROOM"),
+                        () -> frame.get("type") + " tells a private room from one that does not exist");
+            }
+            eve.send(Map.of("type", "typing", "room", secret));
+            eve.send(Map.of("type", "typing", "room", none));
+            assertEquals(String.valueOf(eve.next()).replace(secret, "ROOM"), String.valueOf(eve.next()).replace(none, "ROOM"));
+            alice.assertNothingPending(secret);
+        }
+    }
+
+    private static Map<String, Object> with(Map<String, Object> frame, String room) {
+        Map<String, Object> copy = new java.util.HashMap<>(frame);
+        copy.put("room", room);
+        return copy;
     }
 
     /** Anyone could once create the page's default room private before it was used, and keep everyone else out. */
