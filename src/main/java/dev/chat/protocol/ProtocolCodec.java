@@ -37,7 +37,7 @@ public final class ProtocolCodec {
 
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
-        String shape = JsonShape.problem(text);
+        String shape = JsonShape.problem(text, JsonShape.MAX_FRAME_VALUES);
         if (shape != null) {
             return invalid(shape, null);
         }

@@ -369,6 +369,67 @@ class ProtocolCodecTest {
         assertEquals(new ClientFrame.Join("g", null), ProtocolCodec.decode("{\"type\":\"join\",\"room\":\"g\",\"x\":[1,2,3e10]}"));
     }
 
+    /**
+     * Parsing must cost linear time in the frame: a 64 KiB all-digit number once cost 55 ms of CPU,
+     * 30x a text frame of that size, and grew quadratically. This checks the shape of the cost, not
+     * a speed: CPU per byte (this thread's, best of several rounds after warming up) at 64 KiB stays
+     * within 4x of that at 4 KiB for every kind of frame (a quadratic cost would be 16x), and the
+     * hostile frames cost at most 5x a text frame of the same size.
+     */
+    @Test
+    void cpuPerByteStaysFlatAcrossFrameSizesForHostileAndPlainFrames() {
+        java.util.Map<String, java.util.function.IntFunction<String>> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("text", n -> "{\"type\":\"send\",\"room\":\"g\",\"text\":\"" + "a".repeat(n) + "\",\"id\":\"s1\"}");
+        shapes.put("one long number", n -> "{\"type\":\"history\",\"room\":\"g\",\"before\":" + "9".repeat(n) + "}");
+        shapes.put("many numbers", n -> "{\"type\":\"join\",\"room\":\"g\",\"x\":[" + "1,".repeat(n / 2) + "1]}");
+        shapes.put("many keys", n -> "{\"type\":\"join\",\"room\":\"g\"" + ",\"k\":0".repeat(n / 6) + "}");
+        shapes.put("nesting at the limit, repeated", n -> "{\"type\":\"join\",\"room\":\"g\",\"x\":["
+                + ("[".repeat(14) + "]".repeat(14) + ",").repeat(n / 29) + "0]}");
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Double> at64k = new java.util.LinkedHashMap<>();
+        StringBuilder report = new StringBuilder();
+        for (var shape : shapes.entrySet()) {
+            double small = nanosPerByte(cpu, shape.getValue().apply(4 * 1024));
+            double large = nanosPerByte(cpu, shape.getValue().apply(64 * 1024));
+            at64k.put(shape.getKey(), large);
+            report.append(String.format("%s: %.2f ns/B at 4 KiB, %.2f at 64 KiB%n", shape.getKey(), small, large));
+            assertTrue(large <= 4 * small, () -> shape.getKey() + " grows faster than linearly:\n" + report);
+        }
+        for (var e : at64k.entrySet()) {
+            assertTrue(e.getValue() <= 5 * at64k.get("text"), () -> e.getKey() + " costs more than 5x a text frame:\n" + report);
+        }
+        System.out.print(report);
+    }
+
+    /** This thread's CPU time per byte of decoding {@code frame}, the best of 7 rounds of about 5 MB each, after 3 to warm up. */
+    private static double nanosPerByte(java.lang.management.ThreadMXBean cpu, String frame) {
+        int times = Math.max(1, 5_000_000 / frame.length());
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 10; round++) {
+            long t0 = cpu.getCurrentThreadCpuTime();
+            for (int i = 0; i < times; i++) {
+                ProtocolCodec.decode(frame);
+            }
+            double perByte = (double) (cpu.getCurrentThreadCpuTime() - t0) / ((double) times * frame.length());
+            if (round >= 3) {
+                best = Math.min(best, perByte);
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void aFrameOfMoreThan256ValuesIsABadRequestBeforeParsing() {
+        // '{', two commas between the fields, '[' and k-1 commas: k + 3 values
+        java.util.function.IntFunction<String> frame = k -> "{\"type\":\"join\",\"room\":\"g\",\"x\":["
+                + "0,".repeat(k - 1) + "0]}";
+        assertEquals(new ClientFrame.Join("g", null), ProtocolCodec.decode(frame.apply(253)));
+        assertEquals(badRequest("more than 256 JSON values in one frame", null), ProtocolCodec.decode(frame.apply(254)));
+        assertEquals(new ClientFrame.Send("g", ",".repeat(1000), "s1"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"g\",\"text\":\"" + ",".repeat(1000) + "\",\"id\":\"s1\"}"),
+                "commas in text are text");
+    }
+
     @Test
     void nestingUpToTheLimitIsParsed() {
         String text = "{\"type\":\"join\",\"room\":\"general\",\"x\":" + "[".repeat(15) + "]".repeat(15) + "}";
