@@ -119,7 +119,7 @@ public final class ChatApp implements AutoCloseable {
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
         IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
                 config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim());
-        JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock);
+        JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, config.localAccounts());
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         this.authenticator = new HandshakeAuthenticator(verifier, origins);
         this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),

@@ -33,7 +33,11 @@ import java.util.regex.Pattern;
  *       the user is the configured claim and need not be registered here; the role defaults to user.</li>
  * </ul>
  *
- * Any other algorithm, {@code none} included, is refused. For both, {@code exp} is required and must
+ * One name, one identity: a provider's user whose name is a local account is refused (the local
+ * account's conversations are not theirs), and with local accounts off ({@code CHAT_LOCAL_ACCOUNTS},
+ * off by default beside a provider) our own tokens are refused too.
+ *
+ * <p>Any other algorithm, {@code none} included, is refused. For both, {@code exp} is required and must
  * not be past, and {@code nbf} must not be ahead, each give or take the leeway; the user name must
  * match {@link Accounts#USERNAME} and the role be user or admin.
  */
@@ -50,16 +54,25 @@ public final class JwtTokenVerifier {
     /** Null when only our own tokens are accepted. */
     private final IdentityProvider provider;
     private final Clock clock;
+    private final boolean localAccounts;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
         this(secret, users, Duration.ofSeconds(30), null, clock);
     }
 
-    /**
-     * @param leeway   tolerated clock difference for {@code exp} and {@code nbf}
-     * @param provider an external identity provider, or null for our own tokens only
-     */
+    /** Local accounts on only without a provider: {@code CHAT_LOCAL_ACCOUNTS}'s default. */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock) {
+        this(secret, users, leeway, provider, clock, provider == null);
+    }
+
+    /**
+     * @param leeway        tolerated clock difference for {@code exp} and {@code nbf}
+     * @param provider      an external identity provider, or null for our own tokens only
+     * @param localAccounts whether local accounts (and so our own tokens) are accepted
+     */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts) {
+        this.localAccounts = localAccounts;
         try {
             this.ours = new MACVerifier(secret);
         } catch (JOSEException e) {
@@ -103,6 +116,9 @@ public final class JwtTokenVerifier {
         }
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
         if (JWSAlgorithm.HS256.equals(alg)) {
+            if (!localAccounts) {
+                throw new TokenRejectedException("local accounts are off (CHAT_LOCAL_ACCOUNTS): only the identity provider's tokens", false);
+            }
             checkSignature(jwt, List.of(), true);
             return ours(claims);
         }
@@ -174,7 +190,12 @@ public final class JwtTokenVerifier {
             throw new TokenRejectedException("unknown role", false);
         }
         try {
-            users.providerUserSeen(u); // from now on others can message them
+            if (users.exists(u)) {
+                // the name's conversations are the local account's: the provider's user may not read them
+                throw new TokenRejectedException("provider user " + LogText.quote(u)
+                        + " refused: the name is a local account (one name, one identity)", false);
+            }
+            users.providerUserSeen(u); // from now on others can message them, and no local account can take the name
         } catch (UserStoreUnavailableException e) {
             LOG.log(Level.DEBUG, "provider user not recorded while the database is away: {0}", e.getMessage());
         }

@@ -33,6 +33,8 @@ import java.util.Properties;
  *                              {@code ["*"]} means any (only when set explicitly)
  * @param dataDir               where a single node persists registered users; default ./data
  * @param registration          whether POST /api/register is open; default true
+ * @param localAccounts         whether local accounts (register, login, our own tokens) are on; default true
+ *                              without an identity provider, false beside one (one name, one identity)
  * @param maxText               characters (code points) per message text; default 4096
  * @param maxFrameBytes         largest inbound text frame, refused before it is buffered; default 64 KiB
  * @param outboxMaxMessages     frames queued for one connection before it is a slow consumer; default 1000
@@ -98,6 +100,7 @@ public record ChatConfig(
         List<String> allowedOrigins,
         Path dataDir,
         boolean registration,
+        boolean localAccounts,
         int maxText,
         int maxFrameBytes,
         int outboxMaxMessages,
@@ -238,6 +241,15 @@ public record ChatConfig(
                 warnings.add(retired.getKey() + " is set but no longer used: " + retired.getValue());
             }
         }
+        boolean localAccounts = r.bool("CHAT_LOCAL_ACCOUNTS", jwksUrl == null);
+        if (!localAccounts && jwksUrl == null) {
+            r.problem("CHAT_LOCAL_ACCOUNTS=false needs an identity provider (CHAT_JWT_JWKS_URL): nobody could sign in");
+        }
+        if (localAccounts && jwksUrl != null) {
+            warnings.add("CHAT_LOCAL_ACCOUNTS=true beside an identity provider: local and provider users share one namespace;"
+                    + " a provider user whose name is a local account is refused, and a local account cannot take a name"
+                    + " a provider user has used here (a name the provider has but nobody used yet can still be registered)");
+        }
         int loginPerUser = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000);
         int loginPerAddress = r.integer("CHAT_LOGIN_MAX_FAILURES_PER_ADDRESS", 100, 1, 1_000_000);
         Duration loginWindow = r.duration("CHAT_LOGIN_FAILURE_WINDOW", Duration.ofMinutes(5), Duration.ofSeconds(1));
@@ -264,7 +276,7 @@ public record ChatConfig(
             throw new ConfigException(r.problems());
         }
         return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, leeway,
-                origins, dataDir, registration, maxText,
+                origins, dataDir, registration, localAccounts, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
@@ -382,7 +394,7 @@ public record ChatConfig(
                 + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress
                 + ", maxOwnedRoomsPerUser=" + maxOwnedRoomsPerUser + ", maxInvitationsPerUser=" + maxInvitationsPerUser
                 + ", maxNewDirectsPerDay=" + maxNewDirectsPerDay + ", roomRatePerSec=" + roomRatePerSec + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
-                + ", dataDir=" + dataDir + ", registration=" + registration + ", maxText=" + maxText
+                + ", dataDir=" + dataDir + ", registration=" + registration + ", localAccounts=" + localAccounts + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval
                 + ", idleTimeout=" + idleTimeout + ", maxRoomsPerConnection=" + maxRoomsPerConnection

@@ -147,7 +147,13 @@ public final class HttpApi {
                 error(400, "body must be a JSON object with string fields username and password"));
     }
 
+    /** Beside an identity provider local accounts are off unless CHAT_LOCAL_ACCOUNTS=true: one name, one identity. */
+    private static final String LOCAL_OFF = "local accounts are off: sign in with the identity provider";
+
     private Response register(Credentials c, String remoteAddress) {
+        if (!config.localAccounts()) {
+            return error(403, LOCAL_OFF);
+        }
         if (config.registration()) {
             OptionalLong wait = registrations.begin(remoteAddress);
             if (wait.isPresent()) {
@@ -167,6 +173,9 @@ public final class HttpApi {
 
     /** Throttled before the password is hashed, so refused guesses cost neither time nor CPU. */
     private Response login(Credentials c, String remoteAddress) {
+        if (!config.localAccounts()) {
+            return error(403, LOCAL_OFF);
+        }
         OptionalLong wait = throttle.begin(c.username(), remoteAddress);
         if (wait.isPresent()) {
             metrics.limitHit("login_throttled");

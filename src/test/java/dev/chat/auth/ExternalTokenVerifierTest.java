@@ -204,10 +204,26 @@ class ExternalTokenVerifierTest {
     }
 
     @Test
-    void ownHs256TokensStillNeedARegisteredUser() throws Exception {
+    void withLocalAccountsOnOwnHs256TokensStillNeedARegisteredUser() throws Exception {
         JwtTokenIssuer issuer = new JwtTokenIssuer(KEY, TTL, Clock.fixed(NOW, ZoneOffset.UTC));
-        assertEquals("alice", verifierAt(NOW).verify(issuer.issue("alice", "user").token()).user());
-        assertFalse(rejected(issuer.issue("mallory", "user").token()).expired());
+        JwtTokenVerifier mixed = new JwtTokenVerifier(KEY, users, LEEWAY, provider("sub"), Clock.fixed(NOW, ZoneOffset.UTC), true);
+        assertEquals("alice", mixed.verify(issuer.issue("alice", "user").token()).user());
+        assertThrows(TokenRejectedException.class, () -> mixed.verify(issuer.issue("mallory", "user").token()));
+    }
+
+    /** Beside a provider local accounts are off by default: our own tokens, even a registered user's, are refused. */
+    @Test
+    void besideAProviderOwnTokensAreRefusedByDefault() {
+        JwtTokenIssuer issuer = new JwtTokenIssuer(KEY, TTL, Clock.fixed(NOW, ZoneOffset.UTC));
+        TokenRejectedException e = rejected(issuer.issue("alice", "user").token());
+        assertTrue(e.getMessage().contains("CHAT_LOCAL_ACCOUNTS"), e.getMessage());
+    }
+
+    /** A local account's conversations are its own: the provider's user of that name may not read them. */
+    @Test
+    void aProviderUserNamedLikeALocalAccountIsRefusedAndTheRuleNamed() throws Exception {
+        TokenRejectedException e = rejected(JwksServer.sign(rsa, claims("alice").build()));
+        assertEquals("provider user \"alice\" refused: the name is a local account (one name, one identity)", e.getMessage());
     }
 
     @Test

@@ -375,4 +375,17 @@ class ChatConfigTest {
         ConfigException e = rejected(Map.of("CHAT_PUBLIC_ROOMS", "lobby,no spaces"));
         assertTrue(e.problems().get(0).startsWith("CHAT_PUBLIC_ROOMS=lobby,no spaces is invalid"), e.problems()::toString);
     }
+
+    @Test
+    void localAccountsAreOnWithoutAProviderOffBesideOneAndMixingIsAWarning() {
+        String jwks = "https://id.example.com/.well-known/jwks.json";
+        assertTrue(load(Map.of()).localAccounts());
+        ChatConfig providerOnly = load(Map.of("CHAT_JWT_JWKS_URL", jwks));
+        assertFalse(providerOnly.localAccounts());
+        assertTrue(providerOnly.warnings().isEmpty(), providerOnly.warnings()::toString);
+        ChatConfig mixed = load(Map.of("CHAT_JWT_JWKS_URL", jwks, "CHAT_LOCAL_ACCOUNTS", "true"));
+        assertTrue(mixed.localAccounts());
+        assertTrue(mixed.warnings().get(0).startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider"), mixed.warnings()::toString);
+        assertTrue(rejected(Map.of("CHAT_LOCAL_ACCOUNTS", "false")).problems().get(0).contains("needs an identity provider"));
+    }
 }

@@ -46,7 +46,8 @@ class IdentityProviderHandshakeTest {
                 "CHAT_JWT_JWKS_URL", idp.url().toString(),
                 "CHAT_JWT_ISSUER", JwksServer.ISSUER,
                 "CHAT_JWT_AUDIENCE", JwksServer.AUDIENCE,
-                "CHAT_JWT_LEEWAY", "30s"), SeededUsers.create("idp-registered").dataDir());
+                "CHAT_JWT_LEEWAY", "30s",
+                "CHAT_LOCAL_ACCOUNTS", "true"), SeededUsers.create("idp-registered").dataDir()); // both kinds, one namespace
     }
 
     @AfterAll
@@ -88,6 +89,15 @@ class IdentityProviderHandshakeTest {
             assertEquals("no_such_user", local.expect("error").get("code"));
         }
         assertEquals(409, server.post("api/register", TestServer.credentials("idp-dave", "password-of-a-squatter")).statusCode());
+    }
+
+    /** With CHAT_LOCAL_ACCOUNTS=true both kinds live in one namespace, and a name belongs to whichever came first. */
+    @Test
+    void withLocalAccountsOnANameBelongsToWhicheverKindHadItFirst() throws Exception {
+        assertEquals(201, server.post("api/register", TestServer.credentials("idp-mixed-carol", "password-local-carol")).statusCode());
+        assertClosedBeforeAnyFrame(4500, JwksServer.sign(rsa, claims("idp-mixed-carol").build()));
+        assertWelcomed("idp-mixed-dave", JwksServer.sign(rsa, claims("idp-mixed-dave").build()));
+        assertEquals(409, server.post("api/register", TestServer.credentials("idp-mixed-dave", "password-squatter")).statusCode());
     }
 
     @Test
