@@ -118,7 +118,8 @@ public final class ChatApp implements AutoCloseable {
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
         IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
-                config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim());
+                config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim(),
+                config.jwtRolesClaim(), java.util.Set.copyOf(config.adminRoles()));
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, config.localAccounts());
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         this.authenticator = new HandshakeAuthenticator(verifier, origins);

@@ -184,11 +184,7 @@ public final class JwtTokenVerifier {
         if (!(user instanceof String u) || !USER.matcher(u).matches()) {
             throw new TokenRejectedException("user claim " + provider.userClaim() + " missing or not a valid user name", false);
         }
-        Object role = claims.getClaim("role");
-        // fail closed: a role we do not know is not quietly read as "user"
-        if (role != null && (!(role instanceof String r) || !ROLES.contains(r))) {
-            throw new TokenRejectedException("unknown role", false);
-        }
+        String role = provider.role(claims.getClaims());
         try {
             if (users.exists(u)) {
                 // the name's conversations are the local account's: the provider's user may not read them
@@ -199,7 +195,7 @@ public final class JwtTokenVerifier {
         } catch (UserStoreUnavailableException e) {
             LOG.log(Level.DEBUG, "provider user not recorded while the database is away: {0}", e.getMessage());
         }
-        return new Principal(u, role == null ? Principal.ROLE_USER : (String) role, exp);
+        return new Principal(u, role, exp);
     }
 
     /** {@code exp} required and not past, {@code nbf} not ahead, each give or take the leeway; returns exp. */

@@ -27,6 +27,9 @@ import java.util.Properties;
  * @param jwtIssuer             the {@code iss} an identity provider's token must carry; null means not checked
  * @param jwtAudience           a value the {@code aud} of an identity provider's token must contain; null means not checked
  * @param jwtUserClaim          the claim of an identity provider's token that names the user; default {@code sub}
+ * @param jwtRolesClaim         the claim (or dot path) of a provider's token holding the user's roles, a string
+ *                              or an array; default {@code role}
+ * @param adminRoles            the role values that make a provider's user an admin; default {@code admin}
  * @param jwtLeeway             tolerated clock difference for {@code exp} and {@code nbf}, at the handshake and on
  *                              open connections; default 30 s, at most 10 min
  * @param allowedOrigins        origins allowed to open WebSockets; empty means same origin only,
@@ -96,6 +99,8 @@ public record ChatConfig(
         String jwtIssuer,
         String jwtAudience,
         String jwtUserClaim,
+        String jwtRolesClaim,
+        List<String> adminRoles,
         Duration jwtLeeway,
         List<String> allowedOrigins,
         Path dataDir,
@@ -152,6 +157,7 @@ public record ChatConfig(
 
     public ChatConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
+        adminRoles = List.copyOf(adminRoles);
         publicRooms = List.copyOf(publicRooms);
         warnings = List.copyOf(warnings);
         jwtSecret = jwtSecret == null ? null : jwtSecret.clone();
@@ -178,13 +184,21 @@ public record ChatConfig(
         if (!userClaim.matches("[A-Za-z0-9_:./-]{1,64}")) {
             r.problem("CHAT_JWT_USER_CLAIM", userClaim, "a claim name of 1 to 64 of A-Z a-z 0-9 _ : . / -");
         }
+        String rolesClaim = r.string("CHAT_JWT_ROLES_CLAIM", "role");
+        if (!rolesClaim.matches("[A-Za-z0-9_:./-]{1,128}") || rolesClaim.startsWith(".") || rolesClaim.endsWith(".")
+                || rolesClaim.contains("..")) {
+            r.problem("CHAT_JWT_ROLES_CLAIM", rolesClaim, "a claim name or dot path (realm_access.roles) of A-Z a-z 0-9 _ : . / -");
+        }
+        List<String> adminRoles = r.raw("CHAT_ADMIN_ROLES") == null ? List.of("admin")
+                : Arrays.stream(r.raw("CHAT_ADMIN_ROLES").split(",")).map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
         Duration leeway = r.duration("CHAT_JWT_LEEWAY", Duration.ofSeconds(30), Duration.ZERO);
         if (leeway.compareTo(MAX_LEEWAY) > 0) {
             r.problem("CHAT_JWT_LEEWAY", r.raw("CHAT_JWT_LEEWAY"), "a duration of at most " + MAX_LEEWAY.toMinutes()
                     + "m: a longer one would keep expired tokens alive");
         }
-        if (jwksUrl == null && (jwtIssuer != null || jwtAudience != null || r.raw("CHAT_JWT_USER_CLAIM") != null)) {
-            r.problem("CHAT_JWT_ISSUER, CHAT_JWT_AUDIENCE and CHAT_JWT_USER_CLAIM apply to identity provider"
+        if (jwksUrl == null && (jwtIssuer != null || jwtAudience != null || r.raw("CHAT_JWT_USER_CLAIM") != null
+                || r.raw("CHAT_JWT_ROLES_CLAIM") != null || r.raw("CHAT_ADMIN_ROLES") != null)) {
+            r.problem("CHAT_JWT_ISSUER, CHAT_JWT_AUDIENCE, CHAT_JWT_USER_CLAIM, CHAT_JWT_ROLES_CLAIM and CHAT_ADMIN_ROLES apply to identity provider"
                     + " tokens only: set CHAT_JWT_JWKS_URL too");
         }
         List<String> origins = origins(r);
@@ -275,7 +289,7 @@ public record ChatConfig(
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
-        return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, leeway,
+        return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, rolesClaim, adminRoles, leeway,
                 origins, dataDir, registration, localAccounts, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
@@ -390,7 +404,7 @@ public record ChatConfig(
                 + ", jwtSecret=" + (jwtSecret == null ? "(generated)" : "****")
                 + ", tokenTtl=" + tokenTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
-                + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim
+                + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim + ", jwtRolesClaim=" + jwtRolesClaim + ", adminRoles=" + adminRoles
                 + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress
                 + ", maxOwnedRoomsPerUser=" + maxOwnedRoomsPerUser + ", maxInvitationsPerUser=" + maxInvitationsPerUser
                 + ", maxNewDirectsPerDay=" + maxNewDirectsPerDay + ", roomRatePerSec=" + roomRatePerSec + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.TimeUnit;
@@ -101,8 +102,38 @@ class ExternalTokenVerifierTest {
     }
 
     @Test
-    void unknownRoleIsRejectedNotDowngraded() {
-        rejected(JwksServer.sign(rsa, claims("idp-carol").claim("role", "superuser").build()));
+    void anUnknownRoleIsIgnoredNotFatalAndNeverAdmin() throws Exception {
+        assertEquals(Principal.ROLE_USER, verifierAt(NOW).verify(
+                JwksServer.sign(rsa, claims("idp-carol").claim("role", "superuser").build())).role());
+        assertEquals(Principal.ROLE_USER, verifierAt(NOW).verify(
+                JwksServer.sign(rsa, claims("idp-carol").claim("role", Map.of("admin", true)).build())).role(), "not a string");
+        assertEquals(Principal.ROLE_ADMIN, verifierAt(NOW).verify(
+                JwksServer.sign(rsa, claims("idp-carol").claim("role", "admin").build())).role());
+    }
+
+    /** Keycloak's realm roles mapped to a role array once refused the user outright (4500). */
+    @Test
+    void rolesComeFromAConfiguredClaimPathHoldingAStringOrAnArray() throws Exception {
+        JwtTokenVerifier keycloak = new JwtTokenVerifier(KEY, users, LEEWAY,
+                IdentityProvider.remote(idp.url(), JwksServer.ISSUER, JwksServer.AUDIENCE, "sub", "realm_access.roles",
+                        java.util.Set.of("chat-admin", "ops")), Clock.fixed(NOW, ZoneOffset.UTC));
+        java.util.function.Function<Object, String> role = roles -> {
+            try {
+                return keycloak.verify(JwksServer.sign(rsa, claims("idp-kc").claim("realm_access", Map.of("roles", roles)).build())).role();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertEquals(Principal.ROLE_ADMIN, role.apply(java.util.List.of("offline_access", "uma_authorization", "chat-admin")));
+        assertEquals(Principal.ROLE_ADMIN, role.apply("ops"));
+        assertEquals(Principal.ROLE_USER, role.apply(java.util.List.of("offline_access", "admin")), "only the configured admin roles");
+        assertEquals(Principal.ROLE_USER, role.apply(java.util.List.of()));
+        assertEquals(Principal.ROLE_USER, keycloak.verify(JwksServer.sign(rsa, claims("idp-kc").build())).role(), "no roles at all");
+        JwtTokenVerifier auth0 = new JwtTokenVerifier(KEY, users, LEEWAY,
+                IdentityProvider.remote(idp.url(), JwksServer.ISSUER, JwksServer.AUDIENCE, "sub", "https://chat.example.com/roles",
+                        java.util.Set.of("admin")), Clock.fixed(NOW, ZoneOffset.UTC));
+        assertEquals(Principal.ROLE_ADMIN, auth0.verify(JwksServer.sign(rsa, claims("idp-a0")
+                .claim("https://chat.example.com/roles", java.util.List.of("admin")).build())).role(), "a claim named with dots is a claim first");
     }
 
     @Test

@@ -388,4 +388,19 @@ class ChatConfigTest {
         assertTrue(mixed.warnings().get(0).startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider"), mixed.warnings()::toString);
         assertTrue(rejected(Map.of("CHAT_LOCAL_ACCOUNTS", "false")).problems().get(0).contains("needs an identity provider"));
     }
+
+    @Test
+    void rolesClaimAndAdminRolesApplyToProviderTokensAndArePaths() {
+        String jwks = "https://id.example.com/.well-known/jwks.json";
+        ChatConfig defaults = load(Map.of("CHAT_JWT_JWKS_URL", jwks));
+        assertEquals("role", defaults.jwtRolesClaim());
+        assertEquals(java.util.List.of("admin"), defaults.adminRoles());
+        ChatConfig keycloak = load(Map.of("CHAT_JWT_JWKS_URL", jwks, "CHAT_JWT_ROLES_CLAIM", "realm_access.roles",
+                "CHAT_ADMIN_ROLES", "chat-admin, ops"));
+        assertEquals("realm_access.roles", keycloak.jwtRolesClaim());
+        assertEquals(java.util.List.of("chat-admin", "ops"), keycloak.adminRoles());
+        assertTrue(rejected(Map.of("CHAT_JWT_JWKS_URL", jwks, "CHAT_JWT_ROLES_CLAIM", "realm..roles")).problems().get(0)
+                .startsWith("CHAT_JWT_ROLES_CLAIM"));
+        assertTrue(rejected(Map.of("CHAT_ADMIN_ROLES", "ops")).problems().get(0).contains("set CHAT_JWT_JWKS_URL too"));
+    }
 }
