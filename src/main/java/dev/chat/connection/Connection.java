@@ -45,6 +45,10 @@ public final class Connection {
         default void opened(Connection connection) {
         }
 
+        /** The connection took a newer token ({@code refresh}): its expiry moved. */
+        default void refreshed(Connection connection) {
+        }
+
         void closed(Connection connection, int code);
     }
 
@@ -98,6 +102,7 @@ public final class Connection {
             return false;
         }
         principal = newer;
+        listener.refreshed(this);
         return true;
     }
 

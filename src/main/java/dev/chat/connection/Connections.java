@@ -39,6 +39,7 @@ public final class Connections implements Connection.ConnectionListener {
     private final AtomicInteger count = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     private volatile boolean accepting = true;
+    private final ExpiryTimers expiry;
 
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
                        long idleTimeoutNanos, java.time.Duration tokenLeeway, java.time.Clock clock,
@@ -54,6 +55,7 @@ public final class Connections implements Connection.ConnectionListener {
         this.rooms = rooms;
         this.closer = closer;
         this.metrics = metrics;
+        this.expiry = new ExpiryTimers(tokenLeeway, clock);
     }
 
     /** The outcome of {@link #admit}: a connection, or the close code that refuses it. */
@@ -83,6 +85,7 @@ public final class Connections implements Connection.ConnectionListener {
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
         open.put(id, c);
+        expiry.arm(c);
         rooms.opened(c);
         metrics.connected();
         LOG.log(Level.INFO, "open {0}", c);
@@ -92,6 +95,7 @@ public final class Connections implements Connection.ConnectionListener {
     @Override
     public void closed(Connection connection, int code) {
         if (open.remove(connection.id()) != null) {
+            expiry.disarm(connection);
             release(connection.user());
             count.decrementAndGet();
             metrics.disconnected(code);
@@ -100,15 +104,21 @@ public final class Connections implements Connection.ConnectionListener {
         rooms.closed(connection, code);
     }
 
+    @Override
+    public void refreshed(Connection connection) {
+        if (open.containsKey(connection.id())) {
+            expiry.arm(connection);
+        }
+    }
+
     private void release(String user) {
         perUser.computeIfPresent(user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
     /**
-     * One heartbeat tick: closes connections whose token has expired (4501; past {@code exp} by more
-     * than the leeway, the point where the handshake would refuse it too, so closes come at most one
-     * ping interval late) and those that neither sent a frame or pong nor took a write for longer than
-     * the idle timeout (4002), and pings the rest.
+     * One heartbeat tick: closes connections that neither sent a frame or pong nor took a write for
+     * longer than the idle timeout (4002), and pings the rest. Expired tokens are closed by their own
+     * timers ({@link ExpiryTimers}); the tick closes any it still finds (4501) as a second line.
      */
     public void heartbeat() {
         long now = System.nanoTime();
@@ -149,6 +159,7 @@ public final class Connections implements Connection.ConnectionListener {
                 c.forceClose(CloseCode.GOING_AWAY);
             }
         }
+        expiry.close();
     }
 
     public int size() {
