@@ -1,6 +1,8 @@
 package dev.chat.app;
 
 import dev.chat.auth.Accounts;
+import dev.chat.auth.ClientAddress;
+import dev.chat.auth.HandshakePeers;
 import dev.chat.auth.FileUserStore;
 import dev.chat.auth.HandshakeAuthenticator;
 import dev.chat.auth.IdentityProvider;
@@ -63,6 +65,8 @@ public final class ChatApp implements AutoCloseable {
     private final ChatMetrics metrics = new ChatMetrics();
     private final Accounts accounts;
     private final HandshakeAuthenticator authenticator;
+    private final ClientAddress clientAddress;
+    private final HandshakePeers handshakePeers = new HandshakePeers(System::nanoTime);
     private final String nodeId;
     private final Database database;
     private final JdbcMessageStore store;
@@ -122,7 +126,9 @@ public final class ChatApp implements AutoCloseable {
                 config.jwtRolesClaim(), java.util.Set.copyOf(config.adminRoles()));
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, config.localAccounts());
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
-        this.authenticator = new HandshakeAuthenticator(verifier, origins);
+        this.clientAddress = ClientAddress.trusting(config.trustedProxies());
+        this.authenticator = new HandshakeAuthenticator(verifier, origins, clientAddress,
+                config.maxHandshakesPerAddressPerSecond(), System::nanoTime);
         this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
@@ -137,7 +143,8 @@ public final class ChatApp implements AutoCloseable {
         this.connections = new Connections(nodeId,
                 new Connection.Limits(config.outboxMaxMessages(), config.outboxMaxBytes(), config.ratePerSec(), config.rateBurst(),
                         config.slowConsumerGrace(), outboxBudget),
-                config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
+                config.maxConnections(), config.maxConnectionsPerUser(), config.maxConnectionsPerAddress(),
+                config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
         this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
@@ -150,7 +157,7 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
-        this.httpApi = new HttpApi(accounts, throttle, registrations, origins, config, metrics, readiness);
+        this.httpApi = new HttpApi(accounts, throttle, registrations, origins, clientAddress, config, metrics, readiness);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
@@ -238,6 +245,16 @@ public final class ChatApp implements AutoCloseable {
 
     public HandshakeAuthenticator authenticator() {
         return authenticator;
+    }
+
+    /** Who a request comes from, for every per-address limit; the jar's TCP cap asks it which peers are proxies. */
+    public ClientAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** Where the runtime adapters leave each handshake's peer address for the configurator. */
+    public HandshakePeers handshakePeers() {
+        return handshakePeers;
     }
 
     public Connections connections() {

@@ -1,30 +1,52 @@
 package dev.chat.auth;
 
 import dev.chat.protocol.CloseCode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
- * Decides a WebSocket handshake from its headers and query parameters: the Origin first (a foreign
- * page gets nothing, whatever token it holds), then the token from {@code Authorization: Bearer}
- * or, for browsers, which cannot set headers, the {@code access_token} query parameter (RFC 6750 §2.3).
+ * Decides a WebSocket handshake from its headers, query parameters and peer address: the rate of
+ * handshakes from the client's address first (the cheapest check, before any signature is
+ * verified), then the Origin (a foreign page gets nothing, whatever token it holds), then the token
+ * from {@code Authorization: Bearer} or, for browsers, which cannot set headers, the
+ * {@code access_token} query parameter (RFC 6750 §2.3).
  */
 public final class HandshakeAuthenticator {
+    private static final long SECOND_NANOS = 1_000_000_000L;
+
     private final JwtTokenVerifier verifier;
     private final OriginPolicy origins;
+    private final ClientAddress addresses;
+    private final int maxHandshakesPerSecond;
+    /** Handshakes per client address in a one-second window; every handshake counts, refused ones too. */
+    private final FixedWindows handshakes;
 
-    public HandshakeAuthenticator(JwtTokenVerifier verifier, OriginPolicy origins) {
+    /** @param nanoClock monotonic nanoseconds ({@code System::nanoTime}; a settable one in tests) */
+    public HandshakeAuthenticator(JwtTokenVerifier verifier, OriginPolicy origins, ClientAddress addresses,
+                                  int maxHandshakesPerSecond, LongSupplier nanoClock) {
         this.verifier = verifier;
         this.origins = origins;
+        this.addresses = addresses;
+        this.maxHandshakesPerSecond = maxHandshakesPerSecond;
+        this.handshakes = new FixedWindows(maxHandshakesPerSecond, SECOND_NANOS, nanoClock);
     }
 
     /**
      * @param headers header names in any case, as the runtime gives them
      * @param params  the query parameters
+     * @param peer    the TCP peer's address as the runtime adapter saw it ({@link HandshakePeers}); null when unknown,
+     *                and then the handshake is limited by the node's and the user's caps only
      */
-    public HandshakeResult authenticate(Map<String, List<String>> headers, Map<String, List<String>> params) {
+    public HandshakeResult authenticate(Map<String, List<String>> headers, Map<String, List<String>> params, String peer) {
         String traceId = traceId(header(headers, "traceparent"));
+        String address = addresses.resolve(peer, values(headers, "x-forwarded-for"));
+        if (address != null && handshakes.take(address) > 0) {
+            return new HandshakeResult.Rejected(CloseCode.HANDSHAKE_RATE,
+                    "over " + maxHandshakesPerSecond + " handshakes in a second from this address", traceId);
+        }
         String origin = header(headers, "origin");
         if (!origins.allows(origin, header(headers, "host"))) {
             return new HandshakeResult.Rejected(CloseCode.ORIGIN_FORBIDDEN, "origin not allowed", traceId);
@@ -38,7 +60,7 @@ public final class HandshakeAuthenticator {
             return new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no token", traceId);
         }
         try {
-            return new HandshakeResult.Accepted(verifier.verify(token), traceId);
+            return new HandshakeResult.Accepted(verifier.verify(token), traceId, address);
         } catch (TokenRejectedException e) {
             return new HandshakeResult.Rejected(
                     e.expired() ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, e.getMessage(), traceId);
@@ -52,6 +74,16 @@ public final class HandshakeAuthenticator {
             }
         }
         return null;
+    }
+
+    private static List<String> values(Map<String, List<String>> headers, String name) {
+        List<String> all = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+                all.addAll(e.getValue());
+            }
+        }
+        return all;
     }
 
     private static String bearer(String authorization) {

@@ -87,6 +87,14 @@ import java.util.Properties;
  *                              four times the bounds); default 10 s
  * @param publicRooms           rooms that exist and are public from the start, so nobody can claim
  *                              them (create one private before anyone used it); default {@code general}
+ * @param maxConnectionsPerAddress  connections one client address may hold on this node: in the embedded server
+ *                                  every TCP connection of a peer that is not a trusted proxy (HTTP, idle, WebSocket;
+ *                                  then 429 and closed), everywhere the open WebSockets of a client address (4006);
+ *                                  default 200
+ * @param maxHandshakesPerAddressPerSecond WebSocket handshakes one client address may start per second (then
+ *                                  4007); default 20
+ * @param trustedProxies        addresses and CIDR ranges of reverse proxies whose {@code X-Forwarded-For} names
+ *                              the client; empty (the default) trusts none, so the peer is always the client
  */
 public record ChatConfig(
         String host,
@@ -143,6 +151,9 @@ public record ChatConfig(
         int roomRatePerSec,
         Duration slowConsumerGrace,
         List<String> publicRooms,
+        int maxConnectionsPerAddress,
+        int maxHandshakesPerAddressPerSecond,
+        List<String> trustedProxies,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -159,6 +170,7 @@ public record ChatConfig(
         allowedOrigins = List.copyOf(allowedOrigins);
         adminRoles = List.copyOf(adminRoles);
         publicRooms = List.copyOf(publicRooms);
+        trustedProxies = List.copyOf(trustedProxies);
         warnings = List.copyOf(warnings);
         jwtSecret = jwtSecret == null ? null : jwtSecret.clone();
     }
@@ -274,6 +286,9 @@ public record ChatConfig(
         int newDirects = r.integer("CHAT_MAX_NEW_DIRECTS_PER_DAY", 200, 0, 1_000_000);
         int roomRate = r.integer("CHAT_ROOM_RATE_PER_SEC", 100, 1, 1_000_000);
         Duration slowConsumerGrace = r.duration("CHAT_SLOW_CONSUMER_GRACE", Duration.ofSeconds(10), Duration.ofMillis(100));
+        int perAddress = r.integer("CHAT_MAX_CONNECTIONS_PER_ADDRESS", 200, 1, 10_000_000);
+        int handshakesPerAddress = r.integer("CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", 20, 1, 1_000_000);
+        List<String> trustedProxies = trustedProxies(r);
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -294,7 +309,8 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms, warnings);
+                loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
+                perAddress, handshakesPerAddress, trustedProxies, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -374,6 +390,20 @@ public record ChatConfig(
         return rooms;
     }
 
+    /** {@code CHAT_TRUSTED_PROXIES}: comma-separated IP addresses and CIDR ranges; unset or blank trusts none. */
+    private static List<String> trustedProxies(SettingsReader r) {
+        String value = r.raw("CHAT_TRUSTED_PROXIES");
+        if (value == null) {
+            return List.of();
+        }
+        List<String> proxies = Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
+        if (proxies.stream().anyMatch(p -> !dev.chat.auth.ClientAddress.validEntry(p))) {
+            r.problem("CHAT_TRUSTED_PROXIES", value, "a comma-separated list of IP addresses and CIDR ranges"
+                    + " (10.0.0.5, 10.0.0.0/8, ::1, fd00::/8), or empty");
+        }
+        return proxies;
+    }
+
     private static List<String> origins(SettingsReader r) {
         String value = r.raw("CHAT_ALLOWED_ORIGINS");
         if (value == null) {
@@ -424,7 +454,10 @@ public record ChatConfig(
                 + ", dedupeWindow=" + dedupeWindow
                 + ", loginMaxFailuresPerUser=" + loginMaxFailuresPerUser
                 + ", loginMaxFailuresPerAddress=" + loginMaxFailuresPerAddress
-                + ", loginFailureWindow=" + loginFailureWindow + "]";
+                + ", loginFailureWindow=" + loginFailureWindow
+                + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
+                + ", maxHandshakesPerAddressPerSecond=" + maxHandshakesPerAddressPerSecond
+                + ", trustedProxies=" + (trustedProxies.isEmpty() ? "(none)" : trustedProxies) + "]";
     }
 
     /** A JDBC URL's query may carry a password: it is left out of the log. */

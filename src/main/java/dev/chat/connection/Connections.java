@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Every open connection of this node: admission against the node and per-user limits, the
+ * Every open connection of this node: admission against the node, per-user and per-address limits, the
  * heartbeat that pings and reaps, and the graceful close of all of them at shutdown. When a
  * connection ends, however it ends, its rooms are told through the {@link Connection.ConnectionListener}
  * given here (the room registry).
@@ -26,6 +26,7 @@ public final class Connections implements Connection.ConnectionListener {
     private final Connection.Limits limits;
     private final int maxConnections;
     private final int maxPerUser;
+    private final int maxPerAddress;
     private final long idleTimeoutNanos;
     private final java.time.Duration tokenLeeway;
     private final java.time.Clock clock;
@@ -36,12 +37,16 @@ public final class Connections implements Connection.ConnectionListener {
     private final ChatMetrics metrics;
     private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+    /** Open connections per client address; an entry lives while its address has one, so the table is bounded by them. */
+    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
+    /** The client address each open connection was counted under (connections of no known address are not here). */
+    private final ConcurrentHashMap<String, String> addressOf = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     private volatile boolean accepting = true;
     private final ExpiryTimers expiry;
 
-    public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser,
+    public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser, int maxPerAddress,
                        long idleTimeoutNanos, java.time.Duration tokenLeeway, java.time.Clock clock,
                        Connection.ConnectionListener rooms, Executor closer, Executor writer, ChatMetrics metrics) {
         this.writer = writer;
@@ -49,6 +54,7 @@ public final class Connections implements Connection.ConnectionListener {
         this.limits = limits;
         this.maxConnections = maxConnections;
         this.maxPerUser = maxPerUser;
+        this.maxPerAddress = maxPerAddress;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.tokenLeeway = tokenLeeway;
         this.clock = clock;
@@ -65,8 +71,13 @@ public final class Connections implements Connection.ConnectionListener {
         record Refused(CloseCode code) implements Admission { }
     }
 
-    /** Admits an authenticated connection unless this node or this user is at its limit, or the node is stopping. */
-    public Admission admit(Principal principal, String traceId, FrameSink sink) {
+    /**
+     * Admits an authenticated connection unless this node, this user or this client address is at its
+     * limit, or the node is stopping.
+     *
+     * @param address the client's address ({@code ClientAddress}); null when unknown, then not limited by address
+     */
+    public Admission admit(Principal principal, String address, String traceId, FrameSink sink) {
         if (!accepting) {
             return new Admission.Refused(CloseCode.GOING_AWAY);
         }
@@ -82,7 +93,16 @@ public final class Connections implements Connection.ConnectionListener {
             metrics.limitHit(CloseCode.TOO_MANY_USER_CONNECTIONS.label());
             return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
         }
+        if (address != null && !acquireAddress(address)) {
+            release(principal.user());
+            count.decrementAndGet();
+            metrics.limitHit(CloseCode.TOO_MANY_ADDRESS_CONNECTIONS.label());
+            return new Admission.Refused(CloseCode.TOO_MANY_ADDRESS_CONNECTIONS);
+        }
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
+        if (address != null) {
+            addressOf.put(id, address);
+        }
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
         open.put(id, c);
         expiry.arm(c);
@@ -97,6 +117,10 @@ public final class Connections implements Connection.ConnectionListener {
         if (open.remove(connection.id()) != null) {
             expiry.disarm(connection);
             release(connection.user());
+            String address = addressOf.remove(connection.id());
+            if (address != null) {
+                perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+            }
             count.decrementAndGet();
             metrics.disconnected(code);
             LOG.log(Level.INFO, "close {0} code {1}", connection, Integer.toString(code));
@@ -113,6 +137,20 @@ public final class Connections implements Connection.ConnectionListener {
 
     private void release(String user) {
         perUser.computeIfPresent(user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /** Counts a connection of {@code address} unless it holds the cap already, in one atomic step per address. */
+    private boolean acquireAddress(String address) {
+        boolean[] counted = {false};
+        perAddress.compute(address, (a, n) -> {
+            int held = n == null ? 0 : n;
+            if (held >= maxPerAddress) {
+                return n;
+            }
+            counted[0] = true;
+            return held + 1;
+        });
+        return counted[0];
     }
 
     /**

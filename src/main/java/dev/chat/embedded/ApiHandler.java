@@ -28,7 +28,10 @@ final class ApiHandler extends HttpHandler {
         String method = request.getMethod().getMethodString();
         String path = request.getRequestURI().replaceFirst("^/", "");
         String address = request.getRemoteAddr();
-        HttpApi.Headers headers = new HttpApi.Headers(request.getContentType(), request.getHeader("Origin"), request.getHeader("Host"));
+        java.util.List<String> forwardedFor = new java.util.ArrayList<>();
+        request.getHeaders("X-Forwarded-For").forEach(forwardedFor::add);
+        HttpApi.Headers headers = new HttpApi.Headers(request.getContentType(), request.getHeader("Origin"), request.getHeader("Host"),
+                forwardedFor);
         RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
                 failure == null ? api.handle(method, path, body, address, headers)
                         : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()));

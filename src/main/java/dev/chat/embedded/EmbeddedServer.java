@@ -24,7 +24,8 @@ import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
  * <p>No HTTP client can hold the listener: {@link HttpTimeouts} closes connections slow to send a
  * request's headers or idle between requests ({@code CHAT_HTTP_TIMEOUT}, {@code CHAT_HTTP_KEEP_ALIVE}),
  * and {@link RequestBody} reads API bodies without a worker thread, answering 408 to one not in by
- * {@code CHAT_HTTP_TIMEOUT}. Upgraded WebSockets are the heartbeat's to close.
+ * {@code CHAT_HTTP_TIMEOUT}; {@link AddressCaps} answers 429 to a peer's connections over
+ * {@code CHAT_MAX_CONNECTIONS_PER_ADDRESS}. Upgraded WebSockets are the heartbeat's to close.
  *
  * <p>Threads: Grizzly's selector and worker threads run HTTP requests and the endpoint's callbacks;
  * {@code chat-http-timeouts} checks the HTTP deadlines; a shutdown hook stops the node gracefully
@@ -90,6 +91,8 @@ public final class EmbeddedServer implements AutoCloseable {
             listener.registerAddOn(new RejectedUpgradeFix());
             listener.registerAddOn(new UpgradedConnections());
             listener.registerAddOn(timeouts); // header and keep-alive bounds, never on a WebSocket
+            listener.registerAddOn(new AddressCaps(config.maxConnectionsPerAddress(), app.clientAddress(),
+                    app.handshakePeers(), app.metrics()));
             http.addListener(listener);
 
             ServerConfiguration routes = http.getServerConfiguration();

@@ -138,8 +138,8 @@ public final class ChatMetrics implements AutoCloseable {
 
     /**
      * Labelled counters exist at 0 from the start (as Prometheus advises: a series that appears only
-     * on first use breaks {@code rate()} and alerts on absence): each client frame type, and each of
-     * the protocol's close codes for disconnects and refused handshakes.
+     * on first use breaks {@code rate()} and alerts on absence): each client frame type, each of
+     * the protocol's close codes for disconnects and refused handshakes, and each limit.
      */
     private void registerAtZero() {
         ProtocolCodec.CLIENT_TYPES.forEach(this::frameCounter);
@@ -149,6 +149,7 @@ public final class ChatMetrics implements AutoCloseable {
         }
         disconnectCounter(OTHER);
         handshakeCounter(OTHER);
+        LIMITS.forEach(this::limitCounter);
     }
 
     /** {@code count} frames of one type queued for clients (a broadcast counts one per receiver). */
@@ -159,9 +160,20 @@ public final class ChatMetrics implements AutoCloseable {
 
     /** A limit refused something: {@code limit} is the error or close code's name. */
     public void limitHit(String limit) {
-        limitHits.computeIfAbsent(limit, l -> Counter.builder("chat.limit.hits")
-                .description("Requests or connections refused by a limit").tag("limit", l).register(registry)).increment();
+        limitCounter(limit).increment();
     }
+
+    private Counter limitCounter(String limit) {
+        return limitHits.computeIfAbsent(limit, l -> Counter.builder("chat.limit.hits")
+                .description("Requests or connections refused by a limit").tag("limit", l).register(registry));
+    }
+
+    /** Every {@link #limitHit} label, exported at 0 from the start. */
+    static final java.util.List<String> LIMITS = java.util.List.of(
+            dev.chat.protocol.ErrorCode.TOO_MANY_ROOMS.wire(), dev.chat.protocol.ErrorCode.ROOM_FULL.wire(),
+            CloseCode.SERVER_FULL.label(), CloseCode.TOO_MANY_USER_CONNECTIONS.label(),
+            CloseCode.TOO_MANY_ADDRESS_CONNECTIONS.label(), CloseCode.TOO_BIG.label(),
+            "login_throttled", "registration_throttled");
 
     /** One message written to one client, {@code nanos} after the server accepted it. */
     public void delivered(long nanos) {

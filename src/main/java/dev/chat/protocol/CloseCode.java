@@ -18,6 +18,10 @@ public enum CloseCode {
     SERVER_FULL(4004, "server_full", true, "The node holds CHAT_MAX_CONNECTIONS already."),
     TOO_MANY_USER_CONNECTIONS(4005, "too_many_user_connections", true,
             "The user holds CHAT_MAX_CONNECTIONS_PER_USER connections on this node already."),
+    TOO_MANY_ADDRESS_CONNECTIONS(4006, "too_many_address_connections", true,
+            "The client's address holds CHAT_MAX_CONNECTIONS_PER_ADDRESS WebSocket connections on this node already."),
+    HANDSHAKE_RATE(4007, "handshake_rate", true,
+            "More than CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND handshakes from the client's address within a second."),
     UNAUTHORIZED(4500, "unauthorized", false, "Missing, malformed, forged or unknown-user token: log in again."),
     TOKEN_EXPIRED(4501, "token_expired", false, "The token has expired: log in again."),
     ORIGIN_FORBIDDEN(4502, "origin_forbidden", false, "The page's Origin is not allowed to open a WebSocket.");

@@ -20,7 +20,8 @@ public final class ApiServlet extends HttpServlet {
         ChatApp app = (ChatApp) getServletContext().getAttribute(ChatApp.class.getName());
         String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
         HttpApi.Response answer = app.httpApi().handle(req.getMethod(), path, readBody(req.getInputStream()),
-                req.getRemoteAddr(), new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host")));
+                req.getRemoteAddr(), new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
+                        java.util.Collections.list(req.getHeaders("X-Forwarded-For"))));
         resp.setStatus(answer.status());
         resp.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {

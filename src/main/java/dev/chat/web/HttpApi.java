@@ -1,6 +1,7 @@
 package dev.chat.web;
 
 import dev.chat.auth.Accounts;
+import dev.chat.auth.ClientAddress;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.OriginPolicy;
@@ -39,6 +40,7 @@ public final class HttpApi {
     private final LoginThrottle throttle;
     private final RegistrationThrottle registrations;
     private final OriginPolicy origins;
+    private final ClientAddress addresses;
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
 
@@ -47,8 +49,9 @@ public final class HttpApi {
 
     /** @param readiness named checks that must all pass for {@code health/ready} */
     public HttpApi(Accounts accounts, LoginThrottle throttle, RegistrationThrottle registrations, OriginPolicy origins,
-                   ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
+                   ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
         this.origins = origins;
+        this.addresses = addresses;
         this.accounts = accounts;
         this.throttle = throttle;
         this.registrations = registrations;
@@ -76,11 +79,13 @@ public final class HttpApi {
     /**
      * @param path the path below the context root, without a leading slash ({@code "api/login"})
      * @param body the request body, at most {@link #MAX_BODY_BYTES}; null when it was larger
-     * @param remoteAddress the peer's IP address as the runtime sees it (a reverse proxy's, behind one);
-     *                      null when unknown
-     * @param from the request's {@code Content-Type}, {@code Origin} and {@code Host} headers (each may be null)
+     * @param peer the TCP peer's IP address as the runtime sees it (a reverse proxy's, behind one);
+     *             null when unknown. The throttles count the client's ({@link ClientAddress}: the peer, or
+     *             behind a trusted proxy the address it forwarded)
+     * @param from the request's {@code Content-Type}, {@code Origin}, {@code Host} and {@code X-Forwarded-For} headers
      */
-    public Response handle(String method, String path, byte[] body, String remoteAddress, Headers from) {
+    public Response handle(String method, String path, byte[] body, String peer, Headers from) {
+        String remoteAddress = addresses.resolve(peer, from.forwardedFor());
         try {
             return switch (path) {
                 case "api/register" -> post(method, body, from, c -> register(c, remoteAddress));
@@ -125,8 +130,16 @@ public final class HttpApi {
         return json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "checks", checks));
     }
 
-    /** What the API asks of a request's headers. */
-    public record Headers(String contentType, String origin, String host) { }
+    /**
+     * What the API asks of a request's headers; each may be null.
+     *
+     * @param forwardedFor every {@code X-Forwarded-For} value, in order (believed only from a trusted proxy)
+     */
+    public record Headers(String contentType, String origin, String host, List<String> forwardedFor) {
+        public Headers {
+            forwardedFor = forwardedFor == null ? List.of() : List.copyOf(forwardedFor);
+        }
+    }
 
     private Response post(String method, byte[] body, Headers from, java.util.function.Function<Credentials, Response> action) {
         if (!"POST".equals(method)) {

@@ -44,12 +44,25 @@ public final class ChatConfigurator extends ServerEndpointConfig.Configurator {
     /**
      * Decides the handshake. The standard API cannot refuse an upgrade from here, so a rejected
      * verdict travels to {@code @OnOpen}, which closes with its 4xxx code before any other frame.
+     * Nor does it give the peer's address: the runtime adapter recorded it under the handshake's
+     * {@code Sec-WebSocket-Key} ({@link dev.chat.auth.HandshakePeers}).
      * Jakarta WebSocket 2.1 gives each handshake its own copy of the user properties.
      */
     @Override
     public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
-        HandshakeResult verdict = app().authenticator().authenticate(request.getHeaders(), request.getParameterMap());
+        ChatApp running = app();
+        String peer = running.handshakePeers().peer(first(request.getHeaders(), "sec-websocket-key"));
+        HandshakeResult verdict = running.authenticator().authenticate(request.getHeaders(), request.getParameterMap(), peer);
         sec.getUserProperties().put(HANDSHAKE, verdict);
+    }
+
+    private static String first(java.util.Map<String, java.util.List<String>> headers, String name) {
+        for (var e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+                return e.getValue().get(0);
+            }
+        }
+        return null;
     }
 
     /** {@code Origin: null} is refused before the upgrade; the full Origin check needs the Host and runs in modifyHandshake. */

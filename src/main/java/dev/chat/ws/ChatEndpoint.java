@@ -67,7 +67,7 @@ public final class ChatEndpoint {
             return;
         }
         SessionSink sink = new SessionSink(session, app.closer(), accepted.traceId());
-        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.traceId(), sink);
+        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.address(), accepted.traceId(), sink);
         if (admission instanceof Connections.Admission.Refused refused) {
             String who = "session " + session.getId() + " (user " + accepted.principal().user()
                     + ", trace " + accepted.traceId() + ")";

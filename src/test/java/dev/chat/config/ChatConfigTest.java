@@ -403,4 +403,22 @@ class ChatConfigTest {
                 .startsWith("CHAT_JWT_ROLES_CLAIM"));
         assertTrue(rejected(Map.of("CHAT_ADMIN_ROLES", "ops")).problems().get(0).contains("set CHAT_JWT_JWKS_URL too"));
     }
+
+    @Test
+    void perAddressLimitsHaveTheirDefaultsAndTrustedProxiesAreAddressesOrRanges() {
+        ChatConfig defaults = load(Map.of());
+        assertEquals(200, defaults.maxConnectionsPerAddress());
+        assertEquals(20, defaults.maxHandshakesPerAddressPerSecond());
+        assertEquals(List.of(), defaults.trustedProxies(), "no proxy is trusted unless named");
+        ChatConfig c = load(Map.of("CHAT_MAX_CONNECTIONS_PER_ADDRESS", "50", "CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", "5",
+                "CHAT_TRUSTED_PROXIES", " 10.0.0.0/8, ::1 ,10.0.0.0/8"));
+        assertEquals(50, c.maxConnectionsPerAddress());
+        assertEquals(5, c.maxHandshakesPerAddressPerSecond());
+        assertEquals(List.of("10.0.0.0/8", "::1"), c.trustedProxies());
+        assertTrue(c.toString().contains("trustedProxies=[10.0.0.0/8, ::1]"), c::toString);
+        ConfigException e = rejected(Map.of("CHAT_MAX_CONNECTIONS_PER_ADDRESS", "0", "CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", "x",
+                "CHAT_TRUSTED_PROXIES", "10.0.0.1,proxy.example.com"));
+        assertEquals(3, e.problems().size(), e.problems()::toString);
+        assertTrue(e.problems().get(2).startsWith("CHAT_TRUSTED_PROXIES=10.0.0.1,proxy.example.com is invalid"), e.problems()::toString);
+    }
 }

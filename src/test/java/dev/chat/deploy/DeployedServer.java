@@ -65,6 +65,8 @@ public abstract class DeployedServer implements AutoCloseable {
         }
         settings.put("chat.jwt.secret", TestServer.SECRET);
         settings.put("chat.register.max.per.address", "100000"); // every test client registers from 127.0.0.1
+        settings.put("chat.max.connections.per.address", "100000"); // and connects from it
+        settings.put("chat.max.handshakes.per.address.per.second", "100000");
         settings.put("chat.data.dir", dataDir.toString());
         settings.put("chat.shutdown.grace", "2s");
         settings.putAll(overrides);

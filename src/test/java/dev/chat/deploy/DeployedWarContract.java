@@ -63,7 +63,13 @@ import org.junit.jupiter.api.Timeout;
 abstract class DeployedWarContract {
     /** Small enough that an oversize frame is easy to send, large enough for every other test. */
     static final int MAX_FRAME_BYTES = 4096;
-    static final Map<String, String> SETTINGS = Map.of("chat.max.frame.bytes", Integer.toString(MAX_FRAME_BYTES));
+    /** Above what the other tests hold at once from 127.0.0.1, which counts as one client too. */
+    static final int MAX_CONNECTIONS_PER_ADDRESS = 40;
+    static final Map<String, String> SETTINGS = Map.of("chat.max.frame.bytes", Integer.toString(MAX_FRAME_BYTES),
+            // the tests' own address plays a reverse proxy, so each test can be a client of its own
+            "chat.trusted.proxies", "127.0.0.1",
+            "chat.max.connections.per.address", Integer.toString(MAX_CONNECTIONS_PER_ADDRESS),
+            "chat.max.connections.per.user", "1000"); // one user holds the connections of the per-address test
 
     private DeployedServer deployed;
     private RemoteServer server;
@@ -266,6 +272,32 @@ abstract class DeployedWarContract {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The container tells the standard API no peer address; the WAR's request listener must have
+     * recorded it for the handshake, or no per-address limit would apply at all.
+     */
+    @Test
+    void webSocketsOfOneForwardedClientAreCappedWith4006AndAnotherClientStillConnects() throws Exception {
+        Map<String, String> client = Map.of("Origin", server.origin(), "X-Forwarded-For", "203.0.113.40");
+        List<WsClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < MAX_CONNECTIONS_PER_ADDRESS; i++) {
+                WsClient c = WsClient.connect(server.ws(alice), client);
+                open.add(c);
+                c.welcome();
+            }
+            try (WsClient over = WsClient.connect(server.ws(alice), client)) {
+                assertEquals(4006, over.awaitClose());
+            }
+            try (WsClient other = WsClient.connect(server.ws(alice),
+                    Map.of("Origin", server.origin(), "X-Forwarded-For", "203.0.113.41"))) {
+                other.welcome();
+            }
+        } finally {
+            open.forEach(WsClient::close);
         }
     }
 

@@ -58,6 +58,8 @@ public final class JarNode implements AutoCloseable {
         pb.environment().put("CHAT_PORT", "0");
         pb.environment().put("CHAT_REGISTER_MAX_PER_ADDRESS", "100000"); // every test client registers from 127.0.0.1
         pb.environment().put("CHAT_ROOM_RATE_PER_SEC", "1000000"); // tests that raise CHAT_RATE_PER_SEC mean the room too
+        pb.environment().put("CHAT_MAX_CONNECTIONS_PER_ADDRESS", "100000"); // and connects from it
+        pb.environment().put("CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", "100000");
         pb.environment().putAll(env);
         Process process = pb.start();
         List<String> output = Collections.synchronizedList(new ArrayList<>());

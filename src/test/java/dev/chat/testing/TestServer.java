@@ -59,6 +59,8 @@ public final class TestServer implements AutoCloseable {
         env.put("CHAT_JWT_SECRET", SECRET);
         env.put("CHAT_REGISTER_MAX_PER_ADDRESS", "100000"); // every test client registers from 127.0.0.1
         env.put("CHAT_ROOM_RATE_PER_SEC", "1000000"); // tests that raise CHAT_RATE_PER_SEC mean the room too
+        env.put("CHAT_MAX_CONNECTIONS_PER_ADDRESS", "100000"); // and connects from it
+        env.put("CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", "100000");
         env.put("CHAT_DATA_DIR", dataDir.toString());
         env.putAll(overrides);
         try {
