@@ -196,7 +196,7 @@ public final class ChatApp implements AutoCloseable {
         }
         long ping = config.pingInterval().toMillis();
         app.heartbeat.scheduleWithFixedDelay(app::beat, ping, ping, TimeUnit.MILLISECONDS);
-        LOG.log(Level.INFO, "chat node {0} started with {1}", app.nodeId, config);
+        LOG.log(Level.INFO, "chat {0} node {1} started with {2}", dev.chat.config.Version.current(), app.nodeId, config);
         return app;
     }
 

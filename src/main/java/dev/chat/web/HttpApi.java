@@ -211,6 +211,7 @@ public final class HttpApi {
     private Map<String, Object> protocol() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("protocol", ProtocolCodec.PROTOCOL_VERSION);
+        out.put("version", dev.chat.config.Version.current());
         out.put("maxText", config.maxText());
         out.put("closeCodes", Arrays.stream(CloseCode.values()).map(c -> {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -166,6 +166,7 @@ class HttpApiTest {
         assertEquals(200, r.statusCode());
         Map<String, Object> body = json(r.body());
         assertEquals(1, ((Number) body.get("protocol")).intValue());
+        assertTrue(String.valueOf(body.get("version")).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), r::body);
         assertEquals(4096, ((Number) body.get("maxText")).intValue());
         assertTrue(r.body().contains("{\"code\":4500,\"name\":\"unauthorized\",\"reconnect\":false"), r.body());
     }
