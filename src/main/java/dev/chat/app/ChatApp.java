@@ -213,6 +213,8 @@ public final class ChatApp implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        LOG.log(Level.INFO, "chat node {0} stopping: draining {1} connections (grace {2} ms)", nodeId,
+                Integer.toString(connections.size()), Long.toString(config.shutdownGrace().toMillis()));
         // the store first: what is queued is committed and its acks and messages are queued on the
         // outboxes, which the connections' shutdown then flushes; a send after this is answered unavailable
         store.close();
