@@ -25,6 +25,7 @@ import dev.chat.redis.RedisLink;
 import dev.chat.redis.RedisPresence;
 import dev.chat.redis.RedisUsers;
 import dev.chat.room.DeliveryOrder;
+import dev.chat.room.AcceptedSends;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
@@ -126,7 +127,8 @@ public final class ChatApp implements AutoCloseable {
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
         rooms.orderedBy(order);
-        Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText());
+        AcceptedSends accepted = new AcceptedSends(AcceptedSends.NODE_CAPACITY, config.dedupeWindow());
+        Messages messages = new Messages(rooms, store, users, bus, clock, config.maxText(), accepted);
         PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus,
                 config.maxOwnedRoomsPerUser(), config.maxInvitationsPerUser());
         OutboxBudget outboxBudget = OutboxBudget.ofHeap();
@@ -137,7 +139,7 @@ public final class ChatApp implements AutoCloseable {
                         config.slowConsumerGrace(), outboxBudget),
                 config.maxConnections(), config.maxConnectionsPerUser(), config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
-        this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics);
+        this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics, accepted);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("accepting", () -> !stopping);
         readiness.put("database", database::healthy);

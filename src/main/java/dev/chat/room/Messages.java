@@ -27,9 +27,12 @@ public final class Messages {
     private final Clock clock;
     private final UserStore users;
     private final int maxText;
+    private final AcceptedSends committedIds;
 
-    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, Bus bus, Clock clock, int maxText) {
+    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, Bus bus, Clock clock, int maxText,
+                    AcceptedSends accepted) {
         this.users = users;
+        this.committedIds = accepted;
         this.rooms = rooms;
         this.store = store;
         this.bus = bus;
@@ -66,8 +69,8 @@ public final class Messages {
             c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
             return;
         }
-        long accepted = System.nanoTime();
-        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), accepted);
+        long acceptedAt = System.nanoTime();
+        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), acceptedAt);
         store.append(message).whenComplete((appended, failure) -> {
             if (failure != null) {
                 c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
@@ -77,6 +80,8 @@ public final class Messages {
             long seq = appended.message().seq();
             c.send(to == null ? new ServerFrame.Ack(room, id, seq) : new ServerFrame.Ack(null, to, id, seq));
             if (!appended.duplicate()) {
+                // only a first commit: a resend answered from the store must not earn another free one
+                committedIds.committed(c.user(), room, id, System.nanoTime());
                 bus.publish(appended.message());
             }
         });

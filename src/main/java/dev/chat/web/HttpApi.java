@@ -190,6 +190,8 @@ public final class HttpApi {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("protocol", ProtocolCodec.PROTOCOL_VERSION);
         out.put("maxText", config.maxText());
+        // the page paces its own sends (a reconnect's resends above all) within the connection's bucket
+        out.put("rate", Map.of("perSec", config.ratePerSec(), "burst", config.rateBurst()));
         out.put("closeCodes", Arrays.stream(CloseCode.values()).map(c -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("code", c.code());
