@@ -25,6 +25,7 @@ import dev.chat.redis.RedisLink;
 import dev.chat.redis.RedisPresence;
 import dev.chat.redis.RedisUsers;
 import dev.chat.room.DeliveryOrder;
+import dev.chat.log.LogSampler;
 import dev.chat.room.AcceptedSends;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
@@ -85,9 +86,12 @@ public final class ChatApp implements AutoCloseable {
      */
     private final ExecutorService writer = Executors.newFixedThreadPool(SendStarts.WRITER_THREADS, daemon("chat-write"));
     private volatile boolean stopping;
+    /** Samples the log lines any client can cause at will (rejected handshakes, failed logins): see {@link LogSampler}. */
+    private final LogSampler logSampler;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
+        this.logSampler = new LogSampler(config.logSampleLines(), config.logSampleInterval(), System::nanoTime);
         Clock clock = Clock.systemUTC();
         for (String warning : config.warnings()) {
             LOG.log(Level.WARNING, warning);
@@ -120,7 +124,7 @@ public final class ChatApp implements AutoCloseable {
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
         IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
                 config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim());
-        JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock);
+        JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, logSampler);
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         this.authenticator = new HandshakeAuthenticator(verifier, origins);
         this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),
@@ -150,7 +154,7 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
-        this.httpApi = new HttpApi(accounts, throttle, registrations, origins, config, metrics, readiness);
+        this.httpApi = new HttpApi(accounts, throttle, registrations, origins, config, metrics, readiness, logSampler);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
@@ -189,8 +193,24 @@ public final class ChatApp implements AutoCloseable {
         }
         long ping = config.pingInterval().toMillis();
         app.heartbeat.scheduleWithFixedDelay(app::beat, ping, ping, TimeUnit.MILLISECONDS);
+        // a flood that stops still gets its "suppressed N similar lines" line
+        long sample = config.logSampleInterval().toMillis();
+        app.heartbeat.scheduleWithFixedDelay(app::reportSuppressedLines, sample, sample, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "chat node {0} started with {1}", app.nodeId, config);
         return app;
+    }
+
+    private void reportSuppressedLines() {
+        try {
+            logSampler.reportSuppressed();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reporting suppressed log lines failed", e); // the schedule goes on
+        }
+    }
+
+    /** The sampler of the log lines any client can cause at will; the runtime adapters use it too. */
+    public LogSampler logSampler() {
+        return logSampler;
     }
 
     private void beat() {

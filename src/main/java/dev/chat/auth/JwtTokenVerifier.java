@@ -1,5 +1,6 @@
 package dev.chat.auth;
 
+import dev.chat.log.LogSampler;
 import dev.chat.log.LogText;
 import dev.chat.protocol.ProtocolCodec;
 import com.nimbusds.jose.JOSEException;
@@ -50,6 +51,7 @@ public final class JwtTokenVerifier {
     /** Null when only our own tokens are accepted. */
     private final IdentityProvider provider;
     private final Clock clock;
+    private final LogSampler.Kind providerDown;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
         this(secret, users, Duration.ofSeconds(30), null, clock);
@@ -60,6 +62,13 @@ public final class JwtTokenVerifier {
      * @param provider an external identity provider, or null for our own tokens only
      */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock) {
+        this(secret, users, leeway, provider, clock, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime));
+    }
+
+    /** @param logs samples the line of an unreachable provider, which any forged provider token can cause */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            LogSampler logs) {
+        this.providerDown = logs.kind("identity provider keys unavailable", LOG, Level.WARNING);
         try {
             this.ours = new MACVerifier(secret);
         } catch (JOSEException e) {
@@ -111,7 +120,9 @@ public final class JwtTokenVerifier {
             try {
                 keys = provider.keysFor(jwt.getHeader());
             } catch (KeySourceException e) {
-                LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", e.getMessage());
+                if (providerDown.allow()) {
+                    LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", LogText.quote(e.getMessage()));
+                }
                 throw new TokenRejectedException("identity provider keys unavailable", false);
             }
             checkSignature(jwt, keys, false);

@@ -80,6 +80,10 @@ import java.util.Properties;
  *                              four times the bounds); default 10 s
  * @param publicRooms           rooms that exist and are public from the start, so nobody can claim
  *                              them (create one private before anyone used it); default {@code general}
+ * @param logSampleLines        lines of one kind that clients can cause at will (a rejected handshake, a failed
+ *                              login) logged per {@code logSampleInterval}; the rest are counted and reported in
+ *                              one line when the interval ends; default 20
+ * @param logSampleInterval     the interval of {@code logSampleLines}; default 1 min
  */
 public record ChatConfig(
         String host,
@@ -131,6 +135,8 @@ public record ChatConfig(
         int maxInvitationsPerUser,
         Duration slowConsumerGrace,
         List<String> publicRooms,
+        int logSampleLines,
+        Duration logSampleInterval,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -242,6 +248,8 @@ public record ChatConfig(
         int ownedRooms = r.integer("CHAT_MAX_OWNED_ROOMS_PER_USER", 100, 0, 1_000_000);
         int invitations = r.integer("CHAT_MAX_INVITATIONS_PER_USER", 1000, 0, 10_000_000);
         Duration slowConsumerGrace = r.duration("CHAT_SLOW_CONSUMER_GRACE", Duration.ofSeconds(10), Duration.ofMillis(100));
+        int logSampleLines = r.integer("CHAT_LOG_SAMPLE_LINES", 20, 1, 1_000_000);
+        Duration logSampleInterval = r.duration("CHAT_LOG_SAMPLE_INTERVAL", Duration.ofMinutes(1), Duration.ofMillis(100));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -262,7 +270,8 @@ public record ChatConfig(
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
-                loginWindow, registerPerAddress, ownedRooms, invitations, slowConsumerGrace, publicRooms, warnings);
+                loginWindow, registerPerAddress, ownedRooms, invitations, slowConsumerGrace, publicRooms,
+                logSampleLines, logSampleInterval, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -391,7 +400,8 @@ public record ChatConfig(
                 + ", dedupeWindow=" + dedupeWindow
                 + ", loginMaxFailuresPerUser=" + loginMaxFailuresPerUser
                 + ", loginMaxFailuresPerAddress=" + loginMaxFailuresPerAddress
-                + ", loginFailureWindow=" + loginFailureWindow + "]";
+                + ", loginFailureWindow=" + loginFailureWindow
+                + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval + "]";
     }
 
     /** A JDBC URL's query may carry a password: it is left out of the log. */
