@@ -201,8 +201,9 @@ class LogSamplingTest {
                 assertEquals(4500, c.awaitClose().code());
             }
         });
-        // at least one per handshake (under this load Tyrus has been seen to open a second session
-        // on one of the 10 000 connections; each session it opens is rejected, counted and logged)
+        // at least one per handshake: under this load (dev.chat at ALL) the embedded server has been
+        // seen to open a second session on one of the 10 000 connections, on the code before the
+        // sampler too; each session it opens is rejected, counted and logged or counted here
         long rejected = (long) (metric("chat_handshakes_rejected_total{code=\"4500\"}") - before);
         assertTrue(rejected >= EVENTS && rejected <= EVENTS + 10, "the metric counts every one: " + rejected);
         Tally t = awaitTally("handshake rejected", "handshake rejected on", rejected);
