@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * Tyrus 2.1 reads the mask bit only to decide whether to unmask, and serves such frames.
  *
  * <p>It only reads headers: a payload is skipped by its length, never copied or unmasked, so the
- * cost is a few bytes per frame whatever its size, and the state is three fields per connection.
+ * cost is a few bytes per frame whatever its size, and the state is one small object per connection (four fields).
  * Not thread-safe: one connection's reads are handed over one at a time, in order.
  */
 final class MaskedFrames {
