@@ -1,5 +1,6 @@
 package dev.chat.auth;
 
+import dev.chat.log.LogSampler;
 import dev.chat.log.LogText;
 import dev.chat.protocol.ProtocolCodec;
 import com.nimbusds.jose.JOSEException;
@@ -55,6 +56,7 @@ public final class JwtTokenVerifier {
     private final IdentityProvider provider;
     private final Clock clock;
     private final boolean localAccounts;
+    private final LogSampler.Kind providerDown;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
         this(secret, users, Duration.ofSeconds(30), null, clock);
@@ -62,17 +64,24 @@ public final class JwtTokenVerifier {
 
     /** Local accounts on only without a provider: {@code CHAT_LOCAL_ACCOUNTS}'s default. */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock) {
-        this(secret, users, leeway, provider, clock, provider == null);
+        this(secret, users, leeway, provider, clock, provider == null, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime));
+    }
+
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts) {
+        this(secret, users, leeway, provider, clock, localAccounts, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime));
     }
 
     /**
      * @param leeway        tolerated clock difference for {@code exp} and {@code nbf}
      * @param provider      an external identity provider, or null for our own tokens only
      * @param localAccounts whether local accounts (and so our own tokens) are accepted
+     * @param logs          samples the line of an unreachable provider, which any forged provider token can cause
      */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
-                            boolean localAccounts) {
+                            boolean localAccounts, LogSampler logs) {
         this.localAccounts = localAccounts;
+        this.providerDown = logs.kind("identity provider keys unavailable", LOG, Level.WARNING);
         try {
             this.ours = new MACVerifier(secret);
         } catch (JOSEException e) {
@@ -127,7 +136,9 @@ public final class JwtTokenVerifier {
             try {
                 keys = provider.keysFor(jwt.getHeader());
             } catch (KeySourceException e) {
-                LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", e.getMessage());
+                if (providerDown.allow()) {
+                    LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", LogText.quote(e.getMessage()));
+                }
                 throw new TokenRejectedException("identity provider keys unavailable", false);
             }
             checkSignature(jwt, keys, false);

@@ -47,9 +47,11 @@ public final class EmbeddedServer implements AutoCloseable {
     private final TyrusContainer tyrus;
     private final NetworkListener listener;
     private final HttpTimeouts timeouts;
+    private final GrizzlyLogFilter grizzlyLogs;
 
     private EmbeddedServer(ChatApp app, HttpServer http, TyrusContainer tyrus, NetworkListener listener,
-                           HttpTimeouts timeouts) {
+                           HttpTimeouts timeouts, GrizzlyLogFilter grizzlyLogs) {
+        this.grizzlyLogs = grizzlyLogs;
         this.app = app;
         this.http = http;
         this.tyrus = tyrus;
@@ -107,6 +109,7 @@ public final class EmbeddedServer implements AutoCloseable {
     public static EmbeddedServer start(ChatConfig config) throws IOException {
         ChatApp app = ChatApp.start(config);
         HttpTimeouts timeouts = new HttpTimeouts(config.httpTimeout(), config.httpKeepAlive());
+        GrizzlyLogFilter grizzlyLogs = new GrizzlyLogFilter(app.logSampler()); // a client's broken bytes log lines there
         try {
             ChatConfigurator.install(app);
             TyrusContainer tyrus = new TyrusContainer(config.maxFrameBytes());
@@ -125,12 +128,13 @@ public final class EmbeddedServer implements AutoCloseable {
 
             ServerConfiguration routes = http.getServerConfiguration();
             routes.setDefaultErrorPageGenerator(new PlainErrorPages());
-            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout()), HttpApi.PREFIXES.toArray(String[]::new));
+            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout(), app.logSampler()), HttpApi.PREFIXES.toArray(String[]::new));
             routes.addHttpHandler(new PageHandler(), "/");
             http.start();
-            return new EmbeddedServer(app, http, tyrus, listener, timeouts);
+            return new EmbeddedServer(app, http, tyrus, listener, timeouts, grizzlyLogs);
         } catch (IOException | RuntimeException | jakarta.websocket.DeploymentException e) {
             timeouts.close();
+            grizzlyLogs.close();
             ChatConfigurator.uninstall(app);
             app.close();
             if (e instanceof IOException io) {
@@ -190,5 +194,6 @@ public final class EmbeddedServer implements AutoCloseable {
             http.shutdownNow();
         }
         timeouts.close();
+        grizzlyLogs.close();
     }
 }
