@@ -407,7 +407,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
             if (!room.members.contains(c)) {
                 return false;
             }
-            c.rooms().remove(name);
+            c.left(name);
             if (room.remove(c)) {
                 presence.memberLeft(name, c.user());
             }
