@@ -3,6 +3,7 @@ package dev.chat.connection;
 import dev.chat.auth.Principal;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.ServerFrame;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -63,8 +64,13 @@ public final class Connections implements Connection.ConnectionListener {
         record Refused(CloseCode code) implements Admission { }
     }
 
-    /** Admits an authenticated connection unless this node or this user is at its limit, or the node is stopping. */
-    public Admission admit(Principal principal, String traceId, FrameSink sink) {
+    /**
+     * Admits an authenticated connection unless this node or this user is at its limit, or the node
+     * is stopping. {@code first} (the welcome) is queued before the connection becomes visible to
+     * anything that delivers to its user: a direct message, invitation or kick fanned out at that
+     * moment used to reach the client before its welcome.
+     */
+    public Admission admit(Principal principal, String traceId, FrameSink sink, ServerFrame first) {
         if (!accepting) {
             return new Admission.Refused(CloseCode.GOING_AWAY);
         }
@@ -82,6 +88,7 @@ public final class Connections implements Connection.ConnectionListener {
         }
         String id = nodeId + "-" + Long.toString(ids.incrementAndGet(), 36);
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
+        c.send(first);
         open.put(id, c);
         rooms.opened(c);
         metrics.connected();
