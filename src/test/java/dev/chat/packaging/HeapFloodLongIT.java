@@ -121,9 +121,14 @@ class HeapFloodLongIT {
                     assertTrue(node.process().isAlive(), () -> "the jar died: " + tail(node.log()));
                     heap.add(measure(node, mark));
                 }
-                registrar.get(30, TimeUnit.SECONDS);
-                for (Future<?> f : new ArrayList<>(flooders)) {
-                    f.get(30, TimeUnit.SECONDS);
+                List<Future<?>> all = new ArrayList<>(List.of(registrar));
+                all.addAll(flooders); // complete: the registrar adds none after its deadline
+                for (Future<?> f : all) {
+                    try {
+                        f.get(30, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        problems.add("a flooder failed: " + e.getCause()); // reported with the summary below
+                    }
                 }
                 chatted = chat.stop(Duration.ofSeconds(30));
             } finally {
@@ -138,13 +143,28 @@ class HeapFloodLongIT {
                     heap.stream().map(h -> String.format("{%d, %.1f, %.1f}", h[0], h[1] / 1048576.0, h[2] / 1048576.0))
                             .collect(Collectors.joining(", ")),
                     new TreeMap<>(replies), new TreeMap<>(closes), new TreeMap<>(registrations), chatted);
+            Map<Integer, Long> serverCloses = serverCloses(node.log());
+            System.out.printf("  the server's log of the flooders' closes by code %s (1000: the test's own at the end)%n", serverCloses);
             System.out.printf("  heap after GC once the flood stopped: %.1f MiB%n", rest[1] / 1048576.0);
 
             assertTrue(problems.isEmpty(), () -> problems.size() + " problems, first: " + problems.subList(0, Math.min(20, problems.size())));
             assertFalse(node.log().contains("OutOfMemoryError"), () -> "an OutOfMemoryError: " + tail(node.log()));
-            for (Integer code : closes.keySet()) {
-                assertTrue(DOCUMENTED_CLOSES.contains(code), "undocumented close " + code + " (1006: dropped), all: " + closes);
+            // Every close the server made has a code from the table, by its own log (a connection it
+            // dropped would be logged with 1006).
+            for (Integer code : serverCloses.keySet()) {
+                assertTrue(DOCUMENTED_CLOSES.contains(code), "the server closed a flooder with " + code + ": " + serverCloses);
             }
+            // A flooder writes on while the server's close is on its way, and the jar's engine closes
+            // the socket right after its close frame, without waiting for the client's (EOF 3 ms
+            // after a 4003 left unanswered, measured here): the flooder's next frames meet a reset,
+            // which can overtake that frame, and the client sees 1006. So each close a flooder saw,
+            // 1006 included, must be one of the server's documented closes above, never one more.
+            long serverInitiated = serverCloses.entrySet().stream().filter(e -> e.getKey() != 1000).mapToLong(Map.Entry::getValue).sum();
+            for (Integer code : closes.keySet()) {
+                assertTrue(DOCUMENTED_CLOSES.contains(code) || code == 1006, "undocumented close " + code + ", all: " + closes);
+            }
+            long closesSeen = closes.values().stream().mapToInt(AtomicInteger::get).sum();
+            assertTrue(closesSeen <= serverInitiated, "each close a flooder saw is one the server made: " + closes + " vs " + serverCloses);
             assertTrue(chatted.problems().isEmpty() && chatted.lost().isEmpty(), "steady chat: " + chatted);
             // Each attack really ran into its limit, or the proof proves less than it says.
             for (String seen : List.of("error:no_such_user", "ack", "error:quota_exceeded", "invited", "created", "joined",
@@ -249,13 +269,15 @@ class HeapFloodLongIT {
                 } catch (RuntimeException e) {
                     continue; // closed meanwhile: counted at the top of the loop
                 }
-                read(c, created);
-                next += period;
+                // Just under the flooding close: each rate_limited costs the next slot, and a thread
+                // that fell behind (this machine's CPU is shared) starts again from now instead of
+                // catching up in a burst, which the limiter would count as a flood.
+                next += period * (1 + read(c, created));
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing, not waiting for a result
-                } else if (wait < -period * 40) {
-                    next = System.nanoTime(); // fell far behind (a GC of this JVM): no catch-up burst past the limiter's
+                } else if (wait < -2 * period) {
+                    next = System.nanoTime();
                 }
             }
         } finally {
@@ -303,10 +325,14 @@ class HeapFloodLongIT {
     }
 
     /** Counts what has arrived without waiting; remembers the rooms this account created (for its invitations). */
-    private void read(WsClient c, List<String> created) {
+    private int read(WsClient c, List<String> created) {
+        int refused = 0;
         for (Map<String, Object> f : c.drain()) {
             String type = (String) f.get("type");
             String key = "error".equals(type) ? "error:" + f.get("code") : type;
+            if ("error:rate_limited".equals(key)) {
+                refused++;
+            }
             replies.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             if ("created".equals(type)) {
                 synchronized (created) {
@@ -316,6 +342,7 @@ class HeapFloodLongIT {
                 problems.add("the server failed a request: " + f);
             }
         }
+        return refused;
     }
 
     private void closed(WsClient c) {
@@ -326,6 +353,16 @@ class HeapFloodLongIT {
             code = 1006; // ended without a close frame
         }
         closes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /** The jar's own log of the flooders' closes ("close connection ID (user U, trace T) code N"), by code. */
+    private static Map<Integer, Long> serverCloses(String log) {
+        Matcher m = Pattern.compile("close connection \\S+ \\(user ((?:flood|reg)-[^,]+), trace \\S+\\) code (\\d+)").matcher(log);
+        Map<Integer, Long> byCode = new TreeMap<>();
+        while (m.find()) {
+            byCode.merge(Integer.parseInt(m.group(2)), 1L, Long::sum);
+        }
+        return byCode;
     }
 
     private static String tail(String log) {
