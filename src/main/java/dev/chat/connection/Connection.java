@@ -190,6 +190,22 @@ public final class Connection {
         return false;
     }
 
+    /**
+     * The connection left the room: its replay floor goes too. A floor is retired by the room's
+     * next live message, which a connection that left never gets, so it used to stay for the
+     * connection's life: one entry per room with history joined and left in between, without bound
+     * for a connection that keeps joining and leaving (two frames an entry).
+     */
+    public void left(String room) {
+        rooms.remove(room);
+        replayFloors.remove(room);
+    }
+
+    /** Rooms whose join's replay floor is still held (for tests). */
+    public int replayFloorCount() {
+        return replayFloors.size();
+    }
+
     public RateLimiter.Verdict acquire(long nowNanos) {
         return rateLimiter.acquire(nowNanos);
     }

@@ -3,6 +3,7 @@ package dev.chat.connection;
 import dev.chat.auth.Principal;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
+import dev.chat.protocol.ServerFrame;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -73,11 +74,13 @@ public final class Connections implements Connection.ConnectionListener {
 
     /**
      * Admits an authenticated connection unless this node, this user or this client address is at its
-     * limit, or the node is stopping.
+     * limit, or the node is stopping. {@code first} (the welcome) is queued before the connection
+     * becomes visible to anything that delivers to its user: a direct message, invitation or kick
+     * fanned out at that moment used to reach the client before its welcome.
      *
      * @param address the client's address ({@code ClientAddress}); null when unknown, then not limited by address
      */
-    public Admission admit(Principal principal, String address, String traceId, FrameSink sink) {
+    public Admission admit(Principal principal, String address, String traceId, FrameSink sink, ServerFrame first) {
         if (!accepting) {
             return new Admission.Refused(CloseCode.GOING_AWAY);
         }
@@ -104,6 +107,7 @@ public final class Connections implements Connection.ConnectionListener {
             addressOf.put(id, address);
         }
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
+        c.send(first);
         open.put(id, c);
         expiry.arm(c);
         rooms.opened(c);

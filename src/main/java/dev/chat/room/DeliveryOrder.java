@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Puts each conversation's messages in seq order, gap-free, before the registry fans them out.
@@ -153,9 +154,36 @@ public final class DeliveryOrder implements Bus.Listener {
         cursors.remove(room);
     }
 
-    /** A user's last connection on this node closed: forget the cursors of the user's direct conversations. */
-    public void untrackUser(String user) {
-        cursors.keySet().removeIf(key -> key.startsWith("@") && key.endsWith("\0" + user));
+    /**
+     * A user's last connection on this node closed: forget the cursors of the user's direct
+     * conversations that no longer order anything here. A cursor addressed to one user
+     * ({@code "@a+b\0b"}, from the Redis bus) serves that user's connections; an unaddressed one
+     * ({@code "@a+b"}, from the single-node bus, which hands each direct message over once for both
+     * users) serves both, so it goes only once neither of the pair is {@code connectedHere}.
+     * Keeping those while the other user stayed was a leak: one cursor per pair that ever
+     * exchanged a message, for the life of the node, each also read by every {@link #audit}.
+     */
+    public void untrackUser(String user, Predicate<String> connectedHere) {
+        cursors.keySet().removeIf(key -> key.startsWith("@") && unneeded(key, user, connectedHere));
+    }
+
+    /** Whether a direct cursor is one of {@code user}'s conversations whose users have no connection here. */
+    private static boolean unneeded(String key, String user, Predicate<String> connectedHere) {
+        int nul = key.indexOf('\0');
+        String[] pair = RoomEvent.directUsers(nul < 0 ? key : key.substring(0, nul));
+        if (!pair[0].equals(user) && !pair[1].equals(user)) {
+            return false;
+        }
+        if (nul >= 0) {
+            String addressed = key.substring(nul + 1);
+            return !connectedHere.test(addressed);
+        }
+        return !connectedHere.test(pair[0]) && !connectedHere.test(pair[1]);
+    }
+
+    /** Conversations with a cursor on this node (rooms and direct pairs): what {@link #audit} reads. */
+    int conversations() {
+        return cursors.size();
     }
 
     @Override

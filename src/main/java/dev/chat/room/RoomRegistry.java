@@ -287,7 +287,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         });
         if (last[0]) {
             bus.unsubscribeUser(c.user());
-            order.untrackUser(c.user());
+            order.untrackUser(c.user(), byUser::containsKey); // byUser no longer holds this user
         }
     }
 
@@ -407,7 +407,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
             if (!room.members.contains(c)) {
                 return false;
             }
-            c.rooms().remove(name);
+            c.left(name);
             if (room.remove(c)) {
                 presence.memberLeft(name, c.user());
             }

@@ -79,7 +79,9 @@ public final class ChatEndpoint {
             return;
         }
         SessionSink sink = new SessionSink(session, app.closer(), accepted.traceId());
-        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.address(), accepted.traceId(), sink);
+        ServerFrame welcome = new ServerFrame.Welcome(accepted.principal().user(), ProtocolCodec.PROTOCOL_VERSION, app.epoch());
+        Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.address(), accepted.traceId(), sink,
+                welcome);
         if (admission instanceof Connections.Admission.Refused refused) {
             String who = "session " + session.getId() + " (user " + accepted.principal().user()
                     + ", trace " + accepted.traceId() + ")";
@@ -94,7 +96,6 @@ public final class ChatEndpoint {
         Connection c = ((Connections.Admission.Admitted) admission).connection();
         sink.owner(c);
         connection = c;
-        c.send(new ServerFrame.Welcome(c.user(), ProtocolCodec.PROTOCOL_VERSION, app.epoch()));
     }
 
     @OnMessage

@@ -218,4 +218,34 @@ class DeliveryOrderTest {
         assertEquals(java.util.Map.of("alice", List.of(1L), "bob", List.of(1L, 2L, 3L)), byUser,
                 "each user's copy in order, once; bob's gap filled from the store");
     }
+
+    /**
+     * The single-node bus hands a direct message over once, unaddressed, so its cursor is keyed by
+     * the pair alone. It used to outlive both users (one cursor per pair that ever exchanged a
+     * message, for the node's life); it must go once neither user of the pair is connected here.
+     */
+    @Test
+    void anUnaddressedDirectCursorIsForgottenOnceNeitherUserOfThePairIsConnectedHere() throws Exception {
+        order.onEvent(commit(RoomEvent.directRoom("alice", "bob"), "1"));
+        order.onEvent(commit(RoomEvent.directRoom("alice", "carol"), "1"));
+        assertEquals(List.of(1L, 1L), next(2));
+        assertEquals(2, order.conversations());
+
+        order.untrackUser("alice", user -> user.equals("bob")); // alice's last connection closed; bob is still here
+        assertEquals(1, order.conversations(), "the pair with bob still orders bob's messages; carol's is gone");
+        order.untrackUser("bob", user -> false);
+        assertEquals(0, order.conversations());
+    }
+
+    @Test
+    void anAddressedDirectCursorIsForgottenWithItsUserOrWhenItsUserIsNotHere() throws Exception {
+        RoomEvent.Posted one = commit(RoomEvent.directRoom("alice", "bob"), "1");
+        order.onEvent(new RoomEvent.Addressed("alice", one));
+        order.onEvent(new RoomEvent.Addressed("bob", one)); // delivered here during a Redis outage, bob elsewhere
+        assertEquals(List.of(1L, 1L), next(2));
+        assertEquals(2, order.conversations());
+
+        order.untrackUser("alice", user -> false);
+        assertEquals(0, order.conversations(), "bob has no connection here: his cursor would never be untracked");
+    }
 }

@@ -108,6 +108,30 @@ class RoomsTest {
         }
     }
 
+    /**
+     * A join that replays history sets a floor (live messages at or below it were in the replay);
+     * the room's next live message retires it. One who leaves first never gets that message, so the
+     * floor used to stay for the connection's life: an entry per room joined and left.
+     */
+    @Test
+    void leavingARoomWithHistoryKeepsNothingOfItOnTheConnection() throws Exception {
+        try (WsClient a = server.client(alice); WsClient b = server.client(bob)) {
+            for (int i = 0; i < 10; i++) {
+                a.join("floor-" + i);
+                a.say("floor-" + i, "history");
+            }
+            for (int i = 0; i < 10; i++) {
+                b.join("floor-" + i);
+                assertEquals(1, b.lastReplay().size());
+                b.send(Map.of("type", "leave", "room", "floor-" + i, "id", "l" + i));
+                assertEquals("left", b.expect("left").get("type"));
+            }
+            dev.chat.connection.Connection bobs = server.server().app().connections().all().stream()
+                    .filter(c -> c.user().equals("bob")).findFirst().orElseThrow();
+            assertEquals(0, bobs.replayFloorCount(), "floors of rooms left");
+        }
+    }
+
     @Test
     void sendingToARoomNotJoinedIsNotJoined() throws Exception {
         try (WsClient a = server.client(alice)) {

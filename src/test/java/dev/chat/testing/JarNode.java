@@ -142,6 +142,33 @@ public final class JarNode implements AutoCloseable {
         return client;
     }
 
+    private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+
+    /**
+     * The process's used heap right after a full collection, in bytes: {@code jcmd PID GC.run}
+     * (a full, blocking GC with the default G1), then the "used" of {@code GC.heap_info}. What is
+     * left is what the server holds live, not garbage waiting for the next young collection.
+     */
+    public long heapUsedAfterGc() throws Exception {
+        jcmd("GC.run");
+        String info = jcmd("GC.heap_info");
+        Matcher m = HEAP_USED.matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("no heap line in: " + info);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private String jcmd(String command) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), command).redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IllegalStateException("jcmd " + command + " failed: " + out);
+        }
+        return out;
+    }
+
     /** SIGTERM: a graceful stop. */
     public void stop() throws InterruptedException {
         process.destroy();

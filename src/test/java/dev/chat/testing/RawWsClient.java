@@ -256,6 +256,12 @@ public final class RawWsClient implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes frames already encoded with {@link #frame} (several, back to back) in one write. */
+    public void sendEncoded(byte[] frames) throws IOException {
+        out.write(frames);
+        out.flush();
+    }
+
     public void sendText(String text) throws IOException {
         sendFrame(true, TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
