@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,9 @@ import java.util.regex.Pattern;
  * account's conversations are not theirs), and with local accounts off ({@code CHAT_LOCAL_ACCOUNTS},
  * off by default beside a provider) our own tokens are refused too.
  *
+ * <p>An own token naming a session ({@code sid}) is refused once that session has ended (logout,
+ * a password change, a reused refresh token): {@link TokenRejectedException#sessionEnded()}.
+ *
  * <p>Any other algorithm, {@code none} included, is refused. For both, {@code exp} is required and must
  * not be past, and {@code nbf} must not be ahead, each give or take the leeway; the user name must
  * match {@link Accounts#USERNAME} and the role be user or admin.
@@ -55,6 +59,7 @@ public final class JwtTokenVerifier {
     private final IdentityProvider provider;
     private final Clock clock;
     private final boolean localAccounts;
+    private final Predicate<String> sessionActive;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
         this(secret, users, Duration.ofSeconds(30), null, clock);
@@ -72,7 +77,17 @@ public final class JwtTokenVerifier {
      */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
                             boolean localAccounts) {
+        this(secret, users, leeway, provider, clock, localAccounts, session -> true);
+    }
+
+    /**
+     * @param sessionActive whether the session an own token names ({@code sid}) still stands
+     *                      ({@link Sessions#active}); a token of an ended session is refused
+     */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts, Predicate<String> sessionActive) {
         this.localAccounts = localAccounts;
+        this.sessionActive = sessionActive;
         try {
             this.ours = new MACVerifier(secret);
         } catch (JOSEException e) {
@@ -168,7 +183,11 @@ public final class JwtTokenVerifier {
         if (!(role instanceof String r) || !ROLES.contains(r)) {
             throw new TokenRejectedException("unknown role", false);
         }
-        return new Principal(user, r, exp);
+        Object sid = claims.getClaim("sid");
+        if (sid != null && (!(sid instanceof String s) || s.isEmpty() || s.length() > 64 || !sessionActive.test(s))) {
+            throw new TokenRejectedException("session ended", false, true);
+        }
+        return new Principal(user, r, exp, (String) sid);
     }
 
     private Principal external(JWTClaimsSet claims) throws TokenRejectedException {

@@ -46,7 +46,8 @@ class ChatConfigTest {
         assertEquals(Duration.ofSeconds(10), c.httpTimeout());
         assertEquals(Duration.ofSeconds(30), c.httpKeepAlive());
         assertNull(c.jwtSecret(), "no secret configured means one is generated per start");
-        assertEquals(Duration.ofHours(1), c.tokenTtl());
+        assertEquals(Duration.ofMinutes(15), c.tokenTtl());
+        assertEquals(Duration.ofDays(30), c.sessionTtl());
         assertEquals(List.of(), c.allowedOrigins());
         assertEquals(Path.of("./data"), c.dataDir());
         assertTrue(c.registration());
