@@ -15,6 +15,7 @@ import {
   newId,
 } from "./protocol.js";
 import * as session from "./session.js";
+import { ServerSession } from "./server-session.js";
 import { ChatState, dmKey } from "./state.js";
 import * as view from "./view.js";
 
@@ -112,6 +113,11 @@ const typingSentAt = new Map();
 const pane = new view.MessagePane(dom.messages);
 
 const toast = (message, kind = "error") => view.showToast(dom.toast, message, kind);
+// The login's session on the server: keeps this tab's token fresh (see server-session.js).
+const serverSession = new ServerSession({
+  send: (frame) => conn?.send(frame),
+  onEnded: () => endSession("Your session ended, please log in again."),
+});
 const announce = (text) => view.announce(dom.live, text);
 
 // =====================================================================
@@ -169,6 +175,7 @@ async function onAuthSubmit(event) {
     if (mode === "register") await api.register(username, password);
     const { token, expiresIn } = await api.login(username, password);
     session.saveSession({ token, user: username, expiresIn });
+    serverSession.signedIn();
     dom.password.value = "";
     enterChat();
   } catch (err) {
@@ -213,6 +220,7 @@ function enterChat() {
   dom.authView.hidden = true;
   dom.chatView.hidden = false;
   dom.messageInput.focus();
+  serverSession.keep();
   startConnection();
 }
 
@@ -238,6 +246,7 @@ function startConnection() {
 
 /** Terminal: forget everything and return to the login form. */
 function endSession(message = "") {
+  serverSession.stop();
   if (conn) conn.stop(1000, "logout");
   conn = null;
   if (chat) for (const room of chat.rooms.values()) clearTyping(room);
@@ -259,6 +268,11 @@ function endSession(message = "") {
 
 function handleStop(action, code, reason) {
   if (action === CloseAction.LOGIN) {
+    // expired (a sleeping laptop missed the refresh): a new token from the session, and on
+    if (code === 4501 && chat) {
+      serverSession.renew().then((ok) => (ok && chat ? startConnection() : endSession(closeExplanation(code, reason, protocolInfo))));
+      return;
+    }
     endSession(closeExplanation(code, reason, protocolInfo));
     return;
   }
@@ -1187,7 +1201,7 @@ function onGlobalKeydown(event) {
 
 function wire() {
   dom.authForm.addEventListener("submit", onAuthSubmit);
-  dom.logoutBtn.addEventListener("click", () => endSession(""));
+  dom.logoutBtn.addEventListener("click", () => serverSession.logout().finally(() => endSession("")));
   dom.reconnectBtn.addEventListener("click", () => conn?.reconnectNow());
   dom.roomForm.addEventListener("submit", onRoomSubmit);
   dom.roomInput.addEventListener("input", () => {
@@ -1217,5 +1231,4 @@ function wire() {
 }
 
 wire();
-if (session.loadSession()) enterChat();
-else showAuth();
+serverSession.resume().then((ok) => (ok ? enterChat() : showAuth()));
