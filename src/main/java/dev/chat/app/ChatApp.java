@@ -198,7 +198,7 @@ public final class ChatApp implements AutoCloseable {
     public static ChatApp start(ChatConfig config) {
         ChatApp app = new ChatApp(config);
         app.presence.start(app.order::onEvent);
-        app.bus.start(new SessionEnds(app.order, app.sessions, app.rooms, app.closer));
+        app.bus.start(new SessionEnds(app.order, app.sessions, app.rooms, app.closer, app.connections::all));
         if (app.retention != null) {
             app.retention.start();
         }

@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * <p>{@link #active} remembers a session seen active for {@link #ACTIVE_FOR} and one seen ended for
  * good. A revocation here forgets it at once, and {@link Ended} reaches the other nodes (through the
  * bus, wired by the composition root), whose {@link #forget} does the same; a node that missed the
- * event believes a revoked session for at most {@code ACTIVE_FOR}.
+ * event believes a revoked session for at most {@code ACTIVE_FOR} at its handshakes and {@code refresh}
+ * frames, and checks its open connections again when the bus comes back.
  */
 public final class Sessions {
     private static final System.Logger LOG = System.getLogger(Sessions.class.getName());

@@ -344,6 +344,13 @@ class ChatConfigTest {
     }
 
     @Test
+    void aSessionShorterThanItsAccessTokensIsRejected() {
+        assertTrue(rejected(Map.of("CHAT_SESSION_TTL", "10m", "CHAT_TOKEN_TTL", "15m")).problems().get(0)
+                .startsWith("CHAT_SESSION_TTL (PT10M) must be at least CHAT_TOKEN_TTL"));
+        assertEquals(Duration.ofDays(7), load(Map.of("CHAT_SESSION_TTL", "7d")).sessionTtl());
+    }
+
+    @Test
     void issuerAudienceOrUserClaimWithoutAJwksUrlIsRejected() {
         ConfigException e = rejected(Map.of("CHAT_JWT_ISSUER", "https://id.example.com"));
         assertTrue(e.problems().get(0).contains("set CHAT_JWT_JWKS_URL too"), e.problems()::toString);
