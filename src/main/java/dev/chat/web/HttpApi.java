@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
  * The HTTP API ({@code api/*}) and the operations endpoints ({@code metrics}, {@code health/*}),
  * independent of the runtime: the servlet in the WAR and a Grizzly handler in the jar both hand it
  * the method, the path below the context root and the body, and write back the {@link Response}.
- * API bodies are JSON both ways; errors are {@code {"error":"..."}}.
+ * API bodies are JSON both ways; errors are {@code {"error":"..."}}. The session endpoints are
+ * {@link SessionApi}'s; cookies leave through {@link Response#cookies}, so neither runtime's types appear here.
  */
 public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());

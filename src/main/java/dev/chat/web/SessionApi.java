@@ -79,9 +79,6 @@ final class SessionApi {
         if (outcome instanceof Sessions.Refresh.Refreshed ok) {
             return issued(ok.issued(), r);
         }
-        if (((Sessions.Refresh.Refused) outcome).reused()) {
-            metrics.limitHit("refresh_token_reused");
-        }
         return error(401, ENDED, r.fromCookie() ? List.of(clearCookie(r)) : List.of());
     }
 
