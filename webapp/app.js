@@ -14,6 +14,7 @@ import {
   closeExplanation,
   newId,
 } from "./protocol.js";
+import { SendPacer } from "./pacer.js";
 import * as session from "./session.js";
 import { ServerSession } from "./server-session.js";
 import { ChatState, dmKey } from "./state.js";
@@ -74,7 +75,7 @@ const dom = {
 const TYPING_SEND_INTERVAL_MS = 3000;
 /** "alice is typing…" disappears this long after alice's last typing frame. */
 const TYPING_SHOW_MS = 5000;
-/** A send refused with `unavailable` (Redis down) is sent again, same id, after this pause. */
+/** A send refused with `unavailable` (the database unreachable) or `rate_limited` is sent again, same id, after this pause. */
 const UNAVAILABLE_RETRY_MS = 3000;
 const HISTORY_PAGE = 50;
 /** A gap seen in the live stream is fetched in pages of at most this many (the gap's size when smaller). */
@@ -87,8 +88,11 @@ const GAP_NOTICE = "Some messages could not be recovered";
 const FILL_NOTICE = "Loading earlier messages…";
 
 let protocolInfo = null;
+/** Own messages go out through this, within the server's rate limit (see pacer.js). */
+const sendPacer = new SendPacer((id) => sendEntry(id));
 const protocolReady = api.fetchProtocol().then((info) => {
   protocolInfo = info;
+  sendPacer.setRate(info?.rate);
   return info;
 });
 const maxText = () => (Number.isInteger(protocolInfo?.maxText) ? protocolInfo.maxText : DEFAULT_MAX_TEXT);
@@ -338,6 +342,7 @@ function handleFrame(frame) {
 
 function onWelcome(f) {
   connGeneration += 1;
+  sendPacer.reset(); // a fresh bucket on the server too
   if (typeof f.user === "string" && f.user) {
     chat.me = f.user;
     dom.me.textContent = f.user;
@@ -701,9 +706,12 @@ function onError(f) {
   }
 }
 
-/** `unavailable` (the cluster cannot store it now): stays pending and goes again, same id. Else: failed, with Retry. */
+/**
+ * `unavailable` (the cluster cannot store it now) or `rate_limited` (dropped unread, over the
+ * connection's bucket): stays pending and goes again, same id, after a pause. Else: failed, with Retry.
+ */
 function sendRefused(f, entry, message) {
-  if (f.code === "unavailable") {
+  if (f.code === "unavailable" || f.code === "rate_limited") {
     entry.sentIn = 0;
     scheduleOutboxRetry();
     return;
@@ -798,7 +806,7 @@ function transmit(el, target, text, id = newId("c")) {
   const entry = { ...target, text, el, sentIn: 0 };
   outbox.set(id, entry);
   outgoing.set(el, { ...target, text });
-  if (isReady(entry.key)) sendEntry(id, entry);
+  if (isReady(entry.key)) sendPacer.push(id);
 }
 
 /** A room once joined on this connection; a direct conversation once its latest page is merged. */
@@ -808,16 +816,28 @@ function isReady(key) {
   return conv.kind === "room" ? conv.status === "joined" : conv.synced;
 }
 
-function sendEntry(id, entry) {
+/**
+ * The pacer's turn for an own message: sends it unless it has been acked, was sent on this
+ * connection already, or its conversation is not ready (then it is queued again once it is).
+ * True when a frame went out.
+ */
+function sendEntry(id) {
+  const entry = outbox.get(id);
+  if (!entry || entry.sentIn === connGeneration || !isReady(entry.key)) return false;
   const frame = entry.room ? { type: "send", room: entry.room, text: entry.text, id } : { type: "send", to: entry.to, text: entry.text, id };
-  if (conn?.send(frame)) entry.sentIn = connGeneration;
+  if (!conn?.send(frame)) return false;
+  entry.sentIn = connGeneration;
+  return true;
 }
 
-/** Sends (again, same id) every message of one conversation not yet sent on this connection. */
-function flushOutbox(key, force = false) {
+/**
+ * Sends (again, same id) every message of one conversation not yet sent on this connection, in the
+ * order they were written, paced: after an outage they may be many more than the server's burst.
+ */
+function flushOutbox(key) {
   if (!isReady(key)) return;
   for (const [id, entry] of outbox) {
-    if (entry.key === key && (force || entry.sentIn !== connGeneration)) sendEntry(id, entry);
+    if (entry.key === key && entry.sentIn !== connGeneration) sendPacer.push(id);
   }
 }
 
@@ -841,6 +861,7 @@ function dropOutbox(key) {
 
 function clearOutbox() {
   outbox.clear();
+  sendPacer.clear();
   clearTimeout(outboxRetryTimer);
   outboxRetryTimer = 0;
 }

@@ -29,6 +29,8 @@ import dev.chat.redis.RedisLink;
 import dev.chat.redis.RedisPresence;
 import dev.chat.redis.RedisUsers;
 import dev.chat.room.DeliveryOrder;
+import dev.chat.log.LogSampler;
+import dev.chat.room.AcceptedSends;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
@@ -92,9 +94,12 @@ public final class ChatApp implements AutoCloseable {
      */
     private final ExecutorService writer = Executors.newFixedThreadPool(SendStarts.WRITER_THREADS, daemon("chat-write"));
     private volatile boolean stopping;
+    /** Samples the log lines any client can cause at will (rejected handshakes, failed logins): see {@link LogSampler}. */
+    private final LogSampler logSampler;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
+        this.logSampler = new LogSampler(config.logSampleLines(), config.logSampleInterval(), System::nanoTime);
         Clock clock = Clock.systemUTC();
         for (String warning : config.warnings()) {
             LOG.log(Level.WARNING, warning);
@@ -132,7 +137,7 @@ public final class ChatApp implements AutoCloseable {
         this.sessions = new Sessions(new JdbcSessionStore(database), issuer, config.sessionTtl(), clock, System::nanoTime,
                 ended -> bus.toUser(ended.user(), new RoomEvent.SessionsEnded(ended.user(), ended.sessions(), ended.all())));
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, config.localAccounts(),
-                sessions::active);
+                logSampler, sessions::active);
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         this.clientAddress = ClientAddress.trusting(config.trustedProxies());
         this.authenticator = new HandshakeAuthenticator(verifier, origins, clientAddress,
@@ -141,8 +146,9 @@ public final class ChatApp implements AutoCloseable {
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
         rooms.orderedBy(order);
+        AcceptedSends accepted = new AcceptedSends(AcceptedSends.NODE_CAPACITY, config.dedupeWindow());
         Messages messages = new Messages(rooms, store, users, access, bus, clock, config.maxText(),
-                config.roomRatePerSec(), config.maxNewDirectsPerDay());
+                config.roomRatePerSec(), config.maxNewDirectsPerDay(), accepted);
         PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus,
                 config.maxOwnedRoomsPerUser(), config.maxInvitationsPerUser());
         OutboxBudget outboxBudget = OutboxBudget.ofHeap();
@@ -154,7 +160,7 @@ public final class ChatApp implements AutoCloseable {
                 config.maxConnections(), config.maxConnectionsPerUser(), config.maxConnectionsPerAddress(),
                 config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
-        this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics);
+        this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics, accepted);
         Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
         readiness.put("accepting", () -> !stopping);
         readiness.put("database", database::healthy);
@@ -165,7 +171,8 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
-        this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics, readiness);
+        this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
+                readiness, logSampler);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
@@ -204,8 +211,24 @@ public final class ChatApp implements AutoCloseable {
         }
         long ping = config.pingInterval().toMillis();
         app.heartbeat.scheduleWithFixedDelay(app::beat, ping, ping, TimeUnit.MILLISECONDS);
-        LOG.log(Level.INFO, "chat node {0} started with {1}", app.nodeId, config);
+        // a flood that stops still gets its "suppressed N similar lines" line
+        long sample = config.logSampleInterval().toMillis();
+        app.heartbeat.scheduleWithFixedDelay(app::reportSuppressedLines, sample, sample, TimeUnit.MILLISECONDS);
+        LOG.log(Level.INFO, "chat {0} node {1} started with {2}", dev.chat.config.Version.current(), app.nodeId, config);
         return app;
+    }
+
+    private void reportSuppressedLines() {
+        try {
+            logSampler.reportSuppressed();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reporting suppressed log lines failed", e); // the schedule goes on
+        }
+    }
+
+    /** The sampler of the log lines any client can cause at will; the runtime adapters use it too. */
+    public LogSampler logSampler() {
+        return logSampler;
     }
 
     private void beat() {
@@ -221,6 +244,8 @@ public final class ChatApp implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        LOG.log(Level.INFO, "chat node {0} stopping: draining {1} connections (grace {2} ms)", nodeId,
+                Integer.toString(connections.size()), Long.toString(config.shutdownGrace().toMillis()));
         // the store first: what is queued is committed and its acks and messages are queued on the
         // outboxes, which the connections' shutdown then flushes; a send after this is answered unavailable
         store.close();

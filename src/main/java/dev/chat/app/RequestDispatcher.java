@@ -5,11 +5,13 @@ import dev.chat.auth.Principal;
 import dev.chat.auth.TokenRejectedException;
 import dev.chat.connection.Connection;
 import dev.chat.connection.RateLimiter;
+import dev.chat.event.RoomEvent;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.ClientFrame;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ServerFrame;
+import dev.chat.room.AcceptedSends;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
@@ -27,9 +29,11 @@ public final class RequestDispatcher {
     private final PrivateRooms privateRooms;
     private final JwtTokenVerifier verifier;
     private final ChatMetrics metrics;
+    private final AcceptedSends accepted;
 
     public RequestDispatcher(RoomRegistry rooms, Messages messages, PrivateRooms privateRooms, JwtTokenVerifier verifier,
-                             ChatMetrics metrics) {
+                             ChatMetrics metrics, AcceptedSends accepted) {
+        this.accepted = accepted;
         this.rooms = rooms;
         this.messages = messages;
         this.privateRooms = privateRooms;
@@ -45,7 +49,7 @@ public final class RequestDispatcher {
         }
         long now = System.nanoTime();
         c.touch(now);
-        RateLimiter.Verdict verdict = c.acquire(now);
+        RateLimiter.Verdict verdict = isResendOfACommittedMessage(c, frame, now) ? RateLimiter.Verdict.ALLOW : c.acquire(now);
         if (verdict == RateLimiter.Verdict.FLOODING) {
             c.close(CloseCode.FLOODING);
             return;
@@ -92,6 +96,21 @@ public final class RequestDispatcher {
             metrics.frameIn("invalid");
             c.send(new ServerFrame.Error(i.code(), i.message(), i.id()));
         }
+    }
+
+    /**
+     * A send whose id this node committed for the user lately, for the first time since: the
+     * client lost the ack and resends (the page does, all at once, after an outage). It costs no
+     * token, so a resend after an outage is never a flood; each commit buys one such resend.
+     */
+    private boolean isResendOfACommittedMessage(Connection c, ClientFrame frame, long now) {
+        if (frame instanceof ClientFrame.Send s) {
+            return accepted.takeResend(c.user(), s.room(), s.id(), now);
+        }
+        if (frame instanceof ClientFrame.Direct d) {
+            return accepted.takeResend(c.user(), RoomEvent.directRoom(c.user(), d.to()), d.id(), now);
+        }
+        return false;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.chat.auth;
 
+import dev.chat.log.LogSampler;
 import dev.chat.log.LogText;
 import dev.chat.protocol.ProtocolCodec;
 import com.nimbusds.jose.JOSEException;
@@ -59,6 +60,7 @@ public final class JwtTokenVerifier {
     private final IdentityProvider provider;
     private final Clock clock;
     private final boolean localAccounts;
+    private final LogSampler.Kind providerDown;
     private final Predicate<String> sessionActive;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
@@ -67,26 +69,39 @@ public final class JwtTokenVerifier {
 
     /** Local accounts on only without a provider: {@code CHAT_LOCAL_ACCOUNTS}'s default. */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock) {
-        this(secret, users, leeway, provider, clock, provider == null);
+        this(secret, users, leeway, provider, clock, provider == null, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime));
+    }
+
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts) {
+        this(secret, users, leeway, provider, clock, localAccounts, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime));
+    }
+
+    /** Every token's session taken to stand: for verifiers of tokens that name none. */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts, LogSampler logs) {
+        this(secret, users, leeway, provider, clock, localAccounts, logs, session -> true);
+    }
+
+    /** With the default log sampling. */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts, Predicate<String> sessionActive) {
+        this(secret, users, leeway, provider, clock, localAccounts, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime),
+                sessionActive);
     }
 
     /**
      * @param leeway        tolerated clock difference for {@code exp} and {@code nbf}
      * @param provider      an external identity provider, or null for our own tokens only
      * @param localAccounts whether local accounts (and so our own tokens) are accepted
-     */
-    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
-                            boolean localAccounts) {
-        this(secret, users, leeway, provider, clock, localAccounts, session -> true);
-    }
-
-    /**
+     * @param logs          samples the line of an unreachable provider, which any forged provider token can cause
      * @param sessionActive whether the session an own token names ({@code sid}) still stands
      *                      ({@link Sessions#active}); a token of an ended session is refused
      */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
-                            boolean localAccounts, Predicate<String> sessionActive) {
+                            boolean localAccounts, LogSampler logs, Predicate<String> sessionActive) {
         this.localAccounts = localAccounts;
+        this.providerDown = logs.kind("identity provider keys unavailable", LOG, Level.WARNING);
         this.sessionActive = sessionActive;
         try {
             this.ours = new MACVerifier(secret);
@@ -142,7 +157,9 @@ public final class JwtTokenVerifier {
             try {
                 keys = provider.keysFor(jwt.getHeader());
             } catch (KeySourceException e) {
-                LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", e.getMessage());
+                if (providerDown.allow()) {
+                    LOG.log(Level.WARNING, "identity provider keys unavailable: {0}", LogText.quote(e.getMessage()));
+                }
                 throw new TokenRejectedException("identity provider keys unavailable", false);
             }
             checkSignature(jwt, keys, false);

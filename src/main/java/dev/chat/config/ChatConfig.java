@@ -96,6 +96,10 @@ import java.util.Properties;
  *                                  4007); default 20
  * @param trustedProxies        addresses and CIDR ranges of reverse proxies whose {@code X-Forwarded-For} names
  *                              the client; empty (the default) trusts none, so the peer is always the client
+ * @param logSampleLines        lines of one kind that clients can cause at will (a rejected handshake, a failed
+ *                              login) logged per {@code logSampleInterval}; the rest are counted and reported in
+ *                              one line when the interval ends; default 20
+ * @param logSampleInterval     the interval of {@code logSampleLines}; default 1 min
  */
 public record ChatConfig(
         String host,
@@ -156,6 +160,8 @@ public record ChatConfig(
         int maxConnectionsPerAddress,
         int maxHandshakesPerAddressPerSecond,
         List<String> trustedProxies,
+        int logSampleLines,
+        Duration logSampleInterval,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -295,6 +301,8 @@ public record ChatConfig(
         int perAddress = r.integer("CHAT_MAX_CONNECTIONS_PER_ADDRESS", 200, 1, 10_000_000);
         int handshakesPerAddress = r.integer("CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", 20, 1, 1_000_000);
         List<String> trustedProxies = trustedProxies(r);
+        int logSampleLines = r.integer("CHAT_LOG_SAMPLE_LINES", 20, 1, 1_000_000);
+        Duration logSampleInterval = r.duration("CHAT_LOG_SAMPLE_INTERVAL", Duration.ofMinutes(1), Duration.ofMillis(100));
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -316,7 +324,7 @@ public record ChatConfig(
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
-                perAddress, handshakesPerAddress, trustedProxies, warnings);
+                perAddress, handshakesPerAddress, trustedProxies, logSampleLines, logSampleInterval, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -463,7 +471,8 @@ public record ChatConfig(
                 + ", loginFailureWindow=" + loginFailureWindow
                 + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
                 + ", maxHandshakesPerAddressPerSecond=" + maxHandshakesPerAddressPerSecond
-                + ", trustedProxies=" + (trustedProxies.isEmpty() ? "(none)" : trustedProxies) + "]";
+                + ", trustedProxies=" + (trustedProxies.isEmpty() ? "(none)" : trustedProxies)
+                + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval + "]";
     }
 
     /** A JDBC URL's query may carry a password: it is left out of the log. */

@@ -1,5 +1,6 @@
 package dev.chat.embedded;
 
+import dev.chat.log.LogSampler;
 import dev.chat.web.HttpApi;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +17,12 @@ import org.glassfish.grizzly.http.server.Response;
 final class ApiHandler extends HttpHandler {
     private final HttpApi api;
     private final Duration bodyTimeout;
+    private final LogSampler logs;
 
-    ApiHandler(HttpApi api, Duration bodyTimeout) {
+    ApiHandler(HttpApi api, Duration bodyTimeout, LogSampler logs) {
         this.api = api;
         this.bodyTimeout = bodyTimeout;
+        this.logs = logs;
     }
 
     @Override
@@ -35,7 +38,7 @@ final class ApiHandler extends HttpHandler {
                 request.isSecure(), "");
         RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
                 failure == null ? api.handle(method, path, body, address, headers)
-                        : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()));
+                        : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()), logs);
     }
 
     private static void write(Response response, HttpApi.Response answer) throws IOException {

@@ -32,6 +32,14 @@ import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
  * on SIGTERM.
  */
 public final class EmbeddedServer implements AutoCloseable {
+    static {
+        // before the first logger (textual order is initialization order), and by name: touching the
+        // class itself would initialize LogManager, its superclass, before the property is set
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "dev.chat.embedded.ShutdownLogManager");
+        }
+    }
+
     private static final System.Logger LOG = System.getLogger(EmbeddedServer.class.getName());
 
     private final ChatApp app;
@@ -39,9 +47,11 @@ public final class EmbeddedServer implements AutoCloseable {
     private final TyrusContainer tyrus;
     private final NetworkListener listener;
     private final HttpTimeouts timeouts;
+    private final GrizzlyLogFilter grizzlyLogs;
 
     private EmbeddedServer(ChatApp app, HttpServer http, TyrusContainer tyrus, NetworkListener listener,
-                           HttpTimeouts timeouts) {
+                           HttpTimeouts timeouts, GrizzlyLogFilter grizzlyLogs) {
+        this.grizzlyLogs = grizzlyLogs;
         this.app = app;
         this.http = http;
         this.tyrus = tyrus;
@@ -67,10 +77,30 @@ public final class EmbeddedServer implements AutoCloseable {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "chat-shutdown"));
+        java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable stop = () -> {
+            if (closing.compareAndSet(false, true)) {
+                try {
+                    server.close();
+                } finally {
+                    ShutdownLogManager.resetAfterStop();
+                    stopped.countDown();
+                }
+            }
+        };
+        // SIGTERM and SIGINT stop the node before the JVM starts exiting: in a shutdown hook the stop
+        // raced the JDK's own hooks (logging's reset among them) and its log lines were lost
+        for (String signal : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(() -> {
+                    stop.run();
+                    System.exit(0);
+                }, "chat-shutdown").start());
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.DEBUG, "signal {0} not handled here: {1}", signal, e.getMessage());
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "chat-shutdown-hook")); // any other exit
         System.out.println("chat-server listening on " + server.url());
         stopped.await();
     }
@@ -79,6 +109,7 @@ public final class EmbeddedServer implements AutoCloseable {
     public static EmbeddedServer start(ChatConfig config) throws IOException {
         ChatApp app = ChatApp.start(config);
         HttpTimeouts timeouts = new HttpTimeouts(config.httpTimeout(), config.httpKeepAlive());
+        GrizzlyLogFilter grizzlyLogs = new GrizzlyLogFilter(app.logSampler()); // a client's broken bytes log lines there
         try {
             ChatConfigurator.install(app);
             TyrusContainer tyrus = new TyrusContainer(config.maxFrameBytes());
@@ -97,12 +128,13 @@ public final class EmbeddedServer implements AutoCloseable {
 
             ServerConfiguration routes = http.getServerConfiguration();
             routes.setDefaultErrorPageGenerator(new PlainErrorPages());
-            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout()), HttpApi.PREFIXES.toArray(String[]::new));
+            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout(), app.logSampler()), HttpApi.PREFIXES.toArray(String[]::new));
             routes.addHttpHandler(new PageHandler(), "/");
             http.start();
-            return new EmbeddedServer(app, http, tyrus, listener, timeouts);
+            return new EmbeddedServer(app, http, tyrus, listener, timeouts, grizzlyLogs);
         } catch (IOException | RuntimeException | jakarta.websocket.DeploymentException e) {
             timeouts.close();
+            grizzlyLogs.close();
             ChatConfigurator.uninstall(app);
             app.close();
             if (e instanceof IOException io) {
@@ -162,5 +194,6 @@ public final class EmbeddedServer implements AutoCloseable {
             http.shutdownNow();
         }
         timeouts.close();
+        grizzlyLogs.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.chat.embedded;
 
+import dev.chat.log.LogSampler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -47,8 +48,13 @@ final class RequestBody implements ReadHandler, TimeoutHandler {
     private final Done done;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final AtomicBoolean answered = new AtomicBoolean();
+    /** Any client can send broken bodies or drop its connection under one, at will: sampled. */
+    private final LogSampler.Kind unread;
+    private final LogSampler.Kind unanswered;
 
-    private RequestBody(Request request, Response response, int maxBytes, Done done) {
+    private RequestBody(Request request, Response response, int maxBytes, Done done, LogSampler logs) {
+        this.unread = logs.kind("request body not read", LOG, Level.DEBUG);
+        this.unanswered = logs.kind("answer not written", LOG, Level.DEBUG);
         this.response = response;
         this.in = request.getNIOInputStream();
         this.connection = request.getContext().getConnection();
@@ -57,8 +63,8 @@ final class RequestBody implements ReadHandler, TimeoutHandler {
     }
 
     /** Starts reading; returns at once, before {@code done} has run or after, whichever the bytes allow. */
-    static void read(Request request, Response response, Duration timeout, int maxBytes, Done done) {
-        RequestBody body = new RequestBody(request, response, maxBytes, done);
+    static void read(Request request, Response response, Duration timeout, int maxBytes, Done done, LogSampler logs) {
+        RequestBody body = new RequestBody(request, response, maxBytes, done, logs);
         response.suspend(timeout.toMillis(), TimeUnit.MILLISECONDS, null, body);
         body.pull();
     }
@@ -123,7 +129,9 @@ final class RequestBody implements ReadHandler, TimeoutHandler {
     @Override
     public void onError(Throwable t) {
         if (answered.compareAndSet(false, true)) {
-            LOG.log(Level.DEBUG, "request body not read: {0}", t.toString());
+            if (unread.allow()) {
+                LOG.log(Level.DEBUG, "request body not read: {0}", t.toString());
+            }
             if (connection.isOpen() && response.isSuspended()) {
                 finish(null, Failure.UNREADABLE);
             }
@@ -134,7 +142,9 @@ final class RequestBody implements ReadHandler, TimeoutHandler {
         try {
             done.answer(body, failure);
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "answer not written: {0}", e.toString());
+            if (unanswered.allow()) {
+                LOG.log(Level.DEBUG, "answer not written: {0}", e.toString());
+            }
         } finally {
             response.resume();
             if (failure != null) {

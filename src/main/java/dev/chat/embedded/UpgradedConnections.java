@@ -1,5 +1,6 @@
 package dev.chat.embedded;
 
+import jakarta.websocket.CloseReason;
 import java.nio.ByteBuffer;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
@@ -27,11 +28,15 @@ import org.glassfish.tyrus.spi.ReadHandler;
  * 101 is encoded by then). Closes still go through the codec, which finds no request, and Tyrus's
  * filter, unchanged.
  *
+ * <p>On the way it closes, with 1002, a connection that sends a frame without a mask (RFC 6455
+ * §5.1), which Tyrus would serve ({@link MaskedFrames}).
+ *
  * <p>Tyrus keeps the connection and its task processor in named Grizzly attributes, and Grizzly's
  * codec the request; asking for an attribute by its name returns the same one. The names are those
  * of Tyrus 2.1.6 and Grizzly 4.0; {@code UpgradedConnectionsTest} checks them against Tyrus's own
  * fields. Were they to move anyway, this filter would find no connection and stand aside (the
- * memory comes back, which the idle benchmark shows).
+ * memory comes back, which the idle benchmark shows, and unmasked frames would be served again,
+ * which {@code UnmaskedFrameTest} shows).
  */
 final class UpgradedConnections implements AddOn {
     /** Named after Tyrus's package-private {@code GrizzlyServerFilter}, which sets it on a successful upgrade. */
@@ -40,6 +45,9 @@ final class UpgradedConnections implements AddOn {
                     "org.glassfish.tyrus.container.grizzly.server.GrizzlyServerFilter.Connection");
     static final Attribute<TaskProcessor> TASK_PROCESSOR =
             Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(TaskProcessor.class.getName() + ".TaskProcessor");
+    /** Where each upgraded connection's frame headers stand, for the mask check ({@link MaskedFrames}). */
+    private static final Attribute<MaskedFrames> MASKS =
+            Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(MaskedFrames.class.getName());
     private static final Attribute<Object> HTTP_REQUEST =
             Grizzly.DEFAULT_ATTRIBUTE_BUILDER.createAttribute(HttpServerFilter.HTTP_SERVER_REQUEST_ATTR_NAME);
 
@@ -69,14 +77,19 @@ final class UpgradedConnections implements AddOn {
                 }
                 Buffer buffer = ctx.getMessage();
                 if (buffer.hasRemaining()) {
+                    MaskedFrames masks = MASKS.get(connection);
+                    if (masks == null) {
+                        masks = new MaskedFrames();
+                        MASKS.set(connection, masks);
+                    }
                     ReadHandler reader = tyrus.getReadHandler();
                     if (!buffer.isComposite()) {
-                        tasks.processTask(new Read(buffer.toByteBuffer(), reader));
+                        hand(buffer.toByteBuffer(), masks, reader, tyrus, tasks);
                     } else {
                         ByteBufferArray parts = buffer.toByteBufferArray();
                         ByteBuffer[] array = parts.getArray();
                         for (int i = 0; i < parts.size(); i++) {
-                            tasks.processTask(new Read(array[i], reader));
+                            hand(array[i], masks, reader, tyrus, tasks);
                         }
                         parts.recycle();
                     }
@@ -84,6 +97,45 @@ final class UpgradedConnections implements AddOn {
                 return ctx.getStopAction();
             }
         });
+    }
+
+    /**
+     * Hands Tyrus the bytes up to the first unmasked frame, if any, and then closes the connection
+     * with 1002 in the same order as the reads, so the masked frames before it are served first.
+     * Once refused, nothing more of the connection reaches Tyrus (a client's late frames, its close).
+     */
+    private static void hand(ByteBuffer bytes, MaskedFrames masks, ReadHandler reader,
+                             org.glassfish.tyrus.spi.Connection tyrus, TaskProcessor tasks) {
+        if (masks.refused()) {
+            return;
+        }
+        int end = masks.passableEnd(bytes);
+        if (end == bytes.limit()) {
+            tasks.processTask(new Read(bytes, reader));
+            return;
+        }
+        if (end > bytes.position()) {
+            tasks.processTask(new Read(bytes.duplicate().limit(end), reader));
+        }
+        tasks.processTask(new Refuse(tyrus));
+    }
+
+    /**
+     * Closes a connection that sent an unmasked frame: 1002 to the client and to the endpoint's
+     * {@code @OnClose}, through Tyrus's own close (which then drops the transport without waiting
+     * for the client's answer), as Tyrus closes on the protocol errors it checks itself.
+     */
+    private static final class Refuse extends TaskProcessor.Task {
+        private final org.glassfish.tyrus.spi.Connection tyrus;
+
+        Refuse(org.glassfish.tyrus.spi.Connection tyrus) {
+            this.tyrus = tyrus;
+        }
+
+        @Override
+        public void execute() {
+            tyrus.close(new CloseReason(CloseReason.CloseCodes.PROTOCOL_ERROR, "unmasked frame"));
+        }
     }
 
     /** One read, in order with the connection's other Tyrus tasks (its close among them). */

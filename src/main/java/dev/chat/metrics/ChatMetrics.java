@@ -43,6 +43,7 @@ public final class ChatMetrics implements AutoCloseable {
     private final Counter databaseErrors;
     private final Counter databaseOutages;
     private final Counter gapFills;
+    private final Counter loginFailures;
     private final io.micrometer.core.instrument.DistributionSummary commitBatch;
     private final Timer deliveryLatency;
     private final Timer commitDuration;
@@ -63,6 +64,7 @@ public final class ChatMetrics implements AutoCloseable {
         redisReconnects = Counter.builder("chat.redis.reconnects").description("Times the Redis subscriber (re)connected").register(registry);
         databaseErrors = Counter.builder("chat.database.errors").description("Database operations that failed").register(registry);
         databaseOutages = Counter.builder("chat.database.outages").description("Times the database became unreachable").register(registry);
+        loginFailures = Counter.builder("chat.login.failures").description("Logins refused for a wrong password or an unknown user (401)").register(registry);
         gapFills = Counter.builder("chat.gap.fills").description("Messages this node delivered from the store because the bus had not brought them").register(registry);
         commitBatch = io.micrometer.core.instrument.DistributionSummary.builder("chat.commit.batch")
                 .description("Messages per database commit (group commit)").register(registry);
@@ -159,6 +161,11 @@ public final class ChatMetrics implements AutoCloseable {
     }
 
     /** A limit refused something: {@code limit} is the error or close code's name. */
+    /** A login refused with 401 (a throttled one is a {@link #limitHit}). */
+    public void loginFailed() {
+        loginFailures.increment();
+    }
+
     public void limitHit(String limit) {
         limitCounter(limit).increment();
     }

@@ -9,6 +9,8 @@ package dev.chat.protocol;
 public enum CloseCode {
     NORMAL(1000, "normal", false, "Closed on request."),
     GOING_AWAY(1001, "going_away", true, "The server is shutting down or restarting; reconnect with backoff (to another node)."),
+    PROTOCOL_ERROR(1002, "protocol_error", false,
+            "A frame broke RFC 6455, an unmasked client frame for one (sent by the WebSocket runtime): the client is broken, and retrying would send the same."),
     INVALID_PAYLOAD(1007, "invalid_payload", true, "A text frame was not valid UTF-8 (sent by the WebSocket runtime, RFC 6455 §8.1)."),
     TOO_BIG(1009, "too_big", true, "An inbound frame exceeded CHAT_MAX_FRAME_BYTES (sent by the WebSocket runtime)."),
     INTERNAL_ERROR(1011, "internal_error", true, "Unexpected server error."),

@@ -30,6 +30,7 @@ public final class Messages {
     private final Clock clock;
     private final UserStore users;
     private final int maxText;
+    private final AcceptedSends committedIds;
     private final RoomRates roomRates;
     private final int roomRate;
     private final RoomAccess access;
@@ -46,8 +47,9 @@ public final class Messages {
      * @param maxNewDirectsPerDay direct conversations a user may start in a day ({@code CHAT_MAX_NEW_DIRECTS_PER_DAY})
      */
     public Messages(RoomRegistry rooms, MessageStore store, UserStore users, RoomAccess access, Bus bus, Clock clock, int maxText,
-                    int roomRate, int maxNewDirectsPerDay) {
+                    int roomRate, int maxNewDirectsPerDay, AcceptedSends accepted) {
         this.users = users;
+        this.committedIds = accepted;
         this.access = access;
         this.roomRate = roomRate;
         this.roomRates = new RoomRates(roomRate);
@@ -110,8 +112,8 @@ public final class Messages {
             c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
             return;
         }
-        long accepted = System.nanoTime();
-        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), accepted);
+        long acceptedAt = System.nanoTime();
+        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), acceptedAt);
         store.append(message).whenComplete((appended, failure) -> {
             if (failure != null) {
                 c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,
@@ -121,6 +123,8 @@ public final class Messages {
             long seq = appended.message().seq();
             c.send(to == null ? new ServerFrame.Ack(room, id, seq) : new ServerFrame.Ack(null, to, id, seq));
             if (!appended.duplicate()) {
+                // only a first commit: a resend answered from the store must not earn another free one
+                committedIds.committed(c.user(), room, id, System.nanoTime());
                 bus.publish(appended.message());
             }
         });

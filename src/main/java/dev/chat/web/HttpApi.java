@@ -9,6 +9,8 @@ import dev.chat.auth.RegistrationThrottle;
 import dev.chat.auth.Sessions;
 import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.config.ChatConfig;
+import dev.chat.log.LogSampler;
+import dev.chat.log.LogText;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
@@ -35,6 +37,11 @@ import java.util.function.BooleanSupplier;
  */
 public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+    private final LogSampler.Kind storeDown;
+    private final LogSampler.Kind failed;
+    private final LogSampler.Kind loginFailed;
+    private final LogSampler.Kind loginThrottled;
+    private final LogSampler.Kind registrationThrottled;
     /** Credentials fit in far less; a larger body is refused unread. */
     public static final int MAX_BODY_BYTES = 16 * 1024;
 
@@ -53,8 +60,15 @@ public final class HttpApi {
     /** @param readiness named checks that must all pass for {@code health/ready} */
     public HttpApi(Accounts accounts, Sessions sessions, JwtTokenVerifier verifier, LoginThrottle throttle,
                    RegistrationThrottle registrations, OriginPolicy origins,
-                   ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness) {
+                   ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness,
+                   LogSampler logs) {
         this.sessionApi = new SessionApi(sessions, accounts, throttle, verifier, metrics, jsonb);
+        // anyone can cause these, as often as they like: sampled (metrics count them all)
+        this.storeDown = logs.kind("user store unavailable", LOG, Level.WARNING);
+        this.failed = logs.kind("api request failed", LOG, Level.ERROR);
+        this.loginFailed = logs.kind("login failed", LOG, Level.INFO);
+        this.loginThrottled = logs.kind("login throttled", LOG, Level.INFO);
+        this.registrationThrottled = logs.kind("registration throttled", LOG, Level.INFO);
         this.origins = origins;
         this.addresses = addresses;
         this.accounts = accounts;
@@ -117,10 +131,14 @@ public final class HttpApi {
                 default -> error(404, "no such endpoint");
             };
         } catch (UserStoreUnavailableException e) {
-            LOG.log(Level.WARNING, "{0}: {1}", path, e.getMessage());
+            if (storeDown.allow()) {
+                LOG.log(Level.WARNING, "{0}: {1}", path, e.getMessage()); // path: one of the switch's own
+            }
             return error(503, "the user store is unavailable; try again shortly");
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, path + " failed", e);
+            if (failed.allow()) {
+                LOG.log(Level.ERROR, path + " failed", e);
+            }
             return error(500, "internal error");
         }
     }
@@ -216,6 +234,9 @@ public final class HttpApi {
             OptionalLong wait = registrations.begin(remoteAddress);
             if (wait.isPresent()) {
                 metrics.limitHit("registration_throttled");
+                if (registrationThrottled.allow()) {
+                    LOG.log(Level.INFO, "registration throttled from {0} for {1} s", remoteAddress, Long.toString(wait.getAsLong()));
+                }
                 return tooMany("too many registrations from this address; retry after ", wait.getAsLong());
             }
         }
@@ -237,9 +258,17 @@ public final class HttpApi {
         OptionalLong wait = throttle.begin(c.username(), remoteAddress);
         if (wait.isPresent()) {
             metrics.limitHit("login_throttled");
+            if (loginThrottled.allow()) {
+                LOG.log(Level.INFO, "login throttled for user {0} from {1} for {2} s", LogText.quote(c.username()), remoteAddress,
+                        Long.toString(wait.getAsLong()));
+            }
             return tooMany("too many failed logins; retry after ", wait.getAsLong());
         }
         if (!accounts.authenticate(c.username(), c.password())) {
+            metrics.loginFailed();
+            if (loginFailed.allow()) {
+                LOG.log(Level.INFO, "login failed for user {0} from {1}", LogText.quote(c.username()), remoteAddress);
+            }
             return error(401, "invalid credentials"); // counted by begin
         }
         throttle.succeeded(c.username(), remoteAddress);
@@ -255,7 +284,10 @@ public final class HttpApi {
     private Map<String, Object> protocol() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("protocol", ProtocolCodec.PROTOCOL_VERSION);
+        out.put("version", dev.chat.config.Version.current());
         out.put("maxText", config.maxText());
+        // the page paces its own sends (a reconnect's resends above all) within the connection's bucket
+        out.put("rate", Map.of("perSec", config.ratePerSec(), "burst", config.rateBurst()));
         out.put("closeCodes", Arrays.stream(CloseCode.values()).map(c -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("code", c.code());

@@ -4,6 +4,7 @@ import dev.chat.app.ChatApp;
 import dev.chat.auth.HandshakeResult;
 import dev.chat.connection.Connection;
 import dev.chat.connection.Connections;
+import dev.chat.log.LogSampler;
 import dev.chat.protocol.ClientFrame;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
@@ -30,6 +31,13 @@ import java.nio.ByteBuffer;
         decoders = ClientFrameDecoder.class, encoders = ServerFrameEncoder.class)
 public final class ChatEndpoint {
     private static final System.Logger LOG = System.getLogger(ChatEndpoint.class.getName());
+
+    /** Kinds of the lines a client can cause before it is admitted (see {@link LogSampler}). */
+    private static final String HANDSHAKE_REJECTED = "handshake rejected";
+    private static final String CONNECTION_REFUSED = "connection refused";
+    private static final String NOT_ADMITTED_TRANSPORT_ERROR = "transport error before admission";
+    private static final String NOT_ADMITTED_ERROR = "error before admission";
+    private static final String REFUSED_CLOSE_FAILED = "close of a refused session failed";
 
     private final ChatApp app;
     /** Set in open, read by the container's later callbacks, which may run on other threads. */
@@ -60,8 +68,12 @@ public final class ChatEndpoint {
             HandshakeResult.Rejected rejected = verdict instanceof HandshakeResult.Rejected r ? r
                     : new HandshakeResult.Rejected(CloseCode.UNAUTHORIZED, "no handshake verdict", null);
             String who = "session " + session.getId() + " (trace " + rejected.traceId() + ")";
-            LOG.log(Level.INFO, "handshake rejected on {0}: {1}, close code {2}", who, rejected.reason(),
-                    Integer.toString(rejected.code().code()));
+            // any client can cause this line, at will: sampled; the metric counts every one. The
+            // reason is ours (a token's own text in it is quoted), the trace id 32 hex digits or ours
+            if (sampled(HANDSHAKE_REJECTED, Level.INFO)) {
+                LOG.log(Level.INFO, "handshake rejected on {0}: {1}, close code {2}", who, rejected.reason(),
+                        Integer.toString(rejected.code().code()));
+            }
             app.metrics().handshakeRejected(rejected.code().code());
             refuse(session, rejected.code(), who);
             return;
@@ -71,8 +83,11 @@ public final class ChatEndpoint {
         if (admission instanceof Connections.Admission.Refused refused) {
             String who = "session " + session.getId() + " (user " + accepted.principal().user()
                     + ", trace " + accepted.traceId() + ")";
-            LOG.log(Level.INFO, "connection refused on {0}: {1}, close code {2}", who, refused.code().label(),
-                    Integer.toString(refused.code().code()));
+            // a full node refuses every newcomer, and one account may try again and again: sampled
+            if (sampled(CONNECTION_REFUSED, Level.INFO)) {
+                LOG.log(Level.INFO, "connection refused on {0}: {1}, close code {2}", who, refused.code().label(),
+                        Integer.toString(refused.code().code()));
+            }
             refuse(session, refused.code(), who);
             return;
         }
@@ -117,10 +132,17 @@ public final class ChatEndpoint {
         Connection c = connection;
         Object who = c != null ? c : "session " + session.getId() + " (not admitted)";
         if (failure instanceof IOException) {
-            LOG.log(Level.DEBUG, "transport error on {0}: {1}", who, failure.toString());
-        } else {
+            if (c != null || sampled(NOT_ADMITTED_TRANSPORT_ERROR, Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "transport error on {0}: {1}", who, failure.toString());
+            }
+        } else if (c != null || sampled(NOT_ADMITTED_ERROR, Level.WARNING)) {
             LOG.log(Level.WARNING, "error on " + who, failure);
         }
+    }
+
+    /** Whether a line of this kind may be logged now; the app's sampler keeps one count per kind. */
+    private boolean sampled(String kind, Level level) {
+        return app.logSampler().kind(kind, LOG, level).allow();
     }
 
     /**
@@ -133,7 +155,9 @@ public final class ChatEndpoint {
             try {
                 session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code.code()), code.label()));
             } catch (IOException e) {
-                LOG.log(Level.DEBUG, "close of refused {0} failed: {1}", who, e.toString());
+                if (sampled(REFUSED_CLOSE_FAILED, Level.DEBUG)) {
+                    LOG.log(Level.DEBUG, "close of refused {0} failed: {1}", who, e.toString());
+                }
             }
         };
         try {

@@ -93,7 +93,8 @@ class ServerJarIT {
             assertEquals("from the jar", b.expect("message").get("text"));
 
             long start = System.nanoTime();
-            process.destroy(); // SIGTERM
+            // SIGTERM; Process.destroy() would also close our end of its output, and lose the stop's lines
+            process.toHandle().destroy();
             assertEquals(1001, a.awaitClose());
             assertEquals(1001, b.awaitClose());
             assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the jar exits after SIGTERM");
@@ -107,6 +108,13 @@ class ServerJarIT {
         }
         assertTrue(log.contains("open connection ") && log.contains("(user jar-alice, trace "), "the open is logged: " + log);
         assertFalse(log.contains("password1"), "a password (or the wrong one) was logged at some level");
+        // an operator sees the stop begin, each connection go, and the end
+        assertTrue(log.contains("stopping: draining 2 connections"), log);
+        for (String user : users) {
+            assertTrue(java.util.regex.Pattern.compile("close connection \\S+ \\(user " + user + ", trace [^)]*\\) code 1001")
+                    .matcher(log).find(), () -> "the close of " + user + " is logged: " + log);
+        }
+        assertTrue(log.matches("(?s).*chat node \\S+ stopped.*"), log);
     }
 
     @Test
@@ -115,7 +123,7 @@ class ServerJarIT {
         assertEquals(null, base);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
         assertEquals(2, process.exitValue());
-        String log = node.log();
+        String log0 = node.log(); Thread.sleep(3000); String log = node.log(); System.out.println("DEBUGLOG len0=" + log0.length() + " len=" + log.length() + " tail=" + log.substring(Math.max(0, log.length() - 300)));
         assertTrue(log.contains("CHAT_PORT=eighty is invalid"), log);
         assertTrue(log.contains("CHAT_TOKEN_TTL=soon is invalid"), log);
         assertTrue(log.contains("CHAT_JWT_SECRET is invalid"), log);

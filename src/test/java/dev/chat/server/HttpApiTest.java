@@ -166,7 +166,12 @@ class HttpApiTest {
         assertEquals(200, r.statusCode());
         Map<String, Object> body = json(r.body());
         assertEquals(1, ((Number) body.get("protocol")).intValue());
+        assertTrue(String.valueOf(body.get("version")).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), r::body);
         assertEquals(4096, ((Number) body.get("maxText")).intValue());
+        assertEquals(Map.of("perSec", 20, "burst", 40), ((Map<?, ?>) body.get("rate")).entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(e -> e.getKey(), e -> ((Number) e.getValue()).intValue())),
+                "the page paces its sends within these");
+        assertTrue(r.body().contains("{\"code\":1002,\"name\":\"protocol_error\",\"reconnect\":false"), r.body());
         assertTrue(r.body().contains("{\"code\":4500,\"name\":\"unauthorized\",\"reconnect\":false"), r.body());
     }
 

@@ -33,11 +33,13 @@ public final class JarNode implements AutoCloseable {
     private final Process process;
     private final List<String> output;
     private final String base;
+    private final Thread reader;
 
-    private JarNode(Process process, List<String> output, String base) {
+    private JarNode(Process process, List<String> output, String base, Thread reader) {
         this.process = process;
         this.output = output;
         this.base = base;
+        this.reader = reader;
     }
 
     /** Starts the jar with these settings; the future is its URL, or null if it exited before listening. */
@@ -82,7 +84,7 @@ public final class JarNode implements AutoCloseable {
         }, "jar-node-output");
         reader.setDaemon(true);
         reader.start();
-        return new JarNode(process, output, url.get(60, TimeUnit.SECONDS));
+        return new JarNode(process, output, url.get(60, TimeUnit.SECONDS), reader);
     }
 
     /** The URL it printed, or null when it exited before listening. */
@@ -94,7 +96,15 @@ public final class JarNode implements AutoCloseable {
         return process;
     }
 
+    /** What it printed so far; once it has exited, everything (the output is read to its end first). */
     public String log() {
+        if (!process.isAlive()) {
+            try {
+                reader.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         synchronized (output) {
             return String.join("\n", output);
         }

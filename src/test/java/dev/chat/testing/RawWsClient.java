@@ -107,6 +107,16 @@ public final class RawWsClient implements AutoCloseable {
 
     /** Opens the socket and does the upgrade; fails unless the answer is 101 with the right accept key. */
     public static RawWsClient connect(URI ws, Map<String, String> headers, Options options) throws IOException {
+        return connect(ws, headers, options, new byte[0]);
+    }
+
+    /**
+     * As {@link #connect(URI, Map, Options)}, with {@code early} bytes (frames, say) written right
+     * behind the upgrade request in the same write, before the server's answer: what RFC 6455 §4.1
+     * tells clients not to do, so the server's first read may hold the request and frames together.
+     */
+    public static RawWsClient connect(URI ws, Map<String, String> headers, Options options, byte[] early)
+            throws IOException {
         Socket socket = new Socket();
         if (options.receiveBufferSize() > 0) {
             socket.setReceiveBufferSize(options.receiveBufferSize()); // before connect: it sizes the window
@@ -115,7 +125,7 @@ public final class RawWsClient implements AutoCloseable {
         socket.connect(new InetSocketAddress(ws.getHost(), ws.getPort()), 10_000);
         RawWsClient client = new RawWsClient(socket, options);
         try {
-            client.handshake(ws, headers);
+            client.handshake(ws, headers, early);
         } catch (IOException | RuntimeException | Error e) {
             socket.close();
             throw e;
@@ -123,7 +133,7 @@ public final class RawWsClient implements AutoCloseable {
         return client;
     }
 
-    private void handshake(URI ws, Map<String, String> headers) throws IOException {
+    private void handshake(URI ws, Map<String, String> headers, byte[] early) throws IOException {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
@@ -137,7 +147,10 @@ public final class RawWsClient implements AutoCloseable {
                 .append("Sec-WebSocket-Version: 13\r\n");
         headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
         request.append("\r\n");
-        out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+        ByteArrayOutputStream write = new ByteArrayOutputStream();
+        write.writeBytes(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+        write.writeBytes(early);
+        out.write(write.toByteArray());
         out.flush();
 
         socket.setSoTimeout(10_000);
@@ -208,6 +221,33 @@ public final class RawWsClient implements AutoCloseable {
             f.write(payload[i] ^ mask[i & 3]);
         }
         return f.toByteArray();
+    }
+
+    /**
+     * Encodes one client frame without a mask (mask bit 0, no masking key): what RFC 6455 §5.1 says
+     * a client must never send and a server must close the connection on.
+     */
+    public static byte[] unmaskedFrame(boolean fin, int opcode, byte[] payload) {
+        if (payload.length > 0xFFFF) {
+            throw new IllegalArgumentException("unmasked test frames are kept under 64 KiB");
+        }
+        ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 4);
+        f.write((fin ? 0x80 : 0) | (opcode & 0x0F));
+        if (payload.length < 126) {
+            f.write(payload.length);
+        } else {
+            f.write(126);
+            f.write(payload.length >>> 8);
+            f.write(payload.length);
+        }
+        f.writeBytes(payload);
+        return f.toByteArray();
+    }
+
+    /** Writes these bytes as they are (frames, parts of frames, anything), in one write. */
+    public void sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
     }
 
     /** Sends one frame with any opcode, payload and FIN bit. */
