@@ -16,6 +16,7 @@ import {
 } from "./protocol.js";
 import { SendPacer } from "./pacer.js";
 import * as session from "./session.js";
+import { ServerSession } from "./server-session.js";
 import { ChatState, dmKey } from "./state.js";
 import * as view from "./view.js";
 
@@ -116,6 +117,11 @@ const typingSentAt = new Map();
 const pane = new view.MessagePane(dom.messages);
 
 const toast = (message, kind = "error") => view.showToast(dom.toast, message, kind);
+// The login's session on the server: keeps this tab's token fresh (see server-session.js).
+const serverSession = new ServerSession({
+  send: (frame) => conn?.send(frame),
+  onEnded: () => endSession("Your session ended, please log in again."),
+});
 const announce = (text) => view.announce(dom.live, text);
 
 // =====================================================================
@@ -173,6 +179,7 @@ async function onAuthSubmit(event) {
     if (mode === "register") await api.register(username, password);
     const { token, expiresIn } = await api.login(username, password);
     session.saveSession({ token, user: username, expiresIn });
+    serverSession.signedIn();
     dom.password.value = "";
     enterChat();
   } catch (err) {
@@ -217,6 +224,7 @@ function enterChat() {
   dom.authView.hidden = true;
   dom.chatView.hidden = false;
   dom.messageInput.focus();
+  serverSession.keep();
   startConnection();
 }
 
@@ -242,6 +250,7 @@ function startConnection() {
 
 /** Terminal: forget everything and return to the login form. */
 function endSession(message = "") {
+  serverSession.stop();
   if (conn) conn.stop(1000, "logout");
   conn = null;
   if (chat) for (const room of chat.rooms.values()) clearTyping(room);
@@ -263,6 +272,11 @@ function endSession(message = "") {
 
 function handleStop(action, code, reason) {
   if (action === CloseAction.LOGIN) {
+    // expired (a sleeping laptop missed the refresh): a new token from the session, and on
+    if (code === 4501 && chat) {
+      serverSession.renew().then((ok) => (ok && chat ? startConnection() : endSession(closeExplanation(code, reason, protocolInfo))));
+      return;
+    }
     endSession(closeExplanation(code, reason, protocolInfo));
     return;
   }
@@ -1208,7 +1222,7 @@ function onGlobalKeydown(event) {
 
 function wire() {
   dom.authForm.addEventListener("submit", onAuthSubmit);
-  dom.logoutBtn.addEventListener("click", () => endSession(""));
+  dom.logoutBtn.addEventListener("click", () => serverSession.logout().finally(() => endSession("")));
   dom.reconnectBtn.addEventListener("click", () => conn?.reconnectNow());
   dom.roomForm.addEventListener("submit", onRoomSubmit);
   dom.roomInput.addEventListener("input", () => {
@@ -1238,5 +1252,4 @@ function wire() {
 }
 
 wire();
-if (session.loadSession()) enterChat();
-else showAuth();
+serverSession.resume().then((ok) => (ok ? enterChat() : showAuth()));

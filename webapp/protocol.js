@@ -76,6 +76,7 @@ const EXPLANATIONS = {
   4500: "You are not authorised any more, please log in again.",
   4501: "Your session expired, please log in again.",
   4502: "The server refused the connection from this page's address (origin not allowed).",
+  4503: "Your session was ended (logged out, or the password was changed), please log in again.",
   1008: "The server closed the connection (policy violation), please log in again.",
 };
 

@@ -10,6 +10,8 @@ import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.RegistrationThrottle;
+import dev.chat.auth.Sessions;
+import dev.chat.event.RoomEvent;
 import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.PasswordHasher;
 import dev.chat.bus.Bus;
@@ -35,6 +37,7 @@ import dev.chat.room.RoomRegistry;
 import dev.chat.store.Database;
 import dev.chat.store.JdbcMessageStore;
 import dev.chat.store.JdbcRoomAccess;
+import dev.chat.store.JdbcSessionStore;
 import dev.chat.store.JdbcUserStore;
 import dev.chat.store.Retention;
 import dev.chat.web.HttpApi;
@@ -66,6 +69,7 @@ public final class ChatApp implements AutoCloseable {
     private final ChatConfig config;
     private final ChatMetrics metrics = new ChatMetrics();
     private final Accounts accounts;
+    private final Sessions sessions;
     private final HandshakeAuthenticator authenticator;
     private final ClientAddress clientAddress;
     private final HandshakePeers handshakePeers = new HandshakePeers(System::nanoTime);
@@ -129,8 +133,11 @@ public final class ChatApp implements AutoCloseable {
         IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
                 config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim(),
                 config.jwtRolesClaim(), java.util.Set.copyOf(config.adminRoles()));
+        // a session's end reaches every node through the ended user's channel (SessionEnds closes its connections there)
+        this.sessions = new Sessions(new JdbcSessionStore(database), issuer, config.sessionTtl(), clock, System::nanoTime,
+                ended -> bus.toUser(ended.user(), new RoomEvent.SessionsEnded(ended.user(), ended.sessions(), ended.all())));
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, config.localAccounts(),
-                logSampler);
+                logSampler, sessions::active);
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         this.clientAddress = ClientAddress.trusting(config.trustedProxies());
         this.authenticator = new HandshakeAuthenticator(verifier, origins, clientAddress,
@@ -164,7 +171,8 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
-        this.httpApi = new HttpApi(accounts, throttle, registrations, origins, clientAddress, config, metrics, readiness, logSampler);
+        this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
+                readiness, logSampler);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
@@ -197,7 +205,7 @@ public final class ChatApp implements AutoCloseable {
     public static ChatApp start(ChatConfig config) {
         ChatApp app = new ChatApp(config);
         app.presence.start(app.order::onEvent);
-        app.bus.start(app.order);
+        app.bus.start(new SessionEnds(app.order, app.sessions, app.rooms, app.closer, app.connections::all));
         if (app.retention != null) {
             app.retention.start();
         }

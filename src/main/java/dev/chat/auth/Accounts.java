@@ -45,13 +45,29 @@ public final class Accounts {
 
     /** A token for the right password; empty for a wrong password and an unknown user alike, in the same time. */
     public Optional<JwtTokenIssuer.IssuedToken> login(String username, String password) {
+        return authenticate(username, password) ? Optional.of(issuer.issue(username, Principal.ROLE_USER)) : Optional.empty();
+    }
+
+    /** Whether the password is the user's; false for a wrong password and an unknown user alike, in the same time. */
+    public boolean authenticate(String username, String password) {
         if (username == null || password == null || password.length() > MAX_PASSWORD) {
-            return Optional.empty();
+            return false;
         }
         String stored = USERNAME.matcher(username).matches() ? users.passwordHash(username).orElse(null) : null;
-        if (!hasher.verify(password, stored)) {
-            return Optional.empty();
+        return hasher.verify(password, stored);
+    }
+
+    /** The outcomes of a password change. */
+    public enum PasswordChange { CHANGED, WRONG_PASSWORD, INVALID_PASSWORD }
+
+    /** Sets a new password when {@code current} is the user's; the new one must pass the registration rule. */
+    public PasswordChange changePassword(String username, String current, String newPassword) {
+        if (newPassword == null || newPassword.length() < MIN_PASSWORD || newPassword.length() > MAX_PASSWORD) {
+            return PasswordChange.INVALID_PASSWORD;
         }
-        return Optional.of(issuer.issue(username, Principal.ROLE_USER));
+        if (!authenticate(username, current)) {
+            return PasswordChange.WRONG_PASSWORD;
+        }
+        return users.setPasswordHash(username, hasher.hash(newPassword)) ? PasswordChange.CHANGED : PasswordChange.WRONG_PASSWORD;
     }
 }

@@ -63,7 +63,8 @@ public final class HandshakeAuthenticator {
             return new HandshakeResult.Accepted(verifier.verify(token), traceId, address);
         } catch (TokenRejectedException e) {
             return new HandshakeResult.Rejected(
-                    e.expired() ? CloseCode.TOKEN_EXPIRED : CloseCode.UNAUTHORIZED, e.getMessage(), traceId);
+                    e.expired() ? CloseCode.TOKEN_EXPIRED : e.sessionEnded() ? CloseCode.SESSION_REVOKED : CloseCode.UNAUTHORIZED,
+                    e.getMessage(), traceId);
         }
     }
 

@@ -11,7 +11,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 
-/** Signs the HS256 tokens that login hands out: {@code sub}, {@code iat}, {@code exp}, {@code role}. */
+/**
+ * Signs the HS256 tokens that login and refresh hand out: {@code sub}, {@code iat}, {@code exp},
+ * {@code role} and, for a session's tokens, {@code sid} (checked against the session at every
+ * handshake and {@code refresh}, so a revoked session's tokens stop working before their {@code exp}).
+ */
 public final class JwtTokenIssuer {
     private final MACSigner signer;
     private final Duration ttl;
@@ -31,13 +35,21 @@ public final class JwtTokenIssuer {
     public record IssuedToken(String token, long expiresIn) { }
 
     public IssuedToken issue(String user, String role) {
+        return issue(user, role, null);
+    }
+
+    /** @param session the session's id ({@code sid}); null for a token of no session */
+    public IssuedToken issue(String user, String role, String session) {
         Instant now = clock.instant();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder()
                 .subject(user)
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(ttl)))
-                .claim("role", role)
-                .build();
+                .claim("role", role);
+        if (session != null) {
+            builder.claim("sid", session);
+        }
+        JWTClaimsSet claims = builder.build();
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         try {
             jwt.sign(signer);

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,9 @@ import java.util.regex.Pattern;
  * One name, one identity: a provider's user whose name is a local account is refused (the local
  * account's conversations are not theirs), and with local accounts off ({@code CHAT_LOCAL_ACCOUNTS},
  * off by default beside a provider) our own tokens are refused too.
+ *
+ * <p>An own token naming a session ({@code sid}) is refused once that session has ended (logout,
+ * a password change, a reused refresh token): {@link TokenRejectedException#sessionEnded()}.
  *
  * <p>Any other algorithm, {@code none} included, is refused. For both, {@code exp} is required and must
  * not be past, and {@code nbf} must not be ahead, each give or take the leeway; the user name must
@@ -57,6 +61,7 @@ public final class JwtTokenVerifier {
     private final Clock clock;
     private final boolean localAccounts;
     private final LogSampler.Kind providerDown;
+    private final Predicate<String> sessionActive;
 
     public JwtTokenVerifier(byte[] secret, UserStore users, Clock clock) {
         this(secret, users, Duration.ofSeconds(30), null, clock);
@@ -72,16 +77,32 @@ public final class JwtTokenVerifier {
         this(secret, users, leeway, provider, clock, localAccounts, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime));
     }
 
+    /** Every token's session taken to stand: for verifiers of tokens that name none. */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts, LogSampler logs) {
+        this(secret, users, leeway, provider, clock, localAccounts, logs, session -> true);
+    }
+
+    /** With the default log sampling. */
+    public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
+                            boolean localAccounts, Predicate<String> sessionActive) {
+        this(secret, users, leeway, provider, clock, localAccounts, new LogSampler(20, Duration.ofMinutes(1), System::nanoTime),
+                sessionActive);
+    }
+
     /**
      * @param leeway        tolerated clock difference for {@code exp} and {@code nbf}
      * @param provider      an external identity provider, or null for our own tokens only
      * @param localAccounts whether local accounts (and so our own tokens) are accepted
      * @param logs          samples the line of an unreachable provider, which any forged provider token can cause
+     * @param sessionActive whether the session an own token names ({@code sid}) still stands
+     *                      ({@link Sessions#active}); a token of an ended session is refused
      */
     public JwtTokenVerifier(byte[] secret, UserStore users, Duration leeway, IdentityProvider provider, Clock clock,
-                            boolean localAccounts, LogSampler logs) {
+                            boolean localAccounts, LogSampler logs, Predicate<String> sessionActive) {
         this.localAccounts = localAccounts;
         this.providerDown = logs.kind("identity provider keys unavailable", LOG, Level.WARNING);
+        this.sessionActive = sessionActive;
         try {
             this.ours = new MACVerifier(secret);
         } catch (JOSEException e) {
@@ -179,7 +200,11 @@ public final class JwtTokenVerifier {
         if (!(role instanceof String r) || !ROLES.contains(r)) {
             throw new TokenRejectedException("unknown role", false);
         }
-        return new Principal(user, r, exp);
+        Object sid = claims.getClaim("sid");
+        if (sid != null && (!(sid instanceof String s) || s.isEmpty() || s.length() > 64 || !sessionActive.test(s))) {
+            throw new TokenRejectedException("session ended", false, true);
+        }
+        return new Principal(user, r, exp, (String) sid);
     }
 
     private Principal external(JWTClaimsSet claims) throws TokenRejectedException {

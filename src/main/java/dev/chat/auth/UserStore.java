@@ -12,6 +12,11 @@ public interface UserStore {
     /** Stores a new user; false when the name is taken. */
     boolean create(String username, String passwordHash);
 
+    /** Replaces a local user's password hash; false when there is no such local user. */
+    default boolean setPasswordHash(String username, String passwordHash) {
+        throw new UnsupportedOperationException("this user store is read only");
+    }
+
     /** The stored password hash of a user, if the user exists. */
     Optional<String> passwordHash(String username);
 

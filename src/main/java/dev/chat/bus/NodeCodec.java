@@ -9,7 +9,7 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 /**
  * The one wire format of what nodes exchange over the bus: every {@link RoomEvent} as one JSON
  * object with a kind {@code k} ({@code m} message, {@code p} presence, {@code t} typing, {@code i}
- * invitation, {@code x} kick, {@code tip} a room's latest seq), through one JSON-B mapping, so any
+ * invitation, {@code x} kick, {@code tip} a room's latest seq, {@code s} sessions ended), through one JSON-B mapping, so any
  * text is escaped and no field can forge another. Golden files in
  * {@code src/test/resources/golden/node/} pin it. Decoding never throws.
  */
@@ -23,26 +23,35 @@ public final class NodeCodec {
      * The flat wire form; absent fields are null and left out. {@code acc} is the accepting node's
      * {@link System#nanoTime}, meaningful only to that node ({@code node}).
      */
-    @JsonbPropertyOrder({"k", "room", "seq", "from", "text", "id", "ts", "user", "state", "by", "origin", "trace", "node", "acc"})
+    @JsonbPropertyOrder({"k", "room", "seq", "from", "text", "id", "ts", "user", "state", "by", "origin", "trace", "node", "acc", "sids", "all"})
     public record Wire(String k, String room, Long seq, String from, String text, String id, String origin,
-                       String trace, String ts, String node, Long acc, String user, String state, String by) { }
+                       String trace, String ts, String node, Long acc, String user, String state, String by,
+                       java.util.List<String> sids, Boolean all) { }
+
+    /** A room event's wire form: no session fields. */
+    private static Wire wire(String k, String room, Long seq, String from, String text, String id, String origin,
+                             String trace, String ts, String node, Long acc, String user, String state, String by) {
+        return new Wire(k, room, seq, from, text, id, origin, trace, ts, node, acc, user, state, by, null, null);
+    }
 
     /** The event as the bus carries it; {@code nodeId} is the publishing node. */
     public static String encode(RoomEvent event, String nodeId) {
         Wire w;
         if (event instanceof RoomEvent.Posted p) {
-            w = new Wire("m", p.room(), p.seq(), p.from(), p.text(), p.clientId(), p.originConnection(), p.originTrace(),
+            w = wire("m", p.room(), p.seq(), p.from(), p.text(), p.clientId(), p.originConnection(), p.originTrace(),
                     p.isoTs(), nodeId, p.acceptedNanos(), null, null, null);
         } else if (event instanceof RoomEvent.PresenceChanged p) {
-            w = new Wire("p", p.room(), null, null, null, null, null, null, null, null, null, p.user(), p.state(), null);
+            w = wire("p", p.room(), null, null, null, null, null, null, null, null, null, p.user(), p.state(), null);
         } else if (event instanceof RoomEvent.Typing t) {
-            w = new Wire("t", t.room(), null, null, null, null, null, null, null, null, null, t.user(), null, null);
+            w = wire("t", t.room(), null, null, null, null, null, null, null, null, null, t.user(), null, null);
         } else if (event instanceof RoomEvent.Invitation i) {
-            w = new Wire("i", i.room(), null, i.from(), null, null, null, null, null, null, null, i.user(), null, null);
+            w = wire("i", i.room(), null, i.from(), null, null, null, null, null, null, null, i.user(), null, null);
         } else if (event instanceof RoomEvent.Kicked x) {
-            w = new Wire("x", x.room(), null, null, null, null, null, null, null, null, null, x.user(), null, x.by());
+            w = wire("x", x.room(), null, null, null, null, null, null, null, null, null, x.user(), null, x.by());
+        } else if (event instanceof RoomEvent.SessionsEnded e) {
+            w = new Wire("s", null, null, null, null, null, null, null, null, null, null, e.user(), null, null, e.sessions(), e.all());
         } else if (event instanceof RoomEvent.Tip tip) {
-            w = new Wire("tip", tip.room(), tip.seq(), null, null, null, null, null, null, null, null, null, null, null);
+            w = wire("tip", tip.room(), tip.seq(), null, null, null, null, null, null, null, null, null, null, null);
         } else {
             throw new IllegalArgumentException("not carried between nodes: " + event);
         }
@@ -59,6 +68,10 @@ public final class NodeCodec {
             w = JSONB.fromJson(json, Wire.class);
         } catch (JsonbException | ClassCastException | IllegalArgumentException e) {
             return null;
+        }
+        if (w != null && "s".equals(w.k())) {
+            return w.user() == null || w.sids() == null || w.all() == null || w.sids().stream().anyMatch(java.util.Objects::isNull) ? null
+                    : new RoomEvent.SessionsEnded(w.user(), w.sids(), w.all());
         }
         if (w == null || w.k() == null || w.room() == null) {
             return null;

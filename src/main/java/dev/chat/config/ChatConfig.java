@@ -21,7 +21,8 @@ import java.util.Properties;
  * @param httpKeepAlive         embedded server only: how long an HTTP connection may wait, after an answer, for its
  *                              next request's headers; default 30 s. Neither applies to an upgraded WebSocket
  * @param jwtSecret             HS256 key (UTF-8, at least 32 bytes); null means "generate one per start"
- * @param tokenTtl              lifetime of the tokens that login issues; default 1 h
+ * @param tokenTtl              lifetime of the access tokens that login and refresh issue; default 15 min
+ * @param sessionTtl            lifetime of a local account's session (its refresh tokens), from its login; default 30 days
  * @param jwtJwksUrl            JWKS of an external identity provider whose RS256/ES256 tokens are accepted
  *                              besides our own HS256 ones; null (the default) means only our own
  * @param jwtIssuer             the {@code iss} an identity provider's token must carry; null means not checked
@@ -107,6 +108,7 @@ public record ChatConfig(
         Duration httpKeepAlive,
         byte[] jwtSecret,
         Duration tokenTtl,
+        Duration sessionTtl,
         java.net.URI jwtJwksUrl,
         String jwtIssuer,
         String jwtAudience,
@@ -194,7 +196,11 @@ public record ChatConfig(
         Duration httpTimeout = r.duration("CHAT_HTTP_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100));
         Duration httpKeepAlive = r.duration("CHAT_HTTP_KEEP_ALIVE", Duration.ofSeconds(30), Duration.ofMillis(100));
         byte[] secret = secret(r);
-        Duration tokenTtl = r.duration("CHAT_TOKEN_TTL", Duration.ofHours(1), Duration.ofSeconds(1));
+        Duration tokenTtl = r.duration("CHAT_TOKEN_TTL", Duration.ofMinutes(15), Duration.ofSeconds(1));
+        Duration sessionTtl = r.duration("CHAT_SESSION_TTL", Duration.ofDays(30), Duration.ofSeconds(1));
+        if (sessionTtl.compareTo(tokenTtl) < 0) {
+            r.problem("CHAT_SESSION_TTL (" + sessionTtl + ") must be at least CHAT_TOKEN_TTL (" + tokenTtl + ")");
+        }
         java.net.URI jwksUrl = jwksUrl(r);
         String jwtIssuer = r.string("CHAT_JWT_ISSUER", null);
         String jwtAudience = r.string("CHAT_JWT_AUDIENCE", null);
@@ -312,7 +318,7 @@ public record ChatConfig(
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
-        return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, rolesClaim, adminRoles, leeway,
+        return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, sessionTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, rolesClaim, adminRoles, leeway,
                 origins, dataDir, registration, localAccounts, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
@@ -440,7 +446,7 @@ public record ChatConfig(
         return "ChatConfig[host=" + host + ", port=" + port
                 + ", httpTimeout=" + httpTimeout + ", httpKeepAlive=" + httpKeepAlive
                 + ", jwtSecret=" + (jwtSecret == null ? "(generated)" : "****")
-                + ", tokenTtl=" + tokenTtl
+                + ", tokenTtl=" + tokenTtl + ", sessionTtl=" + sessionTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim + ", jwtRolesClaim=" + jwtRolesClaim + ", adminRoles=" + adminRoles
                 + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress

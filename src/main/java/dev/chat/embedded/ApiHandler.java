@@ -34,7 +34,8 @@ final class ApiHandler extends HttpHandler {
         java.util.List<String> forwardedFor = new java.util.ArrayList<>();
         request.getHeaders("X-Forwarded-For").forEach(forwardedFor::add);
         HttpApi.Headers headers = new HttpApi.Headers(request.getContentType(), request.getHeader("Origin"), request.getHeader("Host"),
-                forwardedFor);
+                forwardedFor, request.getHeader("Cookie"), request.getHeader("Authorization"), request.getHeader("X-Forwarded-Proto"),
+                request.isSecure(), "");
         RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
                 failure == null ? api.handle(method, path, body, address, headers)
                         : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()), logs);
@@ -47,6 +48,7 @@ final class ApiHandler extends HttpHandler {
             response.setHeader(h.getKey(), h.getValue());
         }
         answer.headers().forEach(response::setHeader);
+        answer.cookies().forEach(c -> response.addHeader("Set-Cookie", c));
         byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
         response.setContentLength(out.length);
         response.getOutputStream().write(out);

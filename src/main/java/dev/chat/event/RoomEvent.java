@@ -71,6 +71,23 @@ public sealed interface RoomEvent {
      */
     record Tip(String room, long seq) implements RoomEvent { }
 
+    /**
+     * To one user's connections: these sessions of the user ended (logout, a password change, a
+     * reused refresh token); the connections of those sessions close with 4503, and with
+     * {@code all} (logout everywhere) every connection of the user does. Not about a room: its
+     * {@link #room} is empty.
+     */
+    record SessionsEnded(String user, java.util.List<String> sessions, boolean all) implements RoomEvent {
+        public SessionsEnded {
+            sessions = java.util.List.copyOf(sessions);
+        }
+
+        @Override
+        public String room() {
+            return "";
+        }
+    }
+
     /** A user is typing in the room: relayed, never stored. */
     record Typing(String room, String user) implements RoomEvent { }
 

@@ -26,7 +26,9 @@ public enum CloseCode {
             "More than CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND handshakes from the client's address within a second."),
     UNAUTHORIZED(4500, "unauthorized", false, "Missing, malformed, forged or unknown-user token: log in again."),
     TOKEN_EXPIRED(4501, "token_expired", false, "The token has expired: log in again."),
-    ORIGIN_FORBIDDEN(4502, "origin_forbidden", false, "The page's Origin is not allowed to open a WebSocket.");
+    ORIGIN_FORBIDDEN(4502, "origin_forbidden", false, "The page's Origin is not allowed to open a WebSocket."),
+    SESSION_REVOKED(4503, "session_revoked", false,
+            "The token's session was ended (logout, logout everywhere, a password change, a reused refresh token): log in again.");
 
     private final int code;
     private final String label;

@@ -307,7 +307,8 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         }
     }
 
-    Set<Connection> connectionsOf(String user) {
+    /** This node's open connections of {@code user}. */
+    public Set<Connection> connectionsOf(String user) {
         return byUser.getOrDefault(user, Set.of());
     }
 

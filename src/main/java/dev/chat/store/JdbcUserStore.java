@@ -25,6 +25,7 @@ public final class JdbcUserStore implements UserStore {
     private static final String HASH = "SELECT password_hash FROM users WHERE name = ?";
     private static final String SEEN = "INSERT INTO users (name, password_hash, origin, created_at) VALUES (?, NULL, 'provider', ?)"
             + " ON CONFLICT (name) DO NOTHING";
+    private static final String SET_HASH = "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash IS NOT NULL";
     private static final String KNOWN = "SELECT 1 FROM users WHERE name = ?";
 
     private final Database db;
@@ -50,6 +51,17 @@ public final class JdbcUserStore implements UserStore {
                 rememberLocal(username);
             }
             return created;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public boolean setPasswordHash(String username, String passwordHash) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(SET_HASH)) {
+            ps.setString(1, passwordHash);
+            ps.setString(2, username);
+            return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw unavailable(e);
         }

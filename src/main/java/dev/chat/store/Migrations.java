@@ -18,7 +18,7 @@ import org.flywaydb.core.api.resource.LoadableResource;
  */
 final class Migrations implements ResourceProvider {
     /** Under {@code db/migration/} on the classpath, in version order. */
-    static final List<String> FILES = List.of("V1__schema.sql", "V2__owner_indexes.sql");
+    static final List<String> FILES = List.of("V1__schema.sql", "V2__owner_indexes.sql", "V3__session_tokens.sql");
     private static final String DIR = "db/migration/";
 
     @Override

@@ -21,13 +21,15 @@ public final class ApiServlet extends HttpServlet {
         String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
         HttpApi.Response answer = app.httpApi().handle(req.getMethod(), path, readBody(req.getInputStream()),
                 req.getRemoteAddr(), new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
-                        java.util.Collections.list(req.getHeaders("X-Forwarded-For"))));
+                        java.util.Collections.list(req.getHeaders("X-Forwarded-For")), req.getHeader("Cookie"),
+                        req.getHeader("Authorization"), req.getHeader("X-Forwarded-Proto"), req.isSecure(), req.getContextPath()));
         resp.setStatus(answer.status());
         resp.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {
             resp.setHeader(h.getKey(), h.getValue());
         }
         answer.headers().forEach(resp::setHeader);
+        answer.cookies().forEach(c -> resp.addHeader("Set-Cookie", c));
         byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
         resp.setContentLength(out.length);
         resp.getOutputStream().write(out);

@@ -2,10 +2,11 @@ package dev.chat.web;
 
 import dev.chat.auth.Accounts;
 import dev.chat.auth.ClientAddress;
-import dev.chat.auth.JwtTokenIssuer;
+import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.LoginThrottle;
 import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.RegistrationThrottle;
+import dev.chat.auth.Sessions;
 import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.config.ChatConfig;
 import dev.chat.log.LogSampler;
@@ -31,7 +32,8 @@ import java.util.function.BooleanSupplier;
  * The HTTP API ({@code api/*}) and the operations endpoints ({@code metrics}, {@code health/*}),
  * independent of the runtime: the servlet in the WAR and a Grizzly handler in the jar both hand it
  * the method, the path below the context root and the body, and write back the {@link Response}.
- * API bodies are JSON both ways; errors are {@code {"error":"..."}}.
+ * API bodies are JSON both ways; errors are {@code {"error":"..."}}. The session endpoints are
+ * {@link SessionApi}'s; cookies leave through {@link Response#cookies}, so neither runtime's types appear here.
  */
 public final class HttpApi {
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
@@ -50,14 +52,17 @@ public final class HttpApi {
     private final ClientAddress addresses;
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
+    private final SessionApi sessionApi;
 
     private final ChatMetrics metrics;
     private final Map<String, BooleanSupplier> readiness;
 
     /** @param readiness named checks that must all pass for {@code health/ready} */
-    public HttpApi(Accounts accounts, LoginThrottle throttle, RegistrationThrottle registrations, OriginPolicy origins,
+    public HttpApi(Accounts accounts, Sessions sessions, JwtTokenVerifier verifier, LoginThrottle throttle,
+                   RegistrationThrottle registrations, OriginPolicy origins,
                    ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness,
                    LogSampler logs) {
+        this.sessionApi = new SessionApi(sessions, accounts, throttle, verifier, metrics, jsonb);
         // anyone can cause these, as often as they like: sampled (metrics count them all)
         this.storeDown = logs.kind("user store unavailable", LOG, Level.WARNING);
         this.failed = logs.kind("api request failed", LOG, Level.ERROR);
@@ -74,12 +79,20 @@ public final class HttpApi {
         this.readiness = readiness;
     }
 
-    /** A status, a content type, a body, and headers of this answer besides {@link #HEADERS}. */
-    public record Response(int status, String contentType, String body, Map<String, String> headers) {
+    /**
+     * A status, a content type, a body, headers of this answer besides {@link #HEADERS}, and the
+     * {@code Set-Cookie} values to send (each its own header).
+     */
+    public record Response(int status, String contentType, String body, Map<String, String> headers, List<String> cookies) {
         public static final String JSON = "application/json; charset=utf-8";
 
         public Response {
             headers = Map.copyOf(headers);
+            cookies = List.copyOf(cookies);
+        }
+
+        public Response(int status, String contentType, String body, Map<String, String> headers) {
+            this(status, contentType, body, headers, List.of());
         }
 
         public Response(int status, String contentType, String body) {
@@ -96,14 +109,21 @@ public final class HttpApi {
      * @param peer the TCP peer's IP address as the runtime sees it (a reverse proxy's, behind one);
      *             null when unknown. The throttles count the client's ({@link ClientAddress}: the peer, or
      *             behind a trusted proxy the address it forwarded)
-     * @param from the request's {@code Content-Type}, {@code Origin}, {@code Host} and {@code X-Forwarded-For} headers
+     * @param from the request's headers that the API reads, and whether it came over HTTPS
      */
     public Response handle(String method, String path, byte[] body, String peer, Headers from) {
         String remoteAddress = addresses.resolve(peer, from.forwardedFor());
+        // Secure cookies behind HTTPS: this request's own scheme, or what a trusted proxy says it was
+        boolean secure = from.https() || addresses.trusted(peer) && "https".equalsIgnoreCase(firstHop(from.forwardedProto()));
         try {
             return switch (path) {
-                case "api/register" -> post(method, body, from, c -> register(c, remoteAddress));
-                case "api/login" -> post(method, body, from, c -> login(c, remoteAddress));
+                case "api/register" -> post(method, body, from, m -> withCredentials(m, c -> register(c, remoteAddress)));
+                case "api/login" -> post(method, body, from, m -> withCredentials(m, c -> login(c, remoteAddress,
+                        new SessionApi.Request(m, from, secure))));
+                case "api/refresh" -> post(method, body, from, m -> local(() -> sessionApi.refresh(new SessionApi.Request(m, from, secure))));
+                case "api/logout" -> post(method, body, from, m -> local(() -> sessionApi.logout(new SessionApi.Request(m, from, secure))));
+                case "api/password" -> post(method, body, from, m -> local(() -> sessionApi.password(
+                        new SessionApi.Request(m, from, secure), remoteAddress)));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
                 case "metrics" -> get(method, () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
                 case "health/live" -> get(method, () -> json(200, Map.of("status", "UP", "checks", Map.of("process", "UP"))));
@@ -151,15 +171,40 @@ public final class HttpApi {
     /**
      * What the API asks of a request's headers; each may be null.
      *
-     * @param forwardedFor every {@code X-Forwarded-For} value, in order (believed only from a trusted proxy)
+     * @param forwardedFor   every {@code X-Forwarded-For} value, in order (believed only from a trusted proxy)
+     * @param cookie         the {@code Cookie} header (the session's refresh token)
+     * @param authorization  the {@code Authorization} header (a Bearer access token)
+     * @param forwardedProto the {@code X-Forwarded-Proto} header (believed only from a trusted proxy)
+     * @param https          whether the request itself came over HTTPS
+     * @param contextPath    the application's context root ({@code ""} in the jar): the session cookie's path is below it
      */
-    public record Headers(String contentType, String origin, String host, List<String> forwardedFor) {
+    public record Headers(String contentType, String origin, String host, List<String> forwardedFor, String cookie,
+                          String authorization, String forwardedProto, boolean https, String contextPath) {
         public Headers {
             forwardedFor = forwardedFor == null ? List.of() : List.copyOf(forwardedFor);
+            contextPath = contextPath == null ? "" : contextPath;
+        }
+
+        public Headers(String contentType, String origin, String host, List<String> forwardedFor) {
+            this(contentType, origin, host, forwardedFor, null, null, null, false, "");
         }
     }
 
-    private Response post(String method, byte[] body, Headers from, java.util.function.Function<Credentials, Response> action) {
+    private static String firstHop(String forwardedProto) {
+        return forwardedProto == null ? null : forwardedProto.split(",")[0].trim();
+    }
+
+    /** Sessions are for local accounts: off with them. */
+    private Response local(java.util.function.Supplier<Response> action) {
+        return config.localAccounts() ? action.get() : error(403, LOCAL_OFF);
+    }
+
+    private Response withCredentials(Map<String, Object> body, java.util.function.Function<Credentials, Response> action) {
+        return credentials(body).map(action).orElseGet(() ->
+                error(400, "body must be a JSON object with string fields username and password"));
+    }
+
+    private Response post(String method, byte[] body, Headers from, java.util.function.Function<Map<String, Object>, Response> action) {
         if (!"POST".equals(method)) {
             return error(405, "use POST");
         }
@@ -174,8 +219,8 @@ public final class HttpApi {
         if (body == null) {
             return error(413, "body larger than " + MAX_BODY_BYTES + " bytes");
         }
-        return credentials(body).map(action).orElseGet(() ->
-                error(400, "body must be a JSON object with string fields username and password"));
+        Map<String, Object> object = object(body);
+        return object == null ? error(400, "body must be a JSON object") : action.apply(object);
     }
 
     /** Beside an identity provider local accounts are off unless CHAT_LOCAL_ACCOUNTS=true: one name, one identity. */
@@ -206,7 +251,7 @@ public final class HttpApi {
     }
 
     /** Throttled before the password is hashed, so refused guesses cost neither time nor CPU. */
-    private Response login(Credentials c, String remoteAddress) {
+    private Response login(Credentials c, String remoteAddress, SessionApi.Request request) {
         if (!config.localAccounts()) {
             return error(403, LOCAL_OFF);
         }
@@ -219,8 +264,7 @@ public final class HttpApi {
             }
             return tooMany("too many failed logins; retry after ", wait.getAsLong());
         }
-        Optional<JwtTokenIssuer.IssuedToken> token = accounts.login(c.username(), c.password());
-        if (token.isEmpty()) {
+        if (!accounts.authenticate(c.username(), c.password())) {
             metrics.loginFailed();
             if (loginFailed.allow()) {
                 LOG.log(Level.INFO, "login failed for user {0} from {1}", LogText.quote(c.username()), remoteAddress);
@@ -228,7 +272,7 @@ public final class HttpApi {
             return error(401, "invalid credentials"); // counted by begin
         }
         throttle.succeeded(c.username(), remoteAddress);
-        return json(200, Map.of("token", token.get().token(), "expiresIn", token.get().expiresIn()));
+        return sessionApi.loggedIn(c.username(), request);
     }
 
     /** 429 with {@code Retry-After}; the body's error is {@code message} and the seconds. */
@@ -258,20 +302,27 @@ public final class HttpApi {
 
     private record Credentials(String username, String password) { }
 
-    private Optional<Credentials> credentials(byte[] body) {
+    private static Optional<Credentials> credentials(Map<String, Object> m) {
+        return m.get("username") instanceof String u && m.get("password") instanceof String p
+                ? Optional.of(new Credentials(u, p)) : Optional.empty();
+    }
+
+    /** The body as a JSON object with string keys, or null when it is not one. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> object(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8);
         if (dev.chat.protocol.JsonShape.problem(text) != null) {
-            return Optional.empty(); // deep nesting overflowed the parser's stack: an HTML 500 before this check
+            return null; // deep nesting overflowed the parser's stack: an HTML 500 before this check
         }
         try {
             Object parsed = jsonb.fromJson(text, Object.class);
-            if (parsed instanceof Map<?, ?> m && m.get("username") instanceof String u && m.get("password") instanceof String p) {
-                return Optional.of(new Credentials(u, p));
+            if (parsed instanceof Map<?, ?> m) {
+                return (Map<String, Object>) m;
             }
         } catch (JsonbException | IllegalArgumentException | IllegalStateException | ArithmeticException e) {
-            // malformed JSON: answered as a bad request below
+            // malformed JSON: answered as a bad request
         }
-        return Optional.empty();
+        return null;
     }
 
     private Response json(int status, Object body) {

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (register, login, protocol tables) and the page's security headers, written once and
- * adapted by each runtime.
+ * The HTTP API (register, login, the sessions' refresh, logout and password change with their
+ * cookie, protocol tables) and the page's security headers, written once and adapted by each runtime.
  */
 package dev.chat.web;

@@ -105,6 +105,19 @@ class JwtTokenVerifierTest {
     }
 
     @Test
+    void aTokenOfASessionCarriesItsSidAndIsRefusedOnceTheSessionEnded() throws Exception {
+        java.util.Set<String> ended = new java.util.HashSet<>();
+        JwtTokenVerifier verifier = new JwtTokenVerifier(KEY, users, LEEWAY, null, at(NOW), true, sid -> !ended.contains(sid));
+        String token = new JwtTokenIssuer(KEY, TTL, at(NOW)).issue("alice", Principal.ROLE_USER, "s-1").token();
+        assertEquals("s-1", verifier.verify(token).session());
+        assertEquals(null, verifier.verify(issue("alice", Principal.ROLE_USER)).session(), "a token of no session");
+        ended.add("s-1");
+        TokenRejectedException e = assertThrows(TokenRejectedException.class, () -> verifier.verify(token));
+        assertTrue(e.sessionEnded());
+        assertFalse(e.expired());
+    }
+
+    @Test
     void adminRoleIsCarriedThrough() throws Exception {
         assertEquals(Principal.ROLE_ADMIN, verifierAt(NOW).verify(issue("root", Principal.ROLE_ADMIN)).role());
     }

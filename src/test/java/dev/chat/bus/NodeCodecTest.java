@@ -33,7 +33,9 @@ class NodeCodecTest {
                 Arguments.of(Named.of("typing", "typing.json"), new RoomEvent.Typing("general", "carol")),
                 Arguments.of(Named.of("invitation", "invitation.json"), new RoomEvent.Invitation("team", "bob", "alice")),
                 Arguments.of(Named.of("kick", "kicked.json"), new RoomEvent.Kicked("team", "bob", "root")),
-                Arguments.of(Named.of("tip", "tip.json"), new RoomEvent.Tip("general", 120)));
+                Arguments.of(Named.of("tip", "tip.json"), new RoomEvent.Tip("general", 120)),
+                Arguments.of(Named.of("sessions ended", "sessions-ended.json"),
+                        new RoomEvent.SessionsEnded("bob", java.util.List.of("s1", "s2"), true)));
     }
 
     @ParameterizedTest

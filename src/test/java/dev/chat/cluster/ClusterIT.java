@@ -358,4 +358,35 @@ class ClusterIT {
         bobOnB.send(Map.of("type", "join", "room", "secret", "id", "again"));
         assertEquals("forbidden", bobOnB.expect("error").get("code"), "the invitation was taken back");
     }
+
+    @Test
+    void logoutEverywhereClosesTheUsersConnectionsOnEveryNode(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        JarNode c = node(test, Map.of());
+        String onA = a.token("roamer");
+        String onB = b.login("roamer");
+        String onC = c.login("roamer");
+        WsClient first = client(a, onA);
+        WsClient second = client(b, onB);
+        WsClient bystander = client(b, b.token("stayer"));
+        // ended on the node where the user has no connection: the event crosses Redis to a and b
+        java.net.http.HttpResponse<String> out = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.base() + "api/logout"))
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer " + onC)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"everywhere\":true}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, out.statusCode(), out::body);
+        assertEquals(3, ((Number) TestServer.json(out.body()).get("sessionsEnded")).intValue());
+        WsClient.assertCode(4503, first);
+        WsClient.assertCode(4503, second);
+        assertTrue(!bystander.isClosed(), "another user's connection stays");
+        for (JarNode node : List.of(a, b, c)) {
+            for (String token : List.of(onA, onB, onC)) {
+                try (WsClient again = WsClient.connect(node.ws(token), Map.of())) {
+                    WsClient.assertCode(4503, again);
+                }
+            }
+        }
+    }
 }

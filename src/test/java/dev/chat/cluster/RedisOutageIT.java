@@ -103,6 +103,30 @@ class RedisOutageIT {
         }
     }
 
+    @Test
+    void aSessionEndedWhileRedisIsDownIsClosedOnTheOtherNodeOnceRedisIsBack() throws Exception {
+        try (RedisServer redis = RedisServer.start(false)) {
+            Map<String, String> env = new HashMap<>(Databases.postgresSettings());
+            env.putAll(Map.of("CHAT_REDIS_URL", redis.url(), "CHAT_REDIS_PREFIX", "outage-s:", "CHAT_JWT_SECRET", TestServer.SECRET));
+            try (JarNode a = JarNode.start(env); JarNode b = JarNode.start(env)) {
+                String onA = a.token("roamer");
+                WsClient onB = b.client(b.login("roamer"));
+                redis.kill();
+                java.net.http.HttpResponse<String> out = java.net.http.HttpClient.newBuilder()
+                        .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(a.base() + "api/logout"))
+                                .header("Content-Type", "application/json").header("Authorization", "Bearer " + onA)
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"everywhere\":true}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, out.statusCode(), out::body);
+                assertTrue(!onB.isClosed(), "the end could not travel yet");
+                redis.restart();
+                WsClient.assertCode(4503, onB);
+                onB.close();
+            }
+        }
+    }
+
     /** Sends and returns the ack's seq; presence re-announced after the outage may come first. */
     private static long say(WsClient c, String text) throws InterruptedException {
         String id = c.nextId();

@@ -46,7 +46,8 @@ class ChatConfigTest {
         assertEquals(Duration.ofSeconds(10), c.httpTimeout());
         assertEquals(Duration.ofSeconds(30), c.httpKeepAlive());
         assertNull(c.jwtSecret(), "no secret configured means one is generated per start");
-        assertEquals(Duration.ofHours(1), c.tokenTtl());
+        assertEquals(Duration.ofMinutes(15), c.tokenTtl());
+        assertEquals(Duration.ofDays(30), c.sessionTtl());
         assertEquals(List.of(), c.allowedOrigins());
         assertEquals(Path.of("./data"), c.dataDir());
         assertTrue(c.registration());
@@ -340,6 +341,13 @@ class ChatConfigTest {
     void aLeewayOverTenMinutesIsRejected() {
         assertTrue(rejected(Map.of("CHAT_JWT_LEEWAY", "11m")).problems().get(0).startsWith("CHAT_JWT_LEEWAY=11m is invalid"));
         assertEquals(Duration.ZERO, load(Map.of("CHAT_JWT_LEEWAY", "0s")).jwtLeeway());
+    }
+
+    @Test
+    void aSessionShorterThanItsAccessTokensIsRejected() {
+        assertTrue(rejected(Map.of("CHAT_SESSION_TTL", "10m", "CHAT_TOKEN_TTL", "15m")).problems().get(0)
+                .startsWith("CHAT_SESSION_TTL (PT10M) must be at least CHAT_TOKEN_TTL"));
+        assertEquals(Duration.ofDays(7), load(Map.of("CHAT_SESSION_TTL", "7d")).sessionTtl());
     }
 
     @Test

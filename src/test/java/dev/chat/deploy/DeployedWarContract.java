@@ -158,6 +158,35 @@ abstract class DeployedWarContract {
     }
 
     @Test
+    void theSessionCookieIsOnTheContextsApiPathRotatesAndLogoutEverywhereCloses4503() throws Exception {
+        server.post("api/register", credentials("sess", "password-sess"));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.util.function.BiFunction<String, String, java.net.http.HttpRequest> withCookie = (path, cookie) ->
+                java.net.http.HttpRequest.newBuilder(server.base().resolve(path)).header("Content-Type", "application/json")
+                        .header("Origin", server.origin()).header("Cookie", "chat_refresh=" + cookie)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+        HttpResponse<String> login = server.post("api/login", credentials("sess", "password-sess"));
+        String set = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("chat_refresh=")).findFirst().orElseThrow();
+        assertTrue(List.of(set.split(";\\s*")).containsAll(List.of("Path=/" + DeployedServer.CONTEXT + "/api", "HttpOnly", "SameSite=Strict")), set);
+        String cookie = set.substring("chat_refresh=".length(), set.indexOf(';'));
+        HttpResponse<String> refreshed = http.send(withCookie.apply("api/refresh", cookie), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, refreshed.statusCode(), refreshed::body);
+        assertEquals(401, http.send(withCookie.apply("api/refresh", cookie), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "the rotated-out token is a reuse");
+        String token = server.login("sess");
+        try (WsClient open = WsClient.connect(server.ws(token), Map.of("Origin", server.origin()))) {
+            open.expect("welcome");
+            HttpResponse<String> out = http.send(java.net.http.HttpRequest.newBuilder(server.base().resolve("api/logout"))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"everywhere\":true}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, out.statusCode(), out::body);
+            WsClient.assertCode(4503, open);
+        }
+        assertClosedBeforeAnyFrame(4503, token, Map.of());
+    }
+
+    @Test
     void protocolTablesPageAndErrors() throws Exception {
         HttpResponse<String> r = server.get("api/protocol");
         assertEquals(200, r.statusCode());

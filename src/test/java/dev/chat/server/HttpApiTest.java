@@ -133,13 +133,13 @@ class HttpApiTest {
         HttpResponse<String> r = server.post("api/login", credentials("tok", "password1"));
         assertEquals(200, r.statusCode());
         Map<String, Object> body = json(r.body());
-        assertEquals(3600, ((Number) body.get("expiresIn")).intValue());
+        assertEquals(900, ((Number) body.get("expiresIn")).intValue());
         SignedJWT jwt = SignedJWT.parse((String) body.get("token"));
         assertEquals("HS256", jwt.getHeader().getAlgorithm().getName());
         JWTClaimsSet claims = jwt.getJWTClaimsSet();
         assertEquals("tok", claims.getSubject());
         assertEquals("user", claims.getStringClaim("role"));
-        assertEquals(3600, (claims.getExpirationTime().getTime() - claims.getIssueTime().getTime()) / 1000);
+        assertEquals(900, (claims.getExpirationTime().getTime() - claims.getIssueTime().getTime()) / 1000);
         assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(""));
     }
 
