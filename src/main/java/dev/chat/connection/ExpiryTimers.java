@@ -38,7 +38,12 @@ final class ExpiryTimers implements AutoCloseable {
     /** (Re)arms the connection's timer for its current token. */
     void arm(Connection c) {
         long delay = c.principal().expiresAt().plus(leeway).toEpochMilli() - clock.millis();
-        ScheduledFuture<?> next = timer.schedule(() -> expire(c), Math.max(0, delay) + 1, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> next;
+        try {
+            next = timer.schedule(() -> expire(c), Math.max(0, delay) + 1, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return; // stopping: every connection is being closed anyway
+        }
         ScheduledFuture<?> before = timers.put(c, next);
         if (before != null) {
             before.cancel(false);
