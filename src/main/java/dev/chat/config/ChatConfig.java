@@ -63,6 +63,8 @@ import java.util.Properties;
  * @param dbJndi                JNDI name of a container DataSource ({@code java:jboss/datasources/ChatDS},
  *                              {@code jdbc/chat}); wins over {@code dbUrl}
  * @param dbPoolSize            connections in the pool for {@code dbUrl}; default 10
+ * @param logFormat             the jar's log lines: {@code text} (the default: java.util.logging's) or {@code json}
+ *                              (one JSON object per line); the WAR logs as its container does
  * @param sqliteSync            SQLite's {@code synchronous} level: {@code full} (the default: every commit is on
  *                              disk before its ack, even across a power cut) or {@code normal} (durable across any
  *                              crash of the process, kill -9 included; a power cut may lose the last commits)
@@ -143,6 +145,7 @@ public record ChatConfig(
         String dbJndi,
         int dbPoolSize,
         String sqliteSync,
+        String logFormat,
         Duration retention,
         int replayLimit,
         int historyOnJoin,
@@ -264,6 +267,10 @@ public record ChatConfig(
         if (!sqliteSync.equals("full") && !sqliteSync.equals("normal")) {
             r.problem("CHAT_SQLITE_SYNC", sqliteSync, "full or normal");
         }
+        String logFormat = r.string("CHAT_LOG_FORMAT", "text");
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            r.problem("CHAT_LOG_FORMAT", logFormat, "text or json");
+        }
         Duration retention = retention(r);
         int replayLimit = r.integer("CHAT_REPLAY_LIMIT", 1000, 1, 100_000);
         int historyOnJoin = r.integer("CHAT_HISTORY_ON_JOIN", 50, 0, 10_000);
@@ -322,7 +329,7 @@ public record ChatConfig(
                 origins, dataDir, registration, localAccounts, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
-                dbJndi, dbPoolSize, sqliteSync, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
+                dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
                 perAddress, handshakesPerAddress, trustedProxies, logSampleLines, logSampleInterval, warnings);
     }
@@ -463,7 +470,7 @@ public record ChatConfig(
                 + ", nodeId=" + nodeId + ", redisPrefix=" + redisPrefix + ", presenceTtl=" + presenceTtl
                 + ", dbUrl=" + (dbJndi != null ? "(JNDI " + dbJndi + ")" : dbUrl == null ? "(SQLite in dataDir)" : maskedDbUrl())
                 + ", dbUser=" + dbUser + ", dbPassword=" + (dbPassword == null ? "(none)" : "****")
-                + ", dbPoolSize=" + dbPoolSize + ", sqliteSync=" + sqliteSync + ", retention=" + (retention == null ? "forever" : retention)
+                + ", dbPoolSize=" + dbPoolSize + ", sqliteSync=" + sqliteSync + ", logFormat=" + logFormat + ", retention=" + (retention == null ? "forever" : retention)
                 + ", replayLimit=" + replayLimit + ", historyOnJoin=" + historyOnJoin
                 + ", dedupeWindow=" + dedupeWindow
                 + ", loginMaxFailuresPerUser=" + loginMaxFailuresPerUser

@@ -68,6 +68,12 @@ public final class EmbeddedServer implements AutoCloseable {
             System.exit(2);
             return;
         }
+        if (config.logFormat().equals("json")) {
+            // the jar owns its JVM's logging; the root's handlers (the console, or a configured file) write JSON
+            for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+                h.setFormatter(new JsonLogFormatter());
+            }
+        }
         EmbeddedServer server;
         try {
             server = start(config);
@@ -101,7 +107,11 @@ public final class EmbeddedServer implements AutoCloseable {
             }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "chat-shutdown-hook")); // any other exit
-        System.out.println("chat-server listening on " + server.url());
+        if (config.logFormat().equals("json")) {
+            LOG.log(Level.INFO, "chat-server listening on {0}", server.url()); // every line JSON
+        } else {
+            System.out.println("chat-server listening on " + server.url());
+        }
         stopped.await();
     }
 

@@ -117,6 +117,37 @@ class ServerJarIT {
         assertTrue(log.matches("(?s).*chat node \\S+ stopped.*"), log);
     }
 
+    /** Log collectors parse lines: with CHAT_LOG_FORMAT=json every line the jar prints is one JSON object. */
+    @Test
+    void withJsonLogsEveryLineIsOneJsonObjectAndConnectionLinesCarryTheirIds() throws Exception {
+        String base = start(Map.of("CHAT_PORT", "0", "CHAT_LOG_FORMAT", "json", "CHAT_SHUTDOWN_GRACE", "2s"));
+        assertTrue(base != null, "no listening line in: " + node.log());
+        assertEquals(201, post(base + "api/register", TestServer.credentials("json-alice", "password1")).statusCode());
+        String token = (String) TestServer.json(post(base + "api/login", TestServer.credentials("json-alice", "password1")).body()).get("token");
+        try (WsClient a = WsClient.connect(URI.create(base.replace("http://", "ws://") + "ws"), Map.of("Authorization", "Bearer " + token))) {
+            a.welcome();
+            process.toHandle().destroy();
+            assertEquals(1001, a.awaitClose());
+        }
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS));
+        List<jakarta.json.JsonObject> lines = new java.util.ArrayList<>();
+        for (String line : node.log().split("\n")) {
+            try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.StringReader(line))) {
+                lines.add(r.readObject()); // throws on a line that is not one JSON object
+            } catch (RuntimeException e) {
+                throw new AssertionError("not one JSON object: " + line, e);
+            }
+        }
+        jakarta.json.JsonObject open = lines.stream().filter(o -> o.getString("message").startsWith("open connection"))
+                .findFirst().orElseThrow(() -> new AssertionError("no open line in " + lines));
+        assertEquals("json-alice", open.getString("user"));
+        assertTrue(open.getString("message").contains(open.getString("connection")), open::toString);
+        assertTrue(open.getString("trace").length() > 0, open::toString);
+        assertEquals("INFO", open.getString("level"));
+        assertTrue(lines.stream().anyMatch(o -> o.getString("message").matches("chat node \\S+ stopped")), lines::toString);
+        assertFalse(node.log().contains(token), "a token was logged");
+    }
+
     @Test
     void invalidSettingsStopTheStartNamingEachSetting() throws Exception {
         String base = start(Map.of("CHAT_PORT", "eighty", "CHAT_TOKEN_TTL", "soon", "CHAT_JWT_SECRET", "short-secret"));
