@@ -42,6 +42,8 @@ import dev.chat.store.JdbcUserStore;
 import dev.chat.store.Retention;
 import dev.chat.web.Health;
 import dev.chat.web.HttpApi;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
@@ -180,9 +182,9 @@ public final class ChatApp implements AutoCloseable {
      * started once {@link #start} is through; ready while the node accepts connections (DOWN from the start
      * of a graceful stop, while it drains) and reaches the database and, clustered, Redis.
      */
-    private java.util.List<Health.Check> healthChecks() {
+    private List<Health.Check> healthChecks() {
         String store = config.dbJndi() != null ? "jndi" : config.sqliteStore() ? "sqlite" : "postgresql";
-        java.util.List<Health.Check> checks = new java.util.ArrayList<>(java.util.List.of(
+        List<Health.Check> checks = new ArrayList<>(List.of(
                 new Health.Check("process", Health.Kind.LIVENESS, () -> true, () -> Map.of("node", nodeId)),
                 new Health.Check("started", Health.Kind.STARTUP, () -> started,
                         () -> Map.of("node", nodeId, "version", dev.chat.config.Version.current())),
