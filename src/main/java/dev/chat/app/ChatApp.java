@@ -40,10 +40,11 @@ import dev.chat.store.JdbcRoomAccess;
 import dev.chat.store.JdbcSessionStore;
 import dev.chat.store.JdbcUserStore;
 import dev.chat.store.Retention;
+import dev.chat.web.Health;
 import dev.chat.web.HttpApi;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -94,6 +95,9 @@ public final class ChatApp implements AutoCloseable {
      */
     private final ExecutorService writer = Executors.newFixedThreadPool(SendStarts.WRITER_THREADS, daemon("chat-write"));
     private volatile boolean stopping;
+    /** Set once {@link #start} has started every part: the startup check's answer. */
+    private volatile boolean started;
+    private final Health health;
     /** Samples the log lines any client can cause at will (rejected handshakes, failed logins): see {@link LogSampler}. */
     private final LogSampler logSampler;
 
@@ -161,21 +165,35 @@ public final class ChatApp implements AutoCloseable {
                 config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
         this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics, accepted);
-        Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
-        readiness.put("accepting", () -> !stopping);
-        readiness.put("database", database::healthy);
-        if (config.clustered()) {
-            readiness.put("redis", bus::healthy);
-        }
+        this.health = new Health(healthChecks());
         LoginThrottle throttle = new LoginThrottle(config.loginMaxFailuresPerUser(),
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
         this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
-                readiness, logSampler);
+                health, logSampler);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
+    }
+
+    /**
+     * Every check {@code health/*} answers, each a volatile read: live while the process answers at all;
+     * started once {@link #start} is through; ready while the node accepts connections (DOWN from the start
+     * of a graceful stop, while it drains) and reaches the database and, clustered, Redis.
+     */
+    private List<Health.Check> healthChecks() {
+        String store = config.dbJndi() != null ? "jndi" : config.sqliteStore() ? "sqlite" : "postgresql";
+        List<Health.Check> checks = new ArrayList<>(List.of(
+                new Health.Check("process", Health.Kind.LIVENESS, () -> true, () -> Map.of("node", nodeId)),
+                new Health.Check("started", Health.Kind.STARTUP, () -> started,
+                        () -> Map.of("node", nodeId, "version", dev.chat.config.Version.current())),
+                new Health.Check("accepting", Health.Kind.READINESS, () -> !stopping, () -> Map.of("connections", connections.size())),
+                new Health.Check("database", Health.Kind.READINESS, database::healthy, () -> Map.of("store", store))));
+        if (config.clustered()) {
+            checks.add(new Health.Check("redis", Health.Kind.READINESS, bus::healthy, () -> Map.of("prefix", config.redisPrefix())));
+        }
+        return checks;
     }
 
     /**
@@ -214,6 +232,7 @@ public final class ChatApp implements AutoCloseable {
         // a flood that stops still gets its "suppressed N similar lines" line
         long sample = config.logSampleInterval().toMillis();
         app.heartbeat.scheduleWithFixedDelay(app::reportSuppressedLines, sample, sample, TimeUnit.MILLISECONDS);
+        app.started = true;
         LOG.log(Level.INFO, "chat {0} node {1} started with {2}", dev.chat.config.Version.current(), app.nodeId, config);
         return app;
     }
@@ -313,6 +332,11 @@ public final class ChatApp implements AutoCloseable {
 
     public HttpApi httpApi() {
         return httpApi;
+    }
+
+    /** The node's health checks, which {@code health/*} answers; a runtime may register them with its container too. */
+    public Health health() {
+        return health;
     }
 
     /** Where transports are closed: off the broadcasting and inbound threads. */

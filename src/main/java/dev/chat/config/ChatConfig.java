@@ -102,6 +102,11 @@ import java.util.Properties;
  *                              login) logged per {@code logSampleInterval}; the rest are counted and reported in
  *                              one line when the interval ends; default 20
  * @param logSampleInterval     the interval of {@code logSampleLines}; default 1 min
+ * @param managementPort        embedded server only: a second port, on {@code host}, that serves {@code /metrics}
+ *                              and {@code /health/*} instead of {@code port} (which then answers 404 for them);
+ *                              0 picks a free one; null (the default) serves them on {@code port}
+ * @param metricsToken          a secret that {@code /metrics} asks for as {@code Authorization: Bearer <token>}
+ *                              (else 401); never logged; null (the default) leaves {@code /metrics} open
  */
 public record ChatConfig(
         String host,
@@ -165,6 +170,8 @@ public record ChatConfig(
         List<String> trustedProxies,
         int logSampleLines,
         Duration logSampleInterval,
+        Integer managementPort,
+        String metricsToken,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -176,6 +183,8 @@ public record ChatConfig(
     public static final int MIN_SECRET_BYTES = 32;
     /** Clock skew beyond this is a broken clock, not skew; tolerating it would keep expired tokens alive. */
     public static final Duration MAX_LEEWAY = Duration.ofMinutes(10);
+    /** A metrics token shorter than this is guessable by a scraper's neighbour. */
+    public static final int MIN_METRICS_TOKEN = 16;
 
     public ChatConfig {
         allowedOrigins = List.copyOf(allowedOrigins);
@@ -310,6 +319,11 @@ public record ChatConfig(
         List<String> trustedProxies = trustedProxies(r);
         int logSampleLines = r.integer("CHAT_LOG_SAMPLE_LINES", 20, 1, 1_000_000);
         Duration logSampleInterval = r.duration("CHAT_LOG_SAMPLE_INTERVAL", Duration.ofMinutes(1), Duration.ofMillis(100));
+        Integer managementPort = r.raw("CHAT_MANAGEMENT_PORT") == null ? null : r.integer("CHAT_MANAGEMENT_PORT", 0, 0, 65535);
+        if (managementPort != null && managementPort != 0 && managementPort == port) {
+            r.problem("CHAT_MANAGEMENT_PORT (" + managementPort + ") must differ from CHAT_PORT: it is a second listener");
+        }
+        String metricsToken = metricsToken(r);
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -331,7 +345,7 @@ public record ChatConfig(
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
-                perAddress, handshakesPerAddress, trustedProxies, logSampleLines, logSampleInterval, warnings);
+                perAddress, handshakesPerAddress, trustedProxies, logSampleLines, logSampleInterval, managementPort, metricsToken, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -346,6 +360,17 @@ public record ChatConfig(
                     + " bytes, got " + bytes.length);
         }
         return bytes;
+    }
+
+    /** {@code CHAT_METRICS_TOKEN}: what a Bearer header can carry (RFC 6750's b64token), long enough not to be guessed. */
+    private static String metricsToken(SettingsReader r) {
+        String value = r.raw("CHAT_METRICS_TOKEN");
+        if (value != null && (value.length() < MIN_METRICS_TOKEN || !value.matches("[A-Za-z0-9._~+/-]+=*"))) {
+            // never echo the value: it is a secret even when it is a bad one
+            r.problem("CHAT_METRICS_TOKEN is invalid: expected at least " + MIN_METRICS_TOKEN
+                    + " of A-Z a-z 0-9 - . _ ~ + / (then = padding), got " + value.length() + " characters");
+        }
+        return value;
     }
 
     private static java.net.URI jwksUrl(SettingsReader r) {
@@ -479,7 +504,9 @@ public record ChatConfig(
                 + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
                 + ", maxHandshakesPerAddressPerSecond=" + maxHandshakesPerAddressPerSecond
                 + ", trustedProxies=" + (trustedProxies.isEmpty() ? "(none)" : trustedProxies)
-                + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval + "]";
+                + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval
+                + ", managementPort=" + (managementPort == null ? "(none: on the chat port)" : managementPort)
+                + ", metricsToken=" + (metricsToken == null ? "(none: metrics open)" : "****") + "]";
     }
 
     /** A JDBC URL's query may carry a password: it is left out of the log. */

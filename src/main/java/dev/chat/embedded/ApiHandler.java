@@ -18,18 +18,28 @@ final class ApiHandler extends HttpHandler {
     private final HttpApi api;
     private final Duration bodyTimeout;
     private final LogSampler logs;
+    private final boolean operations;
 
-    ApiHandler(HttpApi api, Duration bodyTimeout, LogSampler logs) {
+    /**
+     * @param operations whether {@code metrics} and {@code health/*} are answered here; false on the chat
+     *                   port beside a {@code CHAT_MANAGEMENT_PORT}, where they answer 404 as if they did not exist
+     */
+    ApiHandler(HttpApi api, Duration bodyTimeout, LogSampler logs, boolean operations) {
         this.api = api;
         this.bodyTimeout = bodyTimeout;
         this.logs = logs;
+        this.operations = operations;
     }
 
     @Override
-    public void service(Request request, Response response) {
+    public void service(Request request, Response response) throws IOException {
         // read now: the request is recycled once the response is resumed
         String method = request.getMethod().getMethodString();
         String path = request.getRequestURI().replaceFirst("^/", "");
+        if (!operations && !path.startsWith("api/")) {
+            write(response, api.notFound());
+            return;
+        }
         String address = request.getRemoteAddr();
         java.util.List<String> forwardedFor = new java.util.ArrayList<>();
         request.getHeaders("X-Forwarded-For").forEach(forwardedFor::add);

@@ -20,6 +20,9 @@ import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
  * The jar's lifecycle adapter: one Grizzly listener on {@code CHAT_HOST:CHAT_PORT} serving the page
  * (from the classpath copy of {@code webapp/}), the HTTP API under {@code /api/} and the WebSocket
  * endpoint {@code /ws} through Tyrus. The chat itself is the same {@link ChatApp} the WAR runs.
+ * {@code /metrics} and {@code /health/*} are there too, unless {@code CHAT_MANAGEMENT_PORT} is set:
+ * then a second server on {@code CHAT_HOST} and that port serves them alone and the chat port answers
+ * 404 for them, so a firewall can keep them to the operators' network.
  *
  * <p>No HTTP client can hold the listener: {@link HttpTimeouts} closes connections slow to send a
  * request's headers or idle between requests ({@code CHAT_HTTP_TIMEOUT}, {@code CHAT_HTTP_KEEP_ALIVE}),
@@ -48,9 +51,12 @@ public final class EmbeddedServer implements AutoCloseable {
     private final NetworkListener listener;
     private final HttpTimeouts timeouts;
     private final GrizzlyLogFilter grizzlyLogs;
+    /** The management server, or null when the operations endpoints are on the chat port. */
+    private final Management management;
 
     private EmbeddedServer(ChatApp app, HttpServer http, TyrusContainer tyrus, NetworkListener listener,
-                           HttpTimeouts timeouts, GrizzlyLogFilter grizzlyLogs) {
+                           HttpTimeouts timeouts, GrizzlyLogFilter grizzlyLogs, Management management) {
+        this.management = management;
         this.grizzlyLogs = grizzlyLogs;
         this.app = app;
         this.http = http;
@@ -78,7 +84,8 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             server = start(config);
         } catch (IOException e) {
-            System.err.println("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+            System.err.println("cannot listen on " + config.host() + ":" + config.port()
+                    + (config.managementPort() == null ? "" : " and management port " + config.managementPort()) + ": " + e.getMessage());
             System.exit(1);
             return;
         }
@@ -109,8 +116,14 @@ public final class EmbeddedServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "chat-shutdown-hook")); // any other exit
         if (config.logFormat().equals("json")) {
             LOG.log(Level.INFO, "chat-server listening on {0}", server.url()); // every line JSON
+            if (server.managementPort() >= 0) {
+                LOG.log(Level.INFO, "chat-server management (/metrics, /health/*) on port {0}", Integer.toString(server.managementPort()));
+            }
         } else {
             System.out.println("chat-server listening on " + server.url());
+            if (server.managementPort() >= 0) {
+                System.out.println("chat-server management (/metrics, /health/*) on port " + server.managementPort());
+            }
         }
         stopped.await();
     }
@@ -120,6 +133,7 @@ public final class EmbeddedServer implements AutoCloseable {
         ChatApp app = ChatApp.start(config);
         HttpTimeouts timeouts = new HttpTimeouts(config.httpTimeout(), config.httpKeepAlive());
         GrizzlyLogFilter grizzlyLogs = new GrizzlyLogFilter(app.logSampler()); // a client's broken bytes log lines there
+        Management management = null;
         try {
             ChatConfigurator.install(app);
             TyrusContainer tyrus = new TyrusContainer(config.maxFrameBytes());
@@ -138,11 +152,24 @@ public final class EmbeddedServer implements AutoCloseable {
 
             ServerConfiguration routes = http.getServerConfiguration();
             routes.setDefaultErrorPageGenerator(new PlainErrorPages());
-            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout(), app.logSampler()), HttpApi.PREFIXES.toArray(String[]::new));
+            boolean split = config.managementPort() != null;
+            routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout(), app.logSampler(), !split),
+                    HttpApi.PREFIXES.toArray(String[]::new));
             routes.addHttpHandler(new PageHandler(), "/");
             http.start();
-            return new EmbeddedServer(app, http, tyrus, listener, timeouts, grizzlyLogs);
+            if (split) { // after the chat port: the startup probe passes once clients can connect
+                try {
+                    management = Management.start(app, config);
+                } catch (IOException | RuntimeException e) {
+                    http.shutdownNow();
+                    throw e;
+                }
+            }
+            return new EmbeddedServer(app, http, tyrus, listener, timeouts, grizzlyLogs, management);
         } catch (IOException | RuntimeException | jakarta.websocket.DeploymentException e) {
+            if (management != null) {
+                management.close();
+            }
             timeouts.close();
             grizzlyLogs.close();
             ChatConfigurator.uninstall(app);
@@ -187,6 +214,11 @@ public final class EmbeddedServer implements AutoCloseable {
         return "http://" + host + ":" + port() + "/";
     }
 
+    /** The management port's real number (also when 0 was asked for), or -1 when there is none. */
+    public int managementPort() {
+        return management == null ? -1 : management.port();
+    }
+
     public ChatApp app() {
         return app;
     }
@@ -202,6 +234,9 @@ public final class EmbeddedServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.DEBUG, "listener did not stop in time: {0}", e.toString());
             http.shutdownNow();
+        }
+        if (management != null) {
+            management.close(); // last: health answers "not ready" for as long as the node drains
         }
         timeouts.close();
         grizzlyLogs.close();

@@ -20,13 +20,14 @@ import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.BooleanSupplier;
 
 /**
  * The HTTP API ({@code api/*}) and the operations endpoints ({@code metrics}, {@code health/*}),
@@ -55,12 +56,14 @@ public final class HttpApi {
     private final SessionApi sessionApi;
 
     private final ChatMetrics metrics;
-    private final Map<String, BooleanSupplier> readiness;
+    private final Health health;
+    /** SHA-256 of {@code CHAT_METRICS_TOKEN}, or null when {@code metrics} is open. */
+    private final byte[] metricsTokenDigest;
 
-    /** @param readiness named checks that must all pass for {@code health/ready} */
+    /** @param health the checks {@code health/*} answers */
     public HttpApi(Accounts accounts, Sessions sessions, JwtTokenVerifier verifier, LoginThrottle throttle,
                    RegistrationThrottle registrations, OriginPolicy origins,
-                   ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Map<String, BooleanSupplier> readiness,
+                   ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Health health,
                    LogSampler logs) {
         this.sessionApi = new SessionApi(sessions, accounts, throttle, verifier, metrics, jsonb);
         // anyone can cause these, as often as they like: sampled (metrics count them all)
@@ -76,7 +79,8 @@ public final class HttpApi {
         this.registrations = registrations;
         this.config = config;
         this.metrics = metrics;
-        this.readiness = readiness;
+        this.health = health;
+        this.metricsTokenDigest = config.metricsToken() == null ? null : sha256(config.metricsToken());
     }
 
     /**
@@ -102,6 +106,8 @@ public final class HttpApi {
 
     /** The paths below the context root that this class answers; each runtime routes them here. */
     public static final List<String> PREFIXES = List.of("/api/*", "/metrics", "/health/*");
+    /** Of {@link #PREFIXES}, the operations endpoints: the ones the jar moves to {@code CHAT_MANAGEMENT_PORT}. */
+    public static final List<String> OPERATIONS = List.of("/metrics", "/health/*");
 
     /**
      * @param path the path below the context root, without a leading slash ({@code "api/login"})
@@ -125,10 +131,13 @@ public final class HttpApi {
                 case "api/password" -> post(method, body, from, m -> local(() -> sessionApi.password(
                         new SessionApi.Request(m, from, secure), remoteAddress)));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
-                case "metrics" -> get(method, () -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
-                case "health/live" -> get(method, () -> json(200, Map.of("status", "UP", "checks", Map.of("process", "UP"))));
-                case "health/ready" -> get(method, this::readiness);
-                default -> error(404, "no such endpoint");
+                case "metrics" -> get(method, () -> metricsAllowed(from.authorization())
+                        ? new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
+                        : new Response(401, Response.JSON, jsonb.toJson(Map.of("error", "metrics need Authorization: Bearer <CHAT_METRICS_TOKEN>")),
+                                Map.of("WWW-Authenticate", "Bearer realm=\"metrics\"")));
+                case "health" -> get(method, () -> health(null));
+                case "health/live", "health/ready", "health/started" -> get(method, () -> health(Health.kind(path.substring("health/".length()))));
+                default -> notFound();
             };
         } catch (UserStoreUnavailableException e) {
             if (storeDown.allow()) {
@@ -160,12 +169,37 @@ public final class HttpApi {
         return "GET".equals(method) ? answer.get() : error(405, "use GET");
     }
 
-    /** Ready while the node accepts connections and, when clustered, reaches Redis; a status per check. */
-    private Response readiness() {
-        Map<String, String> checks = new LinkedHashMap<>();
-        readiness.forEach((name, check) -> checks.put(name, check.getAsBoolean() ? "UP" : "DOWN"));
-        boolean up = !checks.containsValue("DOWN");
-        return json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN", "checks", checks));
+    /** MicroProfile Health's answer over the checks of {@code kind} (every check when null). */
+    private Response health(Health.Kind kind) {
+        Health.Answer answer = health.answer(kind);
+        return json(answer.status(), answer.body());
+    }
+
+    /** The answer to a path no endpoint has here (the jar's operations endpoints on the chat port beside a management port). */
+    public Response notFound() {
+        return error(404, "no such endpoint");
+    }
+
+    /**
+     * Open without {@code CHAT_METRICS_TOKEN}; with it, only to {@code Authorization: Bearer <token>}.
+     * The digests are compared, not the strings: equal lengths and {@link MessageDigest#isEqual}, so the
+     * time taken says nothing about how much of a guess was right, nor about the token's length.
+     */
+    private boolean metricsAllowed(String authorization) {
+        if (metricsTokenDigest == null) {
+            return true;
+        }
+        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : "";
+        return MessageDigest.isEqual(metricsTokenDigest, sha256(presented));
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /**

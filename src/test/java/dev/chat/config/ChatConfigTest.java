@@ -429,4 +429,35 @@ class ChatConfigTest {
         assertEquals(3, e.problems().size(), e.problems()::toString);
         assertTrue(e.problems().get(2).startsWith("CHAT_TRUSTED_PROXIES=10.0.0.1,proxy.example.com is invalid"), e.problems()::toString);
     }
+
+    @Test
+    void managementPortAndMetricsTokenAreUnsetByDefault() {
+        ChatConfig c = load(Map.of());
+        assertNull(c.managementPort(), "operations endpoints on the chat port");
+        assertNull(c.metricsToken(), "metrics open");
+        assertTrue(c.toString().contains("managementPort=(none: on the chat port)"), c::toString);
+    }
+
+    @Test
+    void managementPortIsAPortOtherThanTheChatPort() {
+        assertEquals(9090, load(Map.of("CHAT_MANAGEMENT_PORT", "9090")).managementPort());
+        assertEquals(0, load(Map.of("CHAT_MANAGEMENT_PORT", "0", "CHAT_PORT", "0")).managementPort(), "0 picks a free one");
+        ConfigException e = rejected(Map.of("CHAT_MANAGEMENT_PORT", "8080"));
+        assertEquals(List.of("CHAT_MANAGEMENT_PORT (8080) must differ from CHAT_PORT: it is a second listener"), e.problems());
+        assertTrue(rejected(Map.of("CHAT_MANAGEMENT_PORT", "70000")).problems().get(0).startsWith("CHAT_MANAGEMENT_PORT=70000 is invalid"));
+    }
+
+    @Test
+    void metricsTokenIsValidatedWithoutEchoingItAndMasked() {
+        String token = "0123456789abcdef-scrape";
+        ChatConfig c = load(Map.of("CHAT_METRICS_TOKEN", token));
+        assertEquals(token, c.metricsToken());
+        assertFalse(c.toString().contains(token), c::toString);
+        for (String bad : new String[] {"short-secret", "has a space in it, long enough"}) {
+            ConfigException e = rejected(Map.of("CHAT_METRICS_TOKEN", bad, "CHAT_PORT", "x"));
+            assertEquals(2, e.problems().size(), e.problems()::toString);
+            assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("CHAT_METRICS_TOKEN is invalid: expected at least 16")), e.problems()::toString);
+            assertFalse(e.getMessage().contains(bad), e::getMessage);
+        }
+    }
 }

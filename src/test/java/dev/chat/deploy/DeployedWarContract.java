@@ -200,6 +200,26 @@ abstract class DeployedWarContract {
         assertEquals(200, server.get("app.js").statusCode());
     }
 
+    /** The WAR's own health endpoints, below its context root, in MicroProfile Health's shape like the jar's. */
+    @Test
+    void healthInMicroProfileHealthsShapeAndMetrics() throws Exception {
+        Map<String, Map<String, String>> expected = Map.of(
+                "health/live", Map.of("process", "UP"),
+                "health/ready", Map.of("accepting", "UP", "database", "UP"),
+                "health/started", Map.of("started", "UP"),
+                "health", Map.of("process", "UP", "started", "UP", "accepting", "UP", "database", "UP"));
+        for (Map.Entry<String, Map<String, String>> e : expected.entrySet()) {
+            HttpResponse<String> r = server.get(e.getKey());
+            assertEquals(200, r.statusCode(), e.getKey() + ": " + r.body());
+            assertEquals("UP", json(r.body()).get("status"), r.body());
+            assertEquals(e.getValue(), TestServer.checks(r.body()), r.body());
+            assertTrue(r.body().contains("\"data\":{"), r.body());
+        }
+        HttpResponse<String> metrics = server.get("metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("chat_connections_open"), metrics.body());
+    }
+
     // ---- handshake -----------------------------------------------------------------------------
 
     /** Connects and expects a close with {@code code} as the very first thing the server sends. */

@@ -148,6 +148,35 @@ class ServerJarIT {
         assertFalse(node.log().contains(token), "a token was logged");
     }
 
+    /** The jar as an operator fronts it: metrics and health on a management port, metrics behind a token never logged. */
+    @Test
+    void servesMetricsAndHealthOnTheManagementPortBehindTheTokenWhichItNeverLogs() throws Exception {
+        int managementPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            managementPort = free.getLocalPort();
+        }
+        String token = "jar-scrape-token-0123456789";
+        String base = start(Map.of("CHAT_PORT", "0", "CHAT_MANAGEMENT_PORT", Integer.toString(managementPort),
+                "CHAT_METRICS_TOKEN", token), allChatLogging());
+        assertTrue(base != null, node::log);
+        URI management = URI.create("http://127.0.0.1:" + managementPort + "/");
+        assertEquals(404, node.get("metrics").statusCode());
+        assertEquals(404, node.get("health/ready").statusCode());
+        assertEquals(200, node.get("api/protocol").statusCode());
+        HttpResponse<String> ready = TestServer.get(management.resolve("health/ready"));
+        assertEquals(200, ready.statusCode(), ready::body);
+        assertEquals(Map.of("accepting", "UP", "database", "UP"), TestServer.checks(ready.body()));
+        assertEquals(200, TestServer.get(management.resolve("health/started")).statusCode());
+        assertEquals(401, TestServer.get(management.resolve("metrics")).statusCode());
+        assertEquals(401, TestServer.get(management.resolve("metrics"), "Authorization", "Bearer wrong-" + token).statusCode());
+        HttpResponse<String> metrics = TestServer.get(management.resolve("metrics"), "Authorization", "Bearer " + token);
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("chat_connections_open"));
+        assertTrue(node.log().contains("management (/metrics, /health/*) on port " + managementPort), node::log);
+        assertTrue(node.log().contains("metricsToken=****"), node::log);
+        assertFalse(node.log().contains(token), node::log);
+    }
+
     @Test
     void invalidSettingsStopTheStartNamingEachSetting() throws Exception {
         String base = start(Map.of("CHAT_PORT", "eighty", "CHAT_TOKEN_TTL", "soon", "CHAT_JWT_SECRET", "short-secret"));

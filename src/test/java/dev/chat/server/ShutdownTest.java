@@ -124,9 +124,14 @@ class ShutdownTest {
 
             HttpResponse<String> ready = server.get("health/ready");
             assertEquals(503, ready.statusCode(), ready::body);
-            assertEquals(Map.of("status", "DOWN", "checks", Map.of("accepting", "DOWN", "database", "UP")), TestServer.json(ready.body()));
+            assertEquals("DOWN", TestServer.json(ready.body()).get("status"));
+            assertEquals(Map.of("accepting", "DOWN", "database", "UP"), TestServer.checks(ready.body()));
+            HttpResponse<String> all = server.get("health");
+            assertEquals(503, all.statusCode(), all::body);
+            assertEquals(Map.of("process", "UP", "started", "UP", "accepting", "DOWN", "database", "UP"), TestServer.checks(all.body()));
             HttpResponse<String> live = server.get("health/live");
             assertEquals(200, live.statusCode(), "still alive while draining");
+            assertEquals(200, server.get("health/started").statusCode(), "still started while draining");
             assertFalse(closing.isDone(), "the shutdown was still in progress (held by the stuck client)");
             closing.get(10, TimeUnit.SECONDS);
         } finally {

@@ -97,6 +97,31 @@ public final class TestServer implements AutoCloseable {
         return HTTP.send(HttpRequest.newBuilder(base().resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET of any URI (the management port's), with header names and values in pairs. */
+    public static HttpResponse<String> get(URI uri, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The management port's base URI; only when it was started with {@code CHAT_MANAGEMENT_PORT}. */
+    public URI management() {
+        return URI.create("http://127.0.0.1:" + server.managementPort() + "/");
+    }
+
+    /** The status of each check of a MicroProfile Health body, by name, in the body's order. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, String> checks(String healthBody) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Object check : (java.util.List<Object>) json(healthBody).get("checks")) {
+            Map<String, Object> c = (Map<String, Object>) check;
+            out.put((String) c.get("name"), (String) c.get("status"));
+        }
+        return out;
+    }
+
     public HttpResponse<String> post(String path, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(base().resolve(path))
                 .header("Content-Type", "application/json")
