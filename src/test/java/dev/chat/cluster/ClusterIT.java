@@ -135,6 +135,9 @@ class ClusterIT {
             long expected = 1;
             while (expected <= n) {
                 Map<String, Object> f = w.next();
+                if ("presence".equals(f.get("type")) && "joined".equals(f.get("state"))) {
+                    continue; // carol joined last: bob's join may cross the nodes after her joined answer
+                }
                 assertEquals("message", f.get("type"), f::toString);
                 assertEquals(expected, seq(f));
                 assertEquals("m" + expected, f.get("text"));
