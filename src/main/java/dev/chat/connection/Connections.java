@@ -27,7 +27,6 @@ public final class Connections implements Connection.ConnectionListener {
     private final Connection.Limits limits;
     private final int maxConnections;
     private final int maxPerUser;
-    private final int maxPerAddress;
     private final long idleTimeoutNanos;
     private final java.time.Duration tokenLeeway;
     private final java.time.Clock clock;
@@ -39,7 +38,7 @@ public final class Connections implements Connection.ConnectionListener {
     private final ConcurrentHashMap<String, Connection> open = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     /** Open connections per client address; an entry lives while its address has one, so the table is bounded by them. */
-    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
+    private final CappedCounts perAddress;
     /** The client address each open connection was counted under (connections of no known address are not here). */
     private final ConcurrentHashMap<String, String> addressOf = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
@@ -55,7 +54,7 @@ public final class Connections implements Connection.ConnectionListener {
         this.limits = limits;
         this.maxConnections = maxConnections;
         this.maxPerUser = maxPerUser;
-        this.maxPerAddress = maxPerAddress;
+        this.perAddress = new CappedCounts(maxPerAddress);
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.tokenLeeway = tokenLeeway;
         this.clock = clock;
@@ -96,7 +95,7 @@ public final class Connections implements Connection.ConnectionListener {
             metrics.limitHit(CloseCode.TOO_MANY_USER_CONNECTIONS.label());
             return new Admission.Refused(CloseCode.TOO_MANY_USER_CONNECTIONS);
         }
-        if (address != null && !acquireAddress(address)) {
+        if (address != null && !perAddress.acquire(address)) {
             release(principal.user());
             count.decrementAndGet();
             metrics.limitHit(CloseCode.TOO_MANY_ADDRESS_CONNECTIONS.label());
@@ -123,7 +122,7 @@ public final class Connections implements Connection.ConnectionListener {
             release(connection.user());
             String address = addressOf.remove(connection.id());
             if (address != null) {
-                perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+                perAddress.release(address);
             }
             count.decrementAndGet();
             metrics.disconnected(code);
@@ -141,20 +140,6 @@ public final class Connections implements Connection.ConnectionListener {
 
     private void release(String user) {
         perUser.computeIfPresent(user, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
-    }
-
-    /** Counts a connection of {@code address} unless it holds the cap already, in one atomic step per address. */
-    private boolean acquireAddress(String address) {
-        boolean[] counted = {false};
-        perAddress.compute(address, (a, n) -> {
-            int held = n == null ? 0 : n;
-            if (held >= maxPerAddress) {
-                return n;
-            }
-            counted[0] = true;
-            return held + 1;
-        });
-        return counted[0];
     }
 
     /**

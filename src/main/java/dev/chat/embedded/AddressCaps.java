@@ -6,7 +6,7 @@ import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.chat.connection.CappedCounts;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.EmptyCompletionHandler;
@@ -49,14 +49,13 @@ final class AddressCaps implements AddOn {
     static final String RETRY_AFTER_SECONDS = "1";
     private static final byte[] TOO_MANY = tooMany();
 
-    private final int maxPerAddress;
     private final ClientAddress addresses;
     private final HandshakePeers peers;
     private final ChatMetrics metrics;
-    private final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
+    private final CappedCounts open;
 
     AddressCaps(int maxPerAddress, ClientAddress addresses, HandshakePeers peers, ChatMetrics metrics) {
-        this.maxPerAddress = maxPerAddress;
+        this.open = new CappedCounts(maxPerAddress);
         this.addresses = addresses;
         this.peers = peers;
         this.metrics = metrics;
@@ -106,8 +105,8 @@ final class AddressCaps implements AddOn {
         if (peer == null || addresses.trusted(peer)) {
             return ctx.getInvokeAction();
         }
-        if (acquire(peer)) {
-            connection.addCloseListener((closed, type) -> release(peer));
+        if (open.acquire(peer)) {
+            connection.addCloseListener((closed, type) -> open.release(peer));
             return ctx.getInvokeAction();
         }
         REFUSED.set(connection, Boolean.TRUE);
@@ -125,24 +124,6 @@ final class AddressCaps implements AddOn {
             }
         });
         return ctx.getStopAction(); // the HTTP filters above never hear of it: no header deadline to arm
-    }
-
-    /** Counts a connection of {@code peer} unless it holds the cap already; one atomic step per address. */
-    private boolean acquire(String peer) {
-        boolean[] counted = {false};
-        open.compute(peer, (p, n) -> {
-            int held = n == null ? 0 : n;
-            if (held >= maxPerAddress) {
-                return n;
-            }
-            counted[0] = true;
-            return held + 1;
-        });
-        return counted[0];
-    }
-
-    private void release(String peer) {
-        open.computeIfPresent(peer, (p, n) -> n <= 1 ? null : n - 1);
     }
 
     private static String peer(Connection<?> connection) {
