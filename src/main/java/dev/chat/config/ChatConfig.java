@@ -16,8 +16,8 @@ import java.util.Properties;
  *
  * @param host                  embedded server only: address to bind; default 127.0.0.1 (dev safe)
  * @param port                  embedded server only: TCP port; 0 picks a free one; default 8080
- * @param httpTimeout           embedded server only: how long a new connection may take to send its first request's
- *                              headers, and a request its body; default 10 s (a container owns these in the WAR)
+ * @param httpTimeout           how long a request may take to send its body (jar and WAR); in the jar also how long a
+ *                              new connection may take to send its first request's headers; default 10 s
  * @param httpKeepAlive         embedded server only: how long an HTTP connection may wait, after an answer, for its
  *                              next request's headers; default 30 s. Neither applies to an upgraded WebSocket
  * @param jwtSecret             HS256 key (UTF-8, at least 32 bytes); null means "generate one per start"

@@ -7,22 +7,60 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
-/** The HTTP API and operations endpoints in the WAR: hands each request to {@link HttpApi}. */
-@WebServlet({"/api/*", "/metrics", "/health/*"})
+/**
+ * The HTTP API and operations endpoints in the WAR: hands each request to {@link HttpApi}. A request
+ * with a body is answered once {@link ServletBody} has it, without a worker waiting for its bytes;
+ * one without is answered at once. The body's deadline is {@code CHAT_HTTP_TIMEOUT}, as in the jar.
+ */
+@WebServlet(urlPatterns = {"/api/*", "/metrics", "/health/*"}, asyncSupported = true)
 public final class ApiServlet extends HttpServlet {
+    /** The body deadlines; one thread that only answers 408s. */
+    private ScheduledExecutorService bodyTimeouts;
+
+    @Override
+    public void init() {
+        bodyTimeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chat-body-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void destroy() {
+        bodyTimeouts.shutdownNow();
+    }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         ChatApp app = (ChatApp) getServletContext().getAttribute(ChatApp.class.getName());
+        HttpApi api = app.httpApi();
+        String method = req.getMethod();
         String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
-        HttpApi.Response answer = app.httpApi().handle(req.getMethod(), path, readBody(req.getInputStream()),
-                req.getRemoteAddr(), new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
-                        java.util.Collections.list(req.getHeaders("X-Forwarded-For")), req.getHeader("Cookie"),
-                        req.getHeader("Authorization"), req.getHeader("X-Forwarded-Proto"), req.isSecure(), req.getContextPath()));
+        String address = req.getRemoteAddr();
+        HttpApi.Headers headers = new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
+                java.util.Collections.list(req.getHeaders("X-Forwarded-For")), req.getHeader("Cookie"),
+                req.getHeader("Authorization"), req.getHeader("X-Forwarded-Proto"), req.isSecure(), req.getContextPath());
+        if (req.getContentLengthLong() == 0 || (req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") == null)) {
+            write(resp, api.handle(method, path, new byte[0], address, headers), false);
+            return;
+        }
+        ServletBody.read(req, app.config().httpTimeout(), bodyTimeouts, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(resp,
+                failure == null ? api.handle(method, path, body, address, headers)
+                        : failure == ServletBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable(),
+                failure != null || body == null), app.logSampler());
+    }
+
+    /** @param close whether the connection should end after it: the rest of its body is not coming, or not wanted */
+    private static void write(HttpServletResponse resp, HttpApi.Response answer, boolean close) throws IOException {
+        if (close) {
+            resp.setHeader("Connection", "close");
+        }
         resp.setStatus(answer.status());
         resp.setContentType(answer.contentType());
         for (Map.Entry<String, String> h : HttpApi.HEADERS) {
@@ -33,11 +71,9 @@ public final class ApiServlet extends HttpServlet {
         byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
         resp.setContentLength(out.length);
         resp.getOutputStream().write(out);
-    }
-
-    /** The body, or null when it exceeds the API's limit (read no further than that). */
-    private static byte[] readBody(InputStream in) throws IOException {
-        byte[] body = in.readNBytes(HttpApi.MAX_BODY_BYTES + 1);
-        return body.length > HttpApi.MAX_BODY_BYTES ? null : body;
+        if (close) {
+            // now: Undertow otherwise holds the answer until the rest of the body is drained, which never comes
+            resp.flushBuffer();
+        }
     }
 }

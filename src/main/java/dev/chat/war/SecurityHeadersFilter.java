@@ -17,7 +17,8 @@ import java.util.Map;
  */
 @WebFilter(urlPatterns = {"/index.html", "*.html", "*.js", "*.css", "*.svg", "*.png", "*.ico",
         "/api/*", "/metrics", "/health/*"},
-        dispatcherTypes = {jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.FORWARD})
+        dispatcherTypes = {jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.FORWARD},
+        asyncSupported = true) // the API's servlet reads bodies asynchronously; a filter before it must allow that
 public final class SecurityHeadersFilter extends HttpFilter {
 
     @Override

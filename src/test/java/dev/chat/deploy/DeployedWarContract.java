@@ -15,6 +15,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.Principal;
+import dev.chat.testing.RawHttp;
 import dev.chat.testing.RemoteServer;
 import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
@@ -65,7 +66,17 @@ abstract class DeployedWarContract {
     static final int MAX_FRAME_BYTES = 4096;
     /** Above what the other tests hold at once from 127.0.0.1, which counts as one client too. */
     static final int MAX_CONNECTIONS_PER_ADDRESS = 40;
+    /** The body deadline, short so the slow-body test is quick. */
+    static final Duration HTTP_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * The container's own idle bound for HTTP connections, set as the README's "HTTP timeouts in
+     * the WAR" says ({@link PayaraMicroServer#idleTimeout}, {@link WildFlyServer#idleTimeout}).
+     */
+    static final Duration CONTAINER_IDLE = Duration.ofSeconds(4);
+    /** More slow bodies than either container has workers by default (WildFly: 16 per core). */
+    static final int STALLED_BODIES = 48;
     static final Map<String, String> SETTINGS = Map.of("chat.max.frame.bytes", Integer.toString(MAX_FRAME_BYTES),
+            "chat.http.timeout", HTTP_TIMEOUT.toMillis() + "ms",
             // the tests' own address plays a reverse proxy, so each test can be a client of its own
             "chat.trusted.proxies", "127.0.0.1",
             "chat.max.connections.per.address", Integer.toString(MAX_CONNECTIONS_PER_ADDRESS),
@@ -184,6 +195,79 @@ abstract class DeployedWarContract {
             WsClient.assertCode(4503, open);
         }
         assertClosedBeforeAnyFrame(4503, token, Map.of());
+    }
+
+    @Test
+    void stalledBodiesGet408WhileLoginAndHealthAnswerMeanwhile() throws Exception {
+        int port = server.base().getPort();
+        String path = server.base().getPath();
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < STALLED_BODIES; i++) {
+                java.net.Socket s = RawHttp.open(port);
+                RawHttp.send(s, "POST " + path + "api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Origin: " + server.origin() + "\r\nContent-Length: 100\r\n\r\n{\"u");
+                stalled.add(s);
+            }
+            long stalledAt = System.nanoTime();
+            // answered before the stalled bodies time out: no worker is waiting on them
+            assertEquals(200, server.post("api/login", credentials("alice", "password-alice")).statusCode());
+            assertEquals(200, server.get("health/live").statusCode());
+            assertEquals(200, server.get("").statusCode());
+            long servedIn = System.nanoTime() - stalledAt;
+            assertTrue(servedIn < HTTP_TIMEOUT.toNanos(), "served while the bodies stalled, in " + servedIn / 1_000_000 + " ms");
+
+            // answered 408 (the connection is then the container's: WildFly keeps it to drain the body
+            // until its read-timeout; see the README, HTTP timeouts in the WAR)
+            long deadline = stalledAt + HTTP_TIMEOUT.plusSeconds(5).toNanos();
+            for (java.net.Socket s : stalled) {
+                String answer = RawHttp.readResponse(s, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+                assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+                assertTrue(answer.contains("{\"error\":\"request body not received in time\"}"), answer);
+            }
+            long answeredAfter = System.nanoTime() - stalledAt;
+            assertTrue(answeredAfter >= HTTP_TIMEOUT.minusMillis(500).toNanos(), "not before the timeout: " + answeredAfter / 1_000_000 + " ms");
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413AndABodyInPiecesIsAnswered() throws Exception {
+        assertEquals(413, server.post("api/login", "{\"username\":\"" + "x".repeat(20_000) + "\"}").statusCode());
+        String body = credentials("alice", "password-alice");
+        try (java.net.Socket s = RawHttp.open(server.base().getPort())) {
+            RawHttp.send(s, "POST " + server.base().getPath() + "api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Origin: " + server.origin() + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 10));
+            Thread.sleep(300); // the rest comes later, as from a slow line: the reader must wait for it
+            RawHttp.send(s, body.substring(10));
+            assertTrue(RawHttp.readResponse(s, Duration.ofSeconds(10)).startsWith("HTTP/1.1 200 "));
+        }
+    }
+
+    /** What the README's recipe for the container's idle timeout gives: an idle socket cannot be held open. */
+    @Test
+    void aSocketThatSendsNothingIsClosedByTheContainersIdleTimeout() throws Exception {
+        try (java.net.Socket s = RawHttp.open(server.base().getPort())) {
+            long openedAt = System.nanoTime();
+            assertEquals("", RawHttp.readUntilClosed(s, openedAt + CONTAINER_IDLE.plusSeconds(6).toNanos()));
+        }
+    }
+
+    /** ... and that recipe leaves WebSockets alone: their liveness is the chat's heartbeat. */
+    @Test
+    void aWebSocketSilentForLongerThanTheContainersIdleTimeoutStaysOpenAndStillReceives() throws Exception {
+        try (WsClient quiet = server.client(alice); WsClient talker = server.client(bob)) {
+            quiet.join("quiet-room");
+            talker.join("quiet-room");
+            assertEquals("joined", quiet.expect("presence").get("state"));
+            assertNull(quiet.poll(CONTAINER_IDLE.plusSeconds(3)), "nothing, not even a close, reaches the silent client");
+            assertFalse(quiet.isClosed());
+            talker.say("quiet-room", "still there?");
+            assertEquals("still there?", quiet.expect("message").get("text"));
+        }
     }
 
     @Test

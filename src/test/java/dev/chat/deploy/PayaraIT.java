@@ -8,6 +8,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class PayaraIT extends DeployedWarContract {
     @Override
     DeployedServer newServer(Map<String, String> settings) {
-        return new PayaraMicroServer(settings);
+        return new PayaraMicroServer(settings).idleTimeout(CONTAINER_IDLE);
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ public final class PayaraMicroServer extends DeployedServer {
     private final Path jar = requiredPath("chat.payara.jar");
     private final List<String> postBoot;
     private final List<Path> libs;
+    private Duration idleTimeout;
 
     public PayaraMicroServer(Map<String, String> settings) {
         this(settings, List.of(), List.of());
@@ -29,6 +31,15 @@ public final class PayaraMicroServer extends DeployedServer {
         this.libs = List.copyOf(libs);
     }
 
+    /**
+     * The README's recipe for HTTP timeouts in the WAR on Payara: the HTTP listener's keep-alive
+     * idle timeout, which Grizzly also arms at the accept, so a socket that sends nothing is closed.
+     */
+    public PayaraMicroServer idleTimeout(Duration timeout) {
+        this.idleTimeout = timeout;
+        return this;
+    }
+
     @Override
     public String describe() {
         return "Payara Micro " + System.getProperty("chat.payara.version", "?");
@@ -38,9 +49,12 @@ public final class PayaraMicroServer extends DeployedServer {
     protected List<String> command(List<String> systemProperties) throws IOException {
         // before boot, so the listener is created on 127.0.0.1; changing it after boot restarts the
         // listener, which sometimes fails under load ("GrizzlyProxy is NULL") and leaves nothing listening
-        Path preBoot = Files.writeString(work.resolve("pre-boot.asadmin"),
-                "set configs.config.server-config.network-config.network-listeners.network-listener.http-listener.address=127.0.0.1\n",
-                StandardCharsets.UTF_8);
+        String commands = "set configs.config.server-config.network-config.network-listeners.network-listener.http-listener.address=127.0.0.1\n";
+        if (idleTimeout != null) {
+            commands += "set configs.config.server-config.network-config.protocols.protocol.http-listener.http.timeout-seconds="
+                    + idleTimeout.toSeconds() + "\n";
+        }
+        Path preBoot = Files.writeString(work.resolve("pre-boot.asadmin"), commands, StandardCharsets.UTF_8);
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.add("-Xmx512m");

@@ -8,6 +8,6 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class WildFlyIT extends DeployedWarContract {
     @Override
     DeployedServer newServer(Map<String, String> settings) {
-        return new WildFlyServer(settings);
+        return new WildFlyServer(settings).idleTimeout(CONTAINER_IDLE);
     }
 }

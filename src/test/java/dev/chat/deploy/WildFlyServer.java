@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ public final class WildFlyServer extends DeployedServer {
     private final Path base = work.resolve("standalone");
     private final Path modules = work.resolve("modules");
     private final PostgresDataSource dataSource;
+    private Duration idleTimeout;
 
     /**
      * A PostgreSQL DataSource bound at {@code jndiName} before any deployment starts, its driver
@@ -64,6 +66,27 @@ public final class WildFlyServer extends DeployedServer {
         Files.writeString(xml, config.replaceFirst("<drivers>", java.util.regex.Matcher.quoteReplacement(ds)));
     }
 
+    /**
+     * The README's recipe for HTTP timeouts in the WAR on WildFly: the HTTP listener's
+     * {@code request-parse-timeout} (headers) and {@code no-request-timeout} (a connection with no
+     * request, new or kept alive), written into this run's standalone.xml as the CLI would.
+     */
+    public WildFlyServer idleTimeout(Duration timeout) {
+        this.idleTimeout = timeout;
+        return this;
+    }
+
+    private void setIdleTimeout() throws IOException {
+        Path xml = base.resolve("configuration").resolve("standalone.xml");
+        String config = Files.readString(xml);
+        String listener = "<http-listener name=\"default\"";
+        if (!config.contains(listener)) {
+            throw new IllegalStateException("standalone.xml has no default http-listener");
+        }
+        Files.writeString(xml, config.replace(listener, listener + " request-parse-timeout=\"" + idleTimeout.toMillis()
+                + "\" no-request-timeout=\"" + idleTimeout.toMillis() + "\""));
+    }
+
     @Override
     public String describe() {
         return "WildFly " + System.getProperty("chat.wildfly.version", "?");
@@ -75,6 +98,9 @@ public final class WildFlyServer extends DeployedServer {
         Files.copy(war, base.resolve("deployments").resolve(DeployedServer.CONTEXT + ".war"), StandardCopyOption.REPLACE_EXISTING);
         if (dataSource != null) {
             addDataSource();
+        }
+        if (idleTimeout != null) {
+            setIdleTimeout();
         }
         List<String> cmd = new ArrayList<>(List.of("bash", home.resolve("bin").resolve("standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,

@@ -316,22 +316,8 @@ class AddressLimitsTest {
         }
     }
 
-    /** One response (headers and a Content-Length body), leaving the connection open. */
     private static String readResponse(Socket s) throws IOException {
-        s.setSoTimeout((int) WAIT.toMillis());
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                fail("closed in the middle of a response: " + head);
-            }
-            head.write(b);
-        }
-        String headers = head.toString(StandardCharsets.US_ASCII);
-        int length = headers.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-                .map(l -> Integer.parseInt(l.substring(15).trim())).findFirst().orElse(0);
-        return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        return dev.chat.testing.RawHttp.readResponse(s, WAIT);
     }
 
     private double metric(String series) throws Exception {

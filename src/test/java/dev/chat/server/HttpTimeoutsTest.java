@@ -1,27 +1,22 @@
 package dev.chat.server;
 
+import static dev.chat.testing.RawHttp.readUntilClosed;
+import static dev.chat.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.chat.testing.RawHttp;
 import dev.chat.testing.SeededUsers;
 import dev.chat.testing.TestServer;
 import dev.chat.testing.WsClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,57 +187,10 @@ class HttpTimeoutsTest {
     }
 
     private static Socket open() throws IOException {
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress("127.0.0.1", server.server().port()), 2000);
-        return s;
+        return RawHttp.open(server.server().port());
     }
 
-    private static void send(Socket s, String text) throws IOException {
-        OutputStream out = s.getOutputStream();
-        out.write(text.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    /** Everything the server sends until it closes the connection, which must be by {@code deadline} (nanoTime). */
-    private static String readUntilClosed(Socket s, long deadline) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        InputStream in = s.getInputStream();
-        byte[] buf = new byte[4096];
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                fail("still open at the deadline, after receiving: " + got.toString(StandardCharsets.UTF_8));
-            }
-            s.setSoTimeout((int) Math.max(1, left / 1_000_000));
-            try {
-                int n = in.read(buf);
-                if (n < 0) {
-                    return got.toString(StandardCharsets.UTF_8);
-                }
-                got.write(buf, 0, n);
-            } catch (SocketTimeoutException e) {
-                // loop: the deadline check fails it
-            } catch (SocketException reset) {
-                return got.toString(StandardCharsets.UTF_8); // closed with unread bytes of ours: a reset
-            }
-        }
-    }
-
-    /** One response (headers and a Content-Length body), leaving the connection open. */
     private static String readResponse(Socket s) throws IOException {
-        s.setSoTimeout((int) TIMEOUT.toMillis());
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                fail("closed in the middle of a response: " + head);
-            }
-            head.write(b);
-        }
-        String headers = head.toString(StandardCharsets.US_ASCII);
-        int length = headers.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-                .map(l -> Integer.parseInt(l.substring(15).trim())).findFirst().orElse(0);
-        return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        return RawHttp.readResponse(s, TIMEOUT);
     }
 }
