@@ -9,9 +9,10 @@ import {
   MIN_PASSWORD,
   PROTOCOL_VERSION,
   ROOM_RE,
-  USERNAME_RE,
+  LOCAL_NAME_RE,
   closeAction,
   closeExplanation,
+  isUserName,
   newId,
 } from "./protocol.js";
 import { SendPacer } from "./pacer.js";
@@ -137,7 +138,7 @@ function showAuth(message = "") {
 }
 
 function validateCredentials(mode, username, password) {
-  if (!USERNAME_RE.test(username)) {
+  if (!LOCAL_NAME_RE.test(username)) {
     return { field: dom.username, message: "User name: 1 to 32 letters, digits, “_”, “.” or “-”." };
   }
   if (!password) return { field: dom.password, message: "Please enter your password." };
@@ -212,7 +213,7 @@ function enterChat() {
     if (name in seqs) room.skipTo(seqs[name]);
     pane.ensure(name);
   }
-  for (const user of session.loadDms().filter((u) => USERNAME_RE.test(u))) {
+  for (const user of session.loadDms().filter(isUserName)) {
     const dm = chat.addDm(user);
     if (dm.key in seqs) dm.skipTo(seqs[dm.key]);
     pane.ensure(dm.key);
@@ -446,7 +447,7 @@ function onAck(f) {
 function conversationOf(f) {
   if (typeof f.room === "string") return chat.get(f.room);
   const other = f.from === chat.me ? f.to : f.from;
-  if (typeof other !== "string" || !USERNAME_RE.test(other)) return null;
+  if (!isUserName(other)) return null;
   return openDmState(other);
 }
 
@@ -1100,8 +1101,8 @@ function onRoomSubmit(event) {
 function onDmSubmit(event) {
   event.preventDefault();
   const user = dom.dmInput.value.trim();
-  if (!USERNAME_RE.test(user) || user === chat?.me) {
-    dom.dmError.textContent = user === chat?.me ? "That is you." : "User names are 1 to 32 letters, digits, “_”, “.” or “-”.";
+  if (!isUserName(user) || user === chat?.me) {
+    dom.dmError.textContent = user === chat?.me ? "That is you." : "User names are 1 to 64 printable characters.";
     dom.dmInput.setAttribute("aria-invalid", "true");
     dom.dmInput.focus();
     return;
@@ -1117,9 +1118,9 @@ function onInviteSubmit(event) {
   const room = chat?.currentConversation;
   const user = dom.inviteInput.value.trim();
   if (!room || room.kind !== "room") return;
-  if (!USERNAME_RE.test(user)) {
+  if (!isUserName(user)) {
     dom.inviteInput.setAttribute("aria-invalid", "true");
-    return toast("User names are 1 to 32 letters, digits, “_”, “.” or “-”.");
+    return toast("User names are 1 to 64 printable characters.");
   }
   dom.inviteInput.removeAttribute("aria-invalid");
   const id = newId("i");

@@ -4,7 +4,30 @@
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_MAX_TEXT = 4096;
 export const ROOM_RE = /^[A-Za-z0-9_-]{1,64}$/;
-export const USERNAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
+/** A local account's name (the register and login form): the server's UserName.LOCAL. */
+export const LOCAL_NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
+export const MAX_USER_NAME = 64;
+// Control, format (bidi overrides, isolates, zero-width), surrogate, private-use, unassigned,
+// line/paragraph separators and any space but U+0020: what the server's UserName refuses.
+const REFUSED_IN_NAME = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/u;
+
+/**
+ * Any user's name, as the server's UserName rule has it: 1 to 64 code points (an emoji is one),
+ * printable, NFC, no space at either end, not starting with "@". Names from the server are
+ * checked too before they key a conversation; they are always shown as text, never as markup.
+ */
+export function isUserName(name) {
+  if (typeof name !== "string" || name === "") return false;
+  if (LOCAL_NAME_RE.test(name)) return true;
+  return [...name].length <= MAX_USER_NAME && !REFUSED_IN_NAME.test(name) && name === name.normalize("NFC")
+    && name.trim() === name && !name.startsWith("@");
+}
+
+/**
+ * A name inside a sentence ("X is typing…"), isolated (U+2068 … U+2069), so right-to-left
+ * letters in it cannot reorder the words around it; a name cannot hold isolates itself.
+ */
+export const isolate = (name) => `\u2068${name}\u2069`;
 export const MIN_PASSWORD = 8;
 export const DEFAULT_ROOM = "general";
 

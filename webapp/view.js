@@ -1,5 +1,9 @@
 // DOM building blocks. All user-controlled text goes through textContent or
-// text nodes (Element.append with strings); innerHTML is never used.
+// text nodes (Element.append with strings); innerHTML is never used. A user name is shown in an
+// element with dir="auto" (HTML isolates it, like <bdi>) or, inside a sentence, between the
+// isolate marks of isolate(): right-to-left letters in a name never reorder what is around it.
+
+import { isolate } from "./protocol.js";
 
 const MAX_NODES_PER_ROOM = 1000;
 const STICK_THRESHOLD_PX = 80;
@@ -75,7 +79,7 @@ export function createMessage({ from, text, date, seq, id, own, pending }) {
   const meta = h(
     "div",
     { className: "meta" },
-    h("span", { className: "author", text: from }),
+    h("span", { className: "author", dir: "auto", text: from }),
     h("time", { className: "time", datetime: date.toISOString(), title: date.toLocaleString(), text: formatTime(date) })
   );
   li.append(meta, h("p", { className: "text", text }));
@@ -346,14 +350,15 @@ export function renderMembers(listEl, members, me) {
   const sorted = [...members].sort((a, b) => a.localeCompare(b));
   listEl.replaceChildren(
     ...sorted.map((user) => {
-      const avatar = h("span", { className: "avatar", "aria-hidden": "true", text: user.charAt(0).toUpperCase() });
-      const name = h("span", { className: "member-name", text: user });
+      // the first code point, not half of an emoji's surrogate pair
+      const avatar = h("span", { className: "avatar", "aria-hidden": "true", text: [...user][0].toUpperCase() });
+      const name = h("span", { className: "member-name", dir: "auto", text: user });
       if (user === me) {
         return h("li", { className: "member me", dataset: { user } }, avatar, name, h("span", { className: "you", text: "(you)" }));
       }
       const open = h(
         "button",
-        { type: "button", className: "member-open", title: `Message ${user}`, "aria-label": `${user}: send a direct message` },
+        { type: "button", className: "member-open", title: `Message ${isolate(user)}`, "aria-label": `${isolate(user)}: send a direct message` },
         avatar,
         name
       );
@@ -371,7 +376,7 @@ function createDmItem(user) {
       "button",
       { type: "button", className: "room-open dm-open" },
       h("span", { className: "room-hash", "aria-hidden": "true", text: "@" }),
-      h("span", { className: "room-name", text: user }),
+      h("span", { className: "room-name", dir: "auto", text: user }),
       h("span", { className: "unread", "aria-hidden": "true", hidden: true, text: "0" })
     )
   );
@@ -396,7 +401,7 @@ export function syncDmList(listEl, state) {
     badge.hidden = dm.unread === 0;
     if (isCurrent) open.setAttribute("aria-current", "true");
     else open.removeAttribute("aria-current");
-    open.setAttribute("aria-label", `Direct messages with ${dm.user}${dm.unread ? `, ${dm.unread} unread` : ""}`);
+    open.setAttribute("aria-label", `Direct messages with ${isolate(dm.user)}${dm.unread ? `, ${dm.unread} unread` : ""}`);
   }
 }
 
@@ -405,7 +410,7 @@ export function createInvitation(room, from) {
   return h(
     "li",
     { className: "invitation", dataset: { room } },
-    h("span", { className: "invitation-text", text: `${from} invited you to #${room}` }),
+    h("span", { className: "invitation-text", text: `${isolate(from)} invited you to #${room}` }),
     h(
       "span",
       { className: "invitation-actions" },
@@ -418,8 +423,9 @@ export function createInvitation(room, from) {
 /** "alice is typing…", "alice and bob are typing…", "alice, bob and carol are typing…". */
 export function typingText(users) {
   if (!users.length) return "";
-  if (users.length === 1) return `${users[0]} is typing…`;
-  if (users.length <= 3) return `${users.slice(0, -1).join(", ")} and ${users[users.length - 1]} are typing…`;
+  const names = users.map(isolate);
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length <= 3) return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are typing…`;
   return "Several people are typing…";
 }
 

@@ -27,6 +27,7 @@ import dev.chat.presence.Presence;
 import dev.chat.redis.RedisBus;
 import dev.chat.redis.RedisLink;
 import dev.chat.redis.RedisPresence;
+import dev.chat.protocol.UserName;
 import dev.chat.redis.RedisUsers;
 import dev.chat.room.DeliveryOrder;
 import dev.chat.log.LogSampler;
@@ -202,14 +203,14 @@ public final class ChatApp implements AutoCloseable {
      */
     private void importUsers(JdbcUserStore users) {
         if (FileUserStore.presentIn(config.dataDir())) {
-            int n = users.importUsers(new FileUserStore(config.dataDir()).all());
+            int n = users.importUsers(localNames(new FileUserStore(config.dataDir()).all(), "users.json"));
             if (n > 0) {
                 LOG.log(Level.INFO, "imported {0} users from {1}", n, config.dataDir().resolve("users.json"));
             }
         }
         if (redis != null) {
             try {
-                int n = users.importUsers(RedisUsers.read(redis));
+                int n = users.importUsers(localNames(RedisUsers.read(redis), "Redis"));
                 if (n > 0) {
                     LOG.log(Level.INFO, "imported {0} users from Redis", n);
                 }
@@ -217,6 +218,25 @@ public final class ChatApp implements AutoCloseable {
                 LOG.log(Level.WARNING, "users in Redis could not be read for the import ({0}); the next start tries again", e.toString());
             }
         }
+    }
+
+    /**
+     * The imported users whose names a local account may have ({@link UserName#isLocal}); earlier
+     * versions allowed no others, so one that is not was written by hand: it is left out and
+     * counted, never named (the line would carry whatever the file held).
+     */
+    private static Map<String, String> localNames(Map<String, String> imported, String from) {
+        Map<String, String> local = new java.util.HashMap<>();
+        imported.forEach((name, hash) -> {
+            if (UserName.isLocal(name)) {
+                local.put(name, hash);
+            }
+        });
+        if (local.size() < imported.size()) {
+            LOG.log(Level.WARNING, "{0} users in {1} not imported: their names are not local account names ({2})",
+                    imported.size() - local.size(), from, UserName.LOCAL_RULE);
+        }
+        return local;
     }
 
     /** Builds and starts a node; the caller owns it and must {@link #close} it. */

@@ -1,5 +1,6 @@
 package dev.chat.app;
 
+import dev.chat.log.LogText;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.Principal;
 import dev.chat.auth.TokenRejectedException;
@@ -128,7 +129,7 @@ public final class RequestDispatcher {
             return;
         }
         if (!c.refresh(newer)) {
-            LOG.log(Level.WARNING, "refresh refused on {0}: a token of user {1}", c, newer.user());
+            LOG.log(Level.WARNING, "refresh refused on {0}: a token of user {1}", c, LogText.name(newer.user()));
             c.send(new ServerFrame.Error(ErrorCode.UNAUTHORIZED, "the token is another user's", r.id()));
             return;
         }

@@ -1,5 +1,6 @@
 package dev.chat.app;
 
+import dev.chat.log.LogText;
 import dev.chat.auth.Sessions;
 import dev.chat.bus.Bus;
 import dev.chat.connection.Connection;
@@ -52,7 +53,7 @@ final class SessionEnds implements Bus.Listener {
                 close(c);
             }
         }
-        LOG.log(Level.DEBUG, "sessions of {0} ended: {1} connections here closed", ended.user(), closed);
+        LOG.log(Level.DEBUG, "sessions of {0} ended: {1} connections here closed", LogText.name(ended.user()), closed);
     }
 
     @Override

@@ -1,13 +1,10 @@
 package dev.chat.auth;
 
-import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.UserName;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /** Registration and login: validates names and passwords, hashes, and issues tokens. */
 public final class Accounts {
-    /** The one user-name rule, shared with the wire format. */
-    public static final Pattern USERNAME = ProtocolCodec.USER_NAME;
     public static final int MIN_PASSWORD = 8;
     /** Hashing is deliberately slow; an unbounded password would make it a lever for denial of service. */
     public static final int MAX_PASSWORD = 1024;
@@ -31,7 +28,7 @@ public final class Accounts {
         if (!registrationOpen) {
             return Registration.CLOSED;
         }
-        if (username == null || !USERNAME.matcher(username).matches()) {
+        if (!UserName.isLocal(username)) { // stricter than a provider's names: see UserName
             return Registration.INVALID_NAME;
         }
         if (password == null || password.length() < MIN_PASSWORD || password.length() > MAX_PASSWORD) {
@@ -53,7 +50,7 @@ public final class Accounts {
         if (username == null || password == null || password.length() > MAX_PASSWORD) {
             return false;
         }
-        String stored = USERNAME.matcher(username).matches() ? users.passwordHash(username).orElse(null) : null;
+        String stored = UserName.isLocal(username) ? users.passwordHash(username).orElse(null) : null;
         return hasher.verify(password, stored);
     }
 

@@ -3,6 +3,7 @@ package dev.chat.auth;
 import dev.chat.log.LogSampler;
 import dev.chat.log.LogText;
 import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.UserName;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
@@ -20,7 +21,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
  * Checks the tokens presented at the WebSocket handshake and in {@code refresh} frames. Two kinds
@@ -43,12 +43,12 @@ import java.util.regex.Pattern;
  * a password change, a reused refresh token): {@link TokenRejectedException#sessionEnded()}.
  *
  * <p>Any other algorithm, {@code none} included, is refused. For both, {@code exp} is required and must
- * not be past, and {@code nbf} must not be ahead, each give or take the leeway; the user name must
- * match {@link Accounts#USERNAME} and the role be user or admin.
+ * not be past, and {@code nbf} must not be ahead, each give or take the leeway. Our own tokens name a
+ * local account ({@link UserName#isLocal}) with the role user or admin; a provider's user claim may be
+ * any valid name ({@link UserName#problem}: an e-mail, up to 64 printable characters).
  */
 public final class JwtTokenVerifier {
     private static final System.Logger LOG = System.getLogger(JwtTokenVerifier.class.getName());
-    private static final Pattern USER = Accounts.USERNAME;
     private static final Set<String> ROLES = Set.of(Principal.ROLE_USER, Principal.ROLE_ADMIN);
     /** Longer than any token we issue or an identity provider would by far; refuses junk before parsing it. */
     private static final int MAX_TOKEN_LENGTH = ProtocolCodec.MAX_TOKEN_LENGTH;
@@ -193,7 +193,7 @@ public final class JwtTokenVerifier {
     private Principal ours(JWTClaimsSet claims) throws TokenRejectedException {
         Instant exp = checkTimes(claims);
         String user = claims.getSubject();
-        if (user == null || !USER.matcher(user).matches() || !exists(user)) {
+        if (!UserName.isLocal(user) || !exists(user)) {
             throw new TokenRejectedException("unknown user", false);
         }
         Object role = claims.getClaim("role");
@@ -217,8 +217,13 @@ public final class JwtTokenVerifier {
             throw new TokenRejectedException("wrong audience", false);
         }
         Object user = claims.getClaim(provider.userClaim());
-        if (!(user instanceof String u) || !USER.matcher(u).matches()) {
+        if (!(user instanceof String u)) {
             throw new TokenRejectedException("user claim " + provider.userClaim() + " missing or not a valid user name", false);
+        }
+        String problem = UserName.problem(u);
+        if (problem != null) {
+            // the reason names the offending code point, never the name itself (it is logged)
+            throw new TokenRejectedException("user claim " + provider.userClaim() + " missing or not a valid user name: it " + problem, false);
         }
         String role = provider.role(claims.getClaims());
         try {

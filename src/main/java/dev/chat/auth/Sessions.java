@@ -1,5 +1,6 @@
 package dev.chat.auth;
 
+import dev.chat.log.LogText;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -202,7 +203,7 @@ public final class Sessions {
     }
 
     private void revokeReused(SessionStore.Session s, long now) {
-        LOG.log(Level.WARNING, "a rotated-out refresh token of user {0} was presented: session {1} revoked", s.user(), s.id());
+        LOG.log(Level.WARNING, "a rotated-out refresh token of user {0} was presented: session {1} revoked", LogText.name(s.user()), s.id());
         if (store.revoke(s.id(), now)) {
             forget(List.of(s.id()));
             ended.ended(new Ended(s.user(), List.of(s.id()), false));

@@ -1,5 +1,6 @@
 package dev.chat.connection;
 
+import dev.chat.log.LogText;
 import dev.chat.auth.Principal;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
@@ -269,6 +270,6 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "connection " + id + " (user " + principal.user() + ", trace " + traceId + ")";
+        return "connection " + id + " (user " + LogText.name(principal.user()) + ", trace " + traceId + ")";
     }
 }

@@ -49,20 +49,49 @@ public sealed interface RoomEvent {
     record Kicked(String room, String user, String by) implements RoomEvent { }
 
     /**
-     * The internal room of the direct messages between two users: their names, sorted, after an
-     * {@code @} that no client room name can contain. Its seq and history work like a room's.
+     * The internal room of the direct messages between two users: an {@code @} that no client room
+     * name can contain, then the two names, sorted, each with {@code %} and {@code +} escaped
+     * ({@code %25}, {@code %2B}), joined by the one {@code +} left: {@code @alice+bob},
+     * {@code @a%2Bb+c}. A name may hold {@code +} and {@code @} now, so without the escape
+     * {@code a+b} and {@code c} would share {@code @a+b+c} with {@code a} and {@code b+c}. Names of
+     * the old syntax hold neither character, so their rooms keep the names they were stored under.
+     * Its seq and history work like a room's.
      */
     static String directRoom(String a, String b) {
-        return a.compareTo(b) <= 0 ? "@" + a + "+" + b : "@" + b + "+" + a;
+        return a.compareTo(b) <= 0 ? "@" + escape(a) + "+" + escape(b) : "@" + escape(b) + "+" + escape(a);
     }
 
-    /** The two users of a direct room, or null when {@code room} is a client room. */
+    /** The two users of a direct room, or null when {@code room} is not one (a client room, {@code @server}). */
     static String[] directUsers(String room) {
-        if (!room.startsWith("@")) {
+        int plus = room.indexOf('+');
+        if (!room.startsWith("@") || plus < 0 || room.indexOf('+', plus + 1) >= 0) {
             return null;
         }
-        int plus = room.indexOf('+');
-        return new String[] {room.substring(1, plus), room.substring(plus + 1)};
+        return new String[] {unescape(room.substring(1, plus)), unescape(room.substring(plus + 1))};
+    }
+
+    private static String escape(String name) {
+        return name.indexOf('%') < 0 && name.indexOf('+') < 0 ? name : name.replace("%", "%25").replace("+", "%2B");
+    }
+
+    private static String unescape(String part) {
+        // one left-to-right pass, so a name's own "%2B" (stored as "%252B") comes back as it was
+        if (part.indexOf('%') < 0) {
+            return part;
+        }
+        StringBuilder out = new StringBuilder(part.length());
+        for (int i = 0; i < part.length(); i++) {
+            if (part.startsWith("%25", i)) {
+                out.append('%');
+                i += 2;
+            } else if (part.startsWith("%2B", i)) {
+                out.append('+');
+                i += 2;
+            } else {
+                out.append(part.charAt(i));
+            }
+        }
+        return out.toString();
     }
 
     /**

@@ -12,12 +12,40 @@ public final class LogText {
     private LogText() {
     }
 
+    /** Longest user name a log line shows whole: 64 code points are at most 128 UTF-16 units. */
+    private static final int MAX_NAME = 128;
+
+    /**
+     * A user name for a log line: bare when it is only letters, digits and {@code _ . - @ +} (every
+     * local account's name, most e-mail addresses), so the usual lines read as before; otherwise
+     * quoted and escaped as {@link #quote} does, but whole, since a user name is bounded already
+     * and two names that differ at the end must not look alike. A quoted name starts with a
+     * quote, which no bare one can: a name such as {@code x, trace 0)} cannot pose as the rest of a line.
+     */
+    public static String name(String user) {
+        if (user == null) {
+            return "null";
+        }
+        if (!user.isEmpty() && user.length() <= MAX_NAME && user.chars().allMatch(LogText::plain)) {
+            return user;
+        }
+        return quote(user, MAX_NAME);
+    }
+
+    private static boolean plain(int ch) {
+        return ch < 128 && (Character.isLetterOrDigit(ch) || ch == '_' || ch == '.' || ch == '-' || ch == '@' || ch == '+');
+    }
+
     /** {@code text} quoted and escaped for a log line; {@code null} is {@code null}, unquoted. */
     public static String quote(String text) {
+        return quote(text, MAX);
+    }
+
+    private static String quote(String text, int max) {
         if (text == null) {
             return "null";
         }
-        int shown = Math.min(text.length(), MAX);
+        int shown = Math.min(text.length(), max);
         StringBuilder out = new StringBuilder(shown + 32).append('"');
         for (int i = 0; i < shown; i++) {
             char ch = text.charAt(i);

@@ -5,7 +5,7 @@ package dev.chat.protocol;
  * they answer had no effect.
  */
 public enum ErrorCode {
-    BAD_REQUEST("bad_request", "Malformed JSON, a missing or mistyped field, an invalid room name, or a binary frame."),
+    BAD_REQUEST("bad_request", "Malformed JSON, a missing or mistyped field, an invalid room or user name, or a binary frame."),
     UNKNOWN_TYPE("unknown_type", "The frame's type is not one the server knows."),
     NOT_JOINED("not_joined", "Sending to or leaving a room the connection has not joined."),
     TOO_LARGE("too_large", "The text is longer than CHAT_MAX_TEXT characters."),

@@ -95,11 +95,14 @@ public final class ProtocolCodec {
         return room(map, id, r -> new ClientFrame.Join(r, s, id));
     }
 
-    public static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
-
+    /** A user named in a frame ({@code to}, {@code with}, {@code user}): any valid name, see {@link UserName}. */
     private static ClientFrame user(Map<?, ?> map, String field, String id, java.util.function.Function<String, ClientFrame> make) {
-        if (!(map.get(field) instanceof String u) || !USER_NAME.matcher(u).matches()) {
-            return invalid(field + " must be a user name matching ^[A-Za-z0-9_.-]{1,32}$", id);
+        if (!(map.get(field) instanceof String u)) {
+            return invalid(field + " must be a user name: " + UserName.RULE, id);
+        }
+        String problem = UserName.problem(u);
+        if (problem != null) {
+            return invalid(field + " must be a user name (" + UserName.RULE + "): it " + problem, id);
         }
         return make.apply(u);
     }

@@ -171,7 +171,7 @@ public final class DeliveryOrder implements Bus.Listener {
     private static boolean unneeded(String key, String user, Predicate<String> connectedHere) {
         int nul = key.indexOf('\0');
         String[] pair = RoomEvent.directUsers(nul < 0 ? key : key.substring(0, nul));
-        if (!pair[0].equals(user) && !pair[1].equals(user)) {
+        if (pair == null || !pair[0].equals(user) && !pair[1].equals(user)) {
             return false;
         }
         if (nul >= 0) {

@@ -149,7 +149,7 @@ public final class Database implements AutoCloseable {
             try {
                 Flyway.configure(Database.class.getClassLoader())
                         .dataSource(dataSource)
-                        .resourceProvider(new Migrations())
+                        .resourceProvider(new Migrations(kind))
                         .load()
                         .migrate();
                 LOG.log(Level.INFO, "store of record: {0} at {1}, schema migrated", kind, description);

@@ -18,8 +18,24 @@ import org.flywaydb.core.api.resource.LoadableResource;
  */
 final class Migrations implements ResourceProvider {
     /** Under {@code db/migration/} on the classpath, in version order. */
-    static final List<String> FILES = List.of("V1__schema.sql", "V2__owner_indexes.sql", "V3__session_tokens.sql");
+    static final List<String> FILES = List.of("V1__schema.sql", "V2__owner_indexes.sql", "V3__session_tokens.sql",
+            "V4__longer_direct_rooms.sql");
+    /**
+     * The few whose SQL one of the two databases does not accept, each written twice, under
+     * {@code db/migration/postgresql/} and {@code db/migration/sqlite/}; the rest are shared.
+     */
+    static final java.util.Set<String> PER_DATABASE = java.util.Set.of("V4__longer_direct_rooms.sql");
     private static final String DIR = "db/migration/";
+
+    private final Database.Kind kind;
+
+    Migrations(Database.Kind kind) {
+        this.kind = kind;
+    }
+
+    private String path(String file) {
+        return PER_DATABASE.contains(file) ? DIR + kind.name().toLowerCase(java.util.Locale.ROOT) + "/" + file : DIR + file;
+    }
 
     @Override
     public LoadableResource getResource(String name) {
@@ -35,30 +51,33 @@ final class Migrations implements ResourceProvider {
     }
 
     /** One migration file on the classpath. */
-    private static final class Sql extends LoadableResource {
+    private final class Sql extends LoadableResource {
         private final String file;
+
+        private final String path;
 
         Sql(String file) {
             this.file = file;
+            this.path = path(file);
         }
 
         @Override
         public Reader read() {
-            InputStream in = Migrations.class.getClassLoader().getResourceAsStream(DIR + file);
+            InputStream in = Migrations.class.getClassLoader().getResourceAsStream(path);
             if (in == null) {
-                throw new UncheckedIOException(new IOException("migration " + DIR + file + " is missing from the classpath"));
+                throw new UncheckedIOException(new IOException("migration " + path + " is missing from the classpath"));
             }
             return new InputStreamReader(in, StandardCharsets.UTF_8);
         }
 
         @Override
         public String getAbsolutePath() {
-            return DIR + file;
+            return path;
         }
 
         @Override
         public String getAbsolutePathOnDisk() {
-            return DIR + file;
+            return path;
         }
 
         @Override

@@ -15,6 +15,7 @@ import dev.chat.metrics.ChatMetrics;
 import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.UserName;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
@@ -277,7 +278,7 @@ public final class HttpApi {
         return switch (accounts.register(c.username(), c.password())) {
             case CREATED -> json(201, Map.of("username", c.username()));
             case TAKEN -> error(409, "username is taken");
-            case INVALID_NAME -> error(400, "username must match ^[A-Za-z0-9_.-]{1,32}$");
+            case INVALID_NAME -> error(400, "username must match " + UserName.LOCAL_RULE);
             case INVALID_PASSWORD -> error(400, "password must be " + Accounts.MIN_PASSWORD + " to "
                     + Accounts.MAX_PASSWORD + " characters");
             case CLOSED -> error(403, "registration is disabled");

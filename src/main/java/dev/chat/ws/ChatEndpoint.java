@@ -1,5 +1,6 @@
 package dev.chat.ws;
 
+import dev.chat.log.LogText;
 import dev.chat.app.ChatApp;
 import dev.chat.auth.HandshakeResult;
 import dev.chat.connection.Connection;
@@ -83,7 +84,7 @@ public final class ChatEndpoint {
         Connections.Admission admission = app.connections().admit(accepted.principal(), accepted.address(), accepted.traceId(), sink,
                 welcome);
         if (admission instanceof Connections.Admission.Refused refused) {
-            String who = "session " + session.getId() + " (user " + accepted.principal().user()
+            String who = "session " + session.getId() + " (user " + LogText.name(accepted.principal().user())
                     + ", trace " + accepted.traceId() + ")";
             // a full node refuses every newcomer, and one account may try again and again: sampled
             if (sampled(CONNECTION_REFUSED, Level.INFO)) {

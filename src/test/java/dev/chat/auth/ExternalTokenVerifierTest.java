@@ -148,9 +148,20 @@ class ExternalTokenVerifierTest {
 
     @Test
     void userNameOutsideTheAllowedPatternIsRejected() {
-        rejected(JwksServer.sign(rsa, claims("carol@example.com").build()));
-        rejected(JwksServer.sign(rsa, claims("x".repeat(33)).build()));
+        assertEquals("user claim sub missing or not a valid user name: it is longer than 64 characters",
+                rejected(JwksServer.sign(rsa, claims("x".repeat(65)).build())).getMessage());
+        assertEquals("user claim sub missing or not a valid user name: it contains a format character (U+202E)",
+                rejected(JwksServer.sign(rsa, claims("erin\u202Emoc.elpmaxe").build())).getMessage());
+        rejected(JwksServer.sign(rsa, claims("a\nb").build()));
+        rejected(JwksServer.sign(rsa, claims("@server").build()));
         rejected(JwksServer.sign(rsa, claims(null).build()));
+    }
+
+    @Test
+    void anEmailOrAnyPrintableNameOfUpTo64CharactersIsAProviderUser() throws Exception {
+        assertEquals("carol@example.com", verifierAt(NOW).verify(JwksServer.sign(rsa, claims("carol@example.com").build())).user());
+        assertEquals(dev.chat.testing.Names.UNICODE_64,
+                verifierAt(NOW).verify(JwksServer.sign(rsa, claims(dev.chat.testing.Names.UNICODE_64).build())).user());
     }
 
     @Test

@@ -197,6 +197,14 @@ final class Browser implements AutoCloseable {
         return element.getDomProperty("textContent");
     }
 
+    /**
+     * A sentence as read, without the bidi isolates (U+2068, U+2069) the page puts around each user
+     * name in it (view.js, isolate()); they are invisible, but part of the text.
+     */
+    static String read(String sentence) {
+        return sentence.replace("\u2068", "").replace("\u2069", "");
+    }
+
     void load(URI base) {
         driver.get(base.toString());
         visible("#auth-view #username");

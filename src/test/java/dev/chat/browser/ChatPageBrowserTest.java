@@ -206,7 +206,7 @@ class ChatPageBrowserTest extends BrowserTestSupport {
         Browser b = pair.get(1);
 
         a.find("#message-input").sendKeys("I am writ");
-        b.waiter().until(d -> (alice + " is typing…").equals(d.findElement(By.id("typing")).getText()));
+        b.waiter().until(d -> (alice + " is typing…").equals(Browser.read(d.findElement(By.id("typing")).getText())));
         assertEquals("", a.find("#typing").getText(), "never shown to the typist");
         // ~5 s after the last typing frame it goes away by itself
         b.waiter(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("typing")).getText().isEmpty());
@@ -221,7 +221,7 @@ class ChatPageBrowserTest extends BrowserTestSupport {
         Browser b = pair.get(1);
 
         a.find("#message-input").sendKeys("Done typing");
-        b.waiter().until(d -> (alice + " is typing…").equals(d.findElement(By.id("typing")).getText()));
+        b.waiter().until(d -> (alice + " is typing…").equals(Browser.read(d.findElement(By.id("typing")).getText())));
         a.find("#message-input").sendKeys(Keys.ENTER);
         b.message(alice, "Done typing");
         assertEquals("", b.find("#typing").getText(), "gone with the message, not after the timeout");

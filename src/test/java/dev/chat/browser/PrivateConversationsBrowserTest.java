@@ -88,7 +88,7 @@ class PrivateConversationsBrowserTest extends BrowserTestSupport {
         invite.sendKeys(bob, Keys.ENTER);
 
         WebElement invitation = b.present("#invitations li.invitation[data-room='" + room + "']");
-        assertTrue(Browser.text(invitation).contains(alice + " invited you to #" + room));
+        assertTrue(Browser.read(Browser.text(invitation)).contains(alice + " invited you to #" + room));
         invitation.findElement(By.cssSelector(".invitation-join")).click();
         b.waitJoined(room, bob);
         a.present("#members li[data-user='" + bob + "']");

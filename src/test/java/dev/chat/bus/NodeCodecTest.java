@@ -29,6 +29,12 @@ class NodeCodecTest {
                         java.time.Instant.parse("2025-01-02T03:04:05.678Z").toEpochMilli(), 123456789L)),
                 Arguments.of(Named.of("direct message", "message-direct.json"), new RoomEvent.Posted("@alice+bob", "bob",
                         "psst", null, "node-b-7", "00f067aa0ba902b7", 3, java.time.Instant.parse("2025-01-02T03:04:05Z").toEpochMilli(), 5L)),
+                // a provider's names: an e-mail and one with "+", a space and letters beyond ASCII, in their escaped direct room
+                Arguments.of(Named.of("direct message between provider names", "message-direct-names.json"),
+                        new RoomEvent.Posted(RoomEvent.directRoom("erin@example.com", "Zo\u00eb a+b \u65e5\u672c"), "Zo\u00eb a+b \u65e5\u672c",
+                        "hi \ud83d\ude00", "d-1", "node-b-7", "00f067aa0ba902b7", 1, java.time.Instant.parse("2025-01-02T03:04:05Z").toEpochMilli(), 5L)),
+                Arguments.of(Named.of("presence of a provider name", "presence-names.json"),
+                        new RoomEvent.PresenceChanged("general", "erin@example.com", "joined")),
                 Arguments.of(Named.of("presence", "presence.json"), new RoomEvent.PresenceChanged("general", "bob", "left")),
                 Arguments.of(Named.of("typing", "typing.json"), new RoomEvent.Typing("general", "carol")),
                 Arguments.of(Named.of("invitation", "invitation.json"), new RoomEvent.Invitation("team", "bob", "alice")),

@@ -84,6 +84,14 @@ class ClusterIT {
         return c;
     }
 
+    /** A client whose welcome must name {@code user} exactly. */
+    private WsClient named(JarNode node, String token, String user) throws Exception {
+        WsClient c = WsClient.connect(node.ws(token), Map.of());
+        clients.add(c);
+        assertEquals(user, c.welcome());
+        return c;
+    }
+
     private static long seq(Map<String, Object> frame) {
         return ((Number) frame.get("seq")).longValue();
     }
@@ -393,6 +401,66 @@ class ClusterIT {
                     WsClient.assertCode(4503, again);
                 }
             }
+        }
+    }
+
+    /**
+     * Provider names beyond the local syntax (issue 15) across nodes: an e-mail and a 64-character
+     * Unicode name (with "+ % : { } |" and spaces) message each other directly from two nodes, the
+     * pairs that the old direct naming merged stay apart, presence carries the exact names, and a
+     * killed node's user with "|" in the name (presence entries are "user|node") still leaves.
+     */
+    @Test
+    void providerNamesDirectMessagesAndPresenceCrossNodes(TestInfo test) throws Exception {
+        try (dev.chat.testing.JwksServer idp = dev.chat.testing.JwksServer.start()) {
+            com.nimbusds.jose.jwk.RSAKey key = idp.addRsaKey("cluster-names");
+            Map<String, String> provider = Map.of("CHAT_JWT_JWKS_URL", idp.url().toString(),
+                    "CHAT_JWT_ISSUER", dev.chat.testing.JwksServer.ISSUER, "CHAT_JWT_AUDIENCE", dev.chat.testing.JwksServer.AUDIENCE,
+                    "CHAT_PRESENCE_TTL", "2s");
+            JarNode a = node(test, provider);
+            JarNode b = node(test, provider);
+            java.util.function.Function<String, String> token = user -> {
+                java.time.Instant now = java.time.Instant.now();
+                return dev.chat.testing.JwksServer.sign(key, new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(user)
+                        .issuer(dev.chat.testing.JwksServer.ISSUER).audience(dev.chat.testing.JwksServer.AUDIENCE)
+                        .issueTime(java.util.Date.from(now)).expirationTime(java.util.Date.from(now.plusSeconds(600))).build());
+            };
+            String email = dev.chat.testing.Names.EMAIL;
+            String uni = dev.chat.testing.Names.UNICODE_64;
+            WsClient erin = named(a, token.apply(email), email);
+            WsClient far = named(b, token.apply(uni), uni);
+
+            erin.send(Map.of("type", "send", "to", uni, "text", "across", "id", "dm-1"));
+            assertEquals(uni, erin.expect("ack").get("to"));
+            Map<String, Object> m = far.expect("message");
+            assertEquals(Map.of("from", email, "to", uni, "text", "across"), Map.of("from", m.get("from"), "to", m.get("to"), "text", m.get("text")));
+            far.send(Map.of("type", "send", "to", email, "text", "and back", "id", "dm-2"));
+            assertEquals(2L, seq(far.expect("ack")), "one conversation, whichever side writes");
+            Map<String, Object> back = erin.expect("message");
+            assertEquals(uni, back.get("from"));
+            assertEquals("and back", back.get("text"));
+
+            // "@a+b+c" for both pairs under the old naming; the four users on two nodes
+            WsClient ab = named(a, token.apply("cl-a+b"), "cl-a+b");
+            WsClient c = named(b, token.apply("cl-c"), "cl-c");
+            WsClient lone = named(a, token.apply("cl-a"), "cl-a");
+            WsClient bc = named(b, token.apply("cl-b+c"), "cl-b+c");
+            ab.send(Map.of("type", "send", "to", "cl-c", "text", "for c", "id", "x-1"));
+            assertEquals(1L, seq(ab.expect("ack")));
+            lone.send(Map.of("type", "send", "to", "cl-b+c", "text", "for b+c", "id", "x-2"));
+            assertEquals(1L, seq(lone.expect("ack")), "a conversation of its own");
+            assertEquals("for c", c.expect("message").get("text"));
+            assertEquals("for b+c", bc.expect("message").get("text"));
+            c.assertNothingPendingOutside();
+            bc.assertNothingPendingOutside();
+
+            erin.join("names");
+            far.join("names");
+            Map<String, Object> joined = erin.expect("presence");
+            assertEquals(Map.of("type", "presence", "room", "names", "user", uni, "state", "joined"), joined);
+            b.kill(); // nobody on b says goodbye: a's sweep parses "user|node" and must find the whole name
+            Map<String, Object> left = erin.expect("presence");
+            assertEquals(Map.of("type", "presence", "room", "names", "user", uni, "state", "left"), left);
         }
     }
 }

@@ -26,6 +26,22 @@ class LogTextTest {
     }
 
     @Test
+    void plainUserNamesStayBareSoTheUsualLinesReadAsBefore() {
+        assertEquals("alice", LogText.name("alice"));
+        assertEquals("erin@example.com", LogText.name("erin@example.com"));
+        assertEquals("null", LogText.name(null));
+    }
+
+    @Test
+    void anyOtherUserNameIsQuotedWholeSoItCannotPoseAsTheRestOfALine() {
+        assertEquals("\"x, trace 0) code 1000\"", LogText.name("x, trace 0) code 1000"));
+        assertEquals("\"Zo\u00eb \\\"q\\\"\"", LogText.name("Zo\u00eb \"q\""));
+        String emoji = "\ud83d\ude00".repeat(64); // 64 code points, 128 UTF-16 units: not cut
+        assertEquals("\"" + emoji + "\"", LogText.name(emoji));
+        assertEquals("\"a\\u202eb\"", LogText.name("a\u202eb"), "names are checked before they are logged; escaped anyway");
+    }
+
+    @Test
     void longTextIsCutToSixtyFourCharactersAndSaysHowLongItWas() {
         String quoted = LogText.quote("x".repeat(5700));
         assertEquals("\"" + "x".repeat(64) + "\"... (5700 characters)", quoted);

@@ -154,6 +154,33 @@ class ProtocolCodecTest {
     }
 
     @Test
+    void anEmailOrAPrintableUnicodeNameIsAValidRecipientInviteeAndHistoryPeer() {
+        String uni = dev.chat.testing.Names.UNICODE_64;
+        assertEquals(new ClientFrame.Direct("erin@example.com", "hi", "d-1"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"to\":\"erin@example.com\",\"text\":\"hi\",\"id\":\"d-1\"}"));
+        assertEquals(new ClientFrame.DirectHistory(uni, null, 50, "h"),
+                ProtocolCodec.decode(JSONB.toJson(Map.of("type", "history", "with", uni, "id", "h"))));
+        assertEquals(new ClientFrame.Invite("team", uni, "i"),
+                ProtocolCodec.decode(JSONB.toJson(Map.of("type", "invite", "room", "team", "user", uni, "id", "i"))));
+    }
+
+    @Test
+    void aNameOf65CharactersOrWithAControlOrBidiOverrideIsABadRequestThatSaysWhy() {
+        String long65 = dev.chat.testing.Names.pad(dev.chat.testing.Names.UNICODE_64, 65);
+        assertEquals(new ClientFrame.Invalid(ErrorCode.BAD_REQUEST,
+                        "to must be a user name (1 to 64 printable characters): it is longer than 64 characters", "d-1"),
+                ProtocolCodec.decode(JSONB.toJson(Map.of("type", "send", "to", long65, "text", "hi", "id", "d-1"))));
+        assertEquals(new ClientFrame.Invalid(ErrorCode.BAD_REQUEST,
+                        "with must be a user name (1 to 64 printable characters): it contains a control character (U+0007)", "h"),
+                ProtocolCodec.decode("{\"type\":\"history\",\"with\":\"bob\\u0007\",\"id\":\"h\"}"));
+        assertEquals(new ClientFrame.Invalid(ErrorCode.BAD_REQUEST,
+                        "user must be a user name (1 to 64 printable characters): it contains a format character (U+202E)", "k"),
+                ProtocolCodec.decode("{\"type\":\"kick\",\"room\":\"team\",\"user\":\"bob\\u202Exe\",\"id\":\"k\"}"));
+        assertEquals(new ClientFrame.Invalid(ErrorCode.BAD_REQUEST, "to must be a user name: 1 to 64 printable characters", "d-2"),
+                ProtocolCodec.decode("{\"type\":\"send\",\"to\":7,\"text\":\"hi\",\"id\":\"d-2\"}"));
+    }
+
+    @Test
     void decodeTurnsAnEscapedNewlineInTextIntoARealNewline() {
         ClientFrame frame = ProtocolCodec.decode("{\"type\":\"send\",\"room\":\"general\",\"text\":\"a\\nb\",\"id\":\"c-1\"}");
         assertEquals(new ClientFrame.Send("general", "a\nb", "c-1"), frame);

@@ -408,4 +408,26 @@ class JdbcMessageStoreTest {
             assertNotEquals(0, store.after("o", 0, 10).messages().size());
         }
     }
+
+    /**
+     * The longest direct room (two 64-character names of "+", each escaped to three characters) and
+     * a 64-code-point sender outside the BMP fit the columns: PostgreSQL enforces VARCHAR lengths
+     * (V4 widened the room columns), SQLite does not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void theLongestDirectRoomAndA64CharacterSenderAreStoredAndReadBackExactly(String kind) throws Exception {
+        String plus = "+".repeat(64);
+        String room = RoomEvent.directRoom(plus, dev.chat.testing.Names.UNICODE_64);
+        String sender = "\ud83d\ude00".repeat(64);
+        try (Database db = Databases.open(settings(kind));
+             JdbcMessageStore store = new JdbcMessageStore(db, CLOCK, Duration.ofMinutes(10), new ChatMetrics())) {
+            assertTrue(new JdbcRoomAccess(db, CLOCK).startDirect(room, plus, 10));
+            store.append(message(room, sender, "hi", "d-1")).get(10, TimeUnit.SECONDS);
+            java.util.List<RoomEvent.Posted> back = store.after(room, 0, 10).messages();
+            assertEquals(1, back.size());
+            assertEquals(room, back.get(0).room());
+            assertEquals(sender, back.get(0).from());
+        }
+    }
 }
