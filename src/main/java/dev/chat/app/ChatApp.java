@@ -6,6 +6,8 @@ import dev.chat.auth.HandshakePeers;
 import dev.chat.auth.FileUserStore;
 import dev.chat.auth.HandshakeAuthenticator;
 import dev.chat.auth.IdentityProvider;
+import dev.chat.auth.OidcDiscovery;
+import dev.chat.auth.OidcEndpoints;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.LoginThrottle;
@@ -43,6 +45,7 @@ import dev.chat.store.JdbcUserStore;
 import dev.chat.store.Retention;
 import dev.chat.web.Health;
 import dev.chat.web.HttpApi;
+import dev.chat.web.SecurityHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -99,11 +102,18 @@ public final class ChatApp implements AutoCloseable {
     /** Set once {@link #start} has started every part: the startup check's answer. */
     private volatile boolean started;
     private final Health health;
+    /** The provider in the page ({@code CHAT_OIDC_ISSUER}), discovered at start; null without one. */
+    private final OidcEndpoints oidc;
+    /** The page's headers: its Content-Security-Policy allows the provider's token endpoint, if any. */
+    private final List<Map.Entry<String, String>> pageHeaders;
     /** Samples the log lines any client can cause at will (rejected handshakes, failed logins): see {@link LogSampler}. */
     private final LogSampler logSampler;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
+        // first: a provider that never answers fails the start before anything is opened
+        this.oidc = config.oidcIssuer() == null ? null : OidcDiscovery.atStart(config.oidcIssuer());
+        this.pageHeaders = SecurityHeaders.page(oidc == null ? null : oidc.tokenEndpointOrigin());
         this.logSampler = new LogSampler(config.logSampleLines(), config.logSampleInterval(), System::nanoTime);
         Clock clock = Clock.systemUTC();
         for (String warning : config.warnings()) {
@@ -135,8 +145,10 @@ public final class ChatApp implements AutoCloseable {
         importUsers(users);
         JwtTokenIssuer issuer = new JwtTokenIssuer(secret, config.tokenTtl(), clock);
         this.accounts = new Accounts(users, new PasswordHasher(PasswordHasher.DEFAULT_ITERATIONS), issuer, config.registration());
-        IdentityProvider provider = config.jwtJwksUrl() == null ? null : IdentityProvider.remote(
-                config.jwtJwksUrl(), config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim(),
+        // CHAT_JWT_JWKS_URL overrides the discovered key set (a provider reached at another address from here)
+        java.net.URI jwks = config.jwtJwksUrl() != null ? config.jwtJwksUrl() : oidc == null ? null : oidc.jwksUri();
+        IdentityProvider provider = jwks == null ? null : IdentityProvider.remote(
+                jwks, config.jwtIssuer(), config.jwtAudience(), config.jwtUserClaim(),
                 config.jwtRolesClaim(), java.util.Set.copyOf(config.adminRoles()));
         // a session's end reaches every node through the ended user's channel (SessionEnds closes its connections there)
         this.sessions = new Sessions(new JdbcSessionStore(database), issuer, config.sessionTtl(), clock, System::nanoTime,
@@ -172,7 +184,7 @@ public final class ChatApp implements AutoCloseable {
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
         this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
-                health, logSampler);
+                health, logSampler, oidc);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);
@@ -348,6 +360,11 @@ public final class ChatApp implements AutoCloseable {
 
     public ChatMetrics metrics() {
         return metrics;
+    }
+
+    /** The headers the page and the API are served with ({@link SecurityHeaders#page}, for this node's provider). */
+    public List<Map.Entry<String, String>> pageHeaders() {
+        return pageHeaders;
     }
 
     public HttpApi httpApi() {

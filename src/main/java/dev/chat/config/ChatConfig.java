@@ -25,7 +25,8 @@ import java.util.Properties;
  * @param sessionTtl            lifetime of a local account's session (its refresh tokens), from its login; default 30 days
  * @param jwtJwksUrl            JWKS of an external identity provider whose RS256/ES256 tokens are accepted
  *                              besides our own HS256 ones; null (the default) means only our own
- * @param jwtIssuer             the {@code iss} an identity provider's token must carry; null means not checked
+ * @param jwtIssuer             the {@code iss} an identity provider's token must carry; default {@code oidcIssuer},
+ *                              and without it null, not checked
  * @param jwtAudience           a value the {@code aud} of an identity provider's token must contain; null means not checked
  * @param jwtUserClaim          the claim of an identity provider's token that names the user; default {@code sub}
  * @param jwtRolesClaim         the claim (or dot path) of a provider's token holding the user's roles, a string
@@ -37,6 +38,12 @@ import java.util.Properties;
  *                              {@code ["*"]} means any (only when set explicitly)
  * @param dataDir               where a single node persists registered users; default ./data
  * @param registration          whether POST /api/register is open; default true
+ * @param oidcIssuer            an OpenID Connect provider (its issuer URL) whose sign-in the page offers; its
+ *                              discovery document names the JWKS (unless {@code jwtJwksUrl}) and the endpoints the
+ *                              page uses; null (the default) means no sign-in through a provider in the page
+ * @param oidcClientId          the public client the page signs in as at {@code oidcIssuer}; required with it
+ * @param oidcName              the provider's name on the page's button ("Sign in with Keycloak"); default the
+ *                              issuer's host
  * @param localAccounts         whether local accounts (register, login, our own tokens) are on; default true
  *                              without an identity provider, false beside one (one name, one identity)
  * @param maxText               characters (code points) per message text; default 4096
@@ -123,6 +130,9 @@ public record ChatConfig(
         String jwtRolesClaim,
         List<String> adminRoles,
         Duration jwtLeeway,
+        java.net.URI oidcIssuer,
+        String oidcClientId,
+        String oidcName,
         List<String> allowedOrigins,
         Path dataDir,
         boolean registration,
@@ -214,7 +224,24 @@ public record ChatConfig(
             r.problem("CHAT_SESSION_TTL (" + sessionTtl + ") must be at least CHAT_TOKEN_TTL (" + tokenTtl + ")");
         }
         java.net.URI jwksUrl = jwksUrl(r);
-        String jwtIssuer = r.string("CHAT_JWT_ISSUER", null);
+        java.net.URI oidcIssuer = oidcIssuer(r);
+        String oidcClientId = r.string("CHAT_OIDC_CLIENT_ID", null);
+        if (oidcClientId != null && !oidcClientId.matches("[\\x21-\\x7E]{1,255}")) {
+            r.problem("CHAT_OIDC_CLIENT_ID", oidcClientId, "a client id of 1 to 255 printable ASCII characters, no spaces");
+        }
+        String oidcName = r.string("CHAT_OIDC_NAME", oidcIssuer == null ? null : oidcIssuer.getHost());
+        if (oidcName != null && !oidcName.matches("[^\\p{Cntrl}]{1,64}")) {
+            r.problem("CHAT_OIDC_NAME", oidcName, "a name of 1 to 64 characters, no control characters");
+        }
+        if (oidcIssuer != null && oidcClientId == null) {
+            r.problem("CHAT_OIDC_ISSUER needs CHAT_OIDC_CLIENT_ID: the public client the page signs in as");
+        }
+        if (oidcIssuer == null && (oidcClientId != null || r.raw("CHAT_OIDC_NAME") != null)) {
+            r.problem("CHAT_OIDC_CLIENT_ID and CHAT_OIDC_NAME apply to a provider in the page only: set CHAT_OIDC_ISSUER too");
+        }
+        // the provider's tokens carry its issuer: checked unless CHAT_JWT_ISSUER says otherwise
+        String jwtIssuer = r.string("CHAT_JWT_ISSUER", oidcIssuer == null ? null : oidcIssuer.toString());
+        boolean provider = jwksUrl != null || oidcIssuer != null;
         String jwtAudience = r.string("CHAT_JWT_AUDIENCE", null);
         String userClaim = r.string("CHAT_JWT_USER_CLAIM", "sub");
         if (!userClaim.matches("[A-Za-z0-9_:./-]{1,64}")) {
@@ -232,10 +259,10 @@ public record ChatConfig(
             r.problem("CHAT_JWT_LEEWAY", r.raw("CHAT_JWT_LEEWAY"), "a duration of at most " + MAX_LEEWAY.toMinutes()
                     + "m: a longer one would keep expired tokens alive");
         }
-        if (jwksUrl == null && (jwtIssuer != null || jwtAudience != null || r.raw("CHAT_JWT_USER_CLAIM") != null
+        if (!provider && (jwtIssuer != null || jwtAudience != null || r.raw("CHAT_JWT_USER_CLAIM") != null
                 || r.raw("CHAT_JWT_ROLES_CLAIM") != null || r.raw("CHAT_ADMIN_ROLES") != null)) {
             r.problem("CHAT_JWT_ISSUER, CHAT_JWT_AUDIENCE, CHAT_JWT_USER_CLAIM, CHAT_JWT_ROLES_CLAIM and CHAT_ADMIN_ROLES apply to identity provider"
-                    + " tokens only: set CHAT_JWT_JWKS_URL too");
+                    + " tokens only: set CHAT_OIDC_ISSUER or CHAT_JWT_JWKS_URL too");
         }
         List<String> origins = origins(r);
         Path dataDir = Path.of(r.string("CHAT_DATA_DIR", "./data"));
@@ -295,11 +322,11 @@ public record ChatConfig(
                 warnings.add(retired.getKey() + " is set but no longer used: " + retired.getValue());
             }
         }
-        boolean localAccounts = r.bool("CHAT_LOCAL_ACCOUNTS", jwksUrl == null);
-        if (!localAccounts && jwksUrl == null) {
-            r.problem("CHAT_LOCAL_ACCOUNTS=false needs an identity provider (CHAT_JWT_JWKS_URL): nobody could sign in");
+        boolean localAccounts = r.bool("CHAT_LOCAL_ACCOUNTS", !provider);
+        if (!localAccounts && !provider) {
+            r.problem("CHAT_LOCAL_ACCOUNTS=false needs an identity provider (CHAT_OIDC_ISSUER or CHAT_JWT_JWKS_URL): nobody could sign in");
         }
-        if (localAccounts && jwksUrl != null) {
+        if (localAccounts && provider) {
             warnings.add("CHAT_LOCAL_ACCOUNTS=true beside an identity provider: local and provider users share one namespace;"
                     + " a provider user whose name is a local account is refused, and a local account cannot take a name"
                     + " a provider user has used here (a name the provider has but nobody used yet can still be registered)");
@@ -340,7 +367,7 @@ public record ChatConfig(
             throw new ConfigException(r.problems());
         }
         return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, sessionTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, rolesClaim, adminRoles, leeway,
-                origins, dataDir, registration, localAccounts, maxText,
+                oidcIssuer, oidcClientId, oidcName, origins, dataDir, registration, localAccounts, maxText,
                 maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
@@ -371,6 +398,35 @@ public record ChatConfig(
                     + " of A-Z a-z 0-9 - . _ ~ + / (then = padding), got " + value.length() + " characters");
         }
         return value;
+    }
+
+    /**
+     * {@code CHAT_OIDC_ISSUER}: an http(s) URL without query or fragment (discovery appends
+     * {@code /.well-known/openid-configuration} to it, OpenID Connect Discovery §4). Kept exactly as
+     * written: it is compared with the tokens' {@code iss} character for character.
+     */
+    private static java.net.URI oidcIssuer(SettingsReader r) {
+        String value = r.raw("CHAT_OIDC_ISSUER");
+        if (value == null) {
+            return null;
+        }
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
+                    && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null) {
+                uri.toURL();
+                return uri;
+            }
+        } catch (java.net.URISyntaxException | java.net.MalformedURLException | IllegalArgumentException ignored) {
+            // reported below
+        }
+        r.problem("CHAT_OIDC_ISSUER", value, "an http(s) issuer URL without query or fragment, such as https://id.example.com/realms/acme");
+        return null;
+    }
+
+    /** Whether users may come from an identity provider (its tokens over WebSocket, and with {@link #oidcIssuer} its sign-in in the page). */
+    public boolean identityProvider() {
+        return jwtJwksUrl != null || oidcIssuer != null;
     }
 
     private static java.net.URI jwksUrl(SettingsReader r) {
@@ -481,7 +537,9 @@ public record ChatConfig(
                 + ", tokenTtl=" + tokenTtl + ", sessionTtl=" + sessionTtl
                 + ", jwtJwksUrl=" + (jwtJwksUrl == null ? "(none: own tokens only)" : jwtJwksUrl)
                 + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtUserClaim=" + jwtUserClaim + ", jwtRolesClaim=" + jwtRolesClaim + ", adminRoles=" + adminRoles
-                + ", jwtLeeway=" + jwtLeeway + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress
+                + ", jwtLeeway=" + jwtLeeway
+                + ", oidcIssuer=" + (oidcIssuer == null ? "(none)" : oidcIssuer) + ", oidcClientId=" + oidcClientId + ", oidcName=" + oidcName
+                + ", publicRooms=" + publicRooms + ", slowConsumerGrace=" + slowConsumerGrace + ", registerMaxPerAddress=" + registerMaxPerAddress
                 + ", maxOwnedRoomsPerUser=" + maxOwnedRoomsPerUser + ", maxInvitationsPerUser=" + maxInvitationsPerUser
                 + ", maxNewDirectsPerDay=" + maxNewDirectsPerDay + ", roomRatePerSec=" + roomRatePerSec + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "(same origin)" : allowedOrigins)
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", localAccounts=" + localAccounts + ", maxText=" + maxText

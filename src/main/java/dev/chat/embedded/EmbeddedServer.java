@@ -155,7 +155,7 @@ public final class EmbeddedServer implements AutoCloseable {
             boolean split = config.managementPort() != null;
             routes.addHttpHandler(new ApiHandler(app.httpApi(), config.httpTimeout(), app.logSampler(), !split),
                     HttpApi.PREFIXES.toArray(String[]::new));
-            routes.addHttpHandler(new PageHandler(), "/");
+            routes.addHttpHandler(new PageHandler(app.pageHeaders()), "/");
             http.start();
             if (split) { // after the chat port: the startup probe passes once clients can connect
                 try {

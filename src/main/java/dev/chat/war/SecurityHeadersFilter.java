@@ -1,5 +1,6 @@
 package dev.chat.war;
 
+import dev.chat.app.ChatApp;
 import dev.chat.web.SecurityHeaders;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -11,7 +12,8 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Puts {@link SecurityHeaders#PAGE} on the page, its files and the HTTP API, set before they write
+ * Puts the node's {@link SecurityHeaders#page} ({@link ChatApp#pageHeaders}; {@link SecurityHeaders#PAGE}
+ * when the node did not start) on the page, its files and the HTTP API, set before they write
  * a byte. Not on {@code /ws}: the WebSocket upgrade belongs to the container's own filter, and
  * Payara's breaks (500s on later requests) when an application filter wraps it.
  */
@@ -24,7 +26,8 @@ public final class SecurityHeadersFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
             throws IOException, ServletException {
-        for (Map.Entry<String, String> h : SecurityHeaders.PAGE) {
+        ChatApp app = (ChatApp) req.getServletContext().getAttribute(ChatApp.class.getName());
+        for (Map.Entry<String, String> h : app == null ? SecurityHeaders.PAGE : app.pageHeaders()) {
             resp.setHeader(h.getKey(), h.getValue());
         }
         chain.doFilter(req, resp);

@@ -4,6 +4,7 @@ import dev.chat.auth.Accounts;
 import dev.chat.auth.ClientAddress;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.LoginThrottle;
+import dev.chat.auth.OidcEndpoints;
 import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.RegistrationThrottle;
 import dev.chat.auth.Sessions;
@@ -55,6 +56,8 @@ public final class HttpApi {
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
     private final SessionApi sessionApi;
+    /** The provider in the page, or null: what {@code api/auth} tells the page. */
+    private final OidcEndpoints oidc;
 
     private final ChatMetrics metrics;
     private final Health health;
@@ -65,7 +68,8 @@ public final class HttpApi {
     public HttpApi(Accounts accounts, Sessions sessions, JwtTokenVerifier verifier, LoginThrottle throttle,
                    RegistrationThrottle registrations, OriginPolicy origins,
                    ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Health health,
-                   LogSampler logs) {
+                   LogSampler logs, OidcEndpoints oidc) {
+        this.oidc = oidc;
         this.sessionApi = new SessionApi(sessions, accounts, throttle, verifier, metrics, jsonb);
         // anyone can cause these, as often as they like: sampled (metrics count them all)
         this.storeDown = logs.kind("user store unavailable", LOG, Level.WARNING);
@@ -132,6 +136,7 @@ public final class HttpApi {
                 case "api/password" -> post(method, body, from, m -> local(() -> sessionApi.password(
                         new SessionApi.Request(m, from, secure), remoteAddress)));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
+                case "api/auth" -> get(method, () -> json(200, auth()));
                 case "metrics" -> get(method, () -> metricsAllowed(from.authorization())
                         ? new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
                         : new Response(401, Response.JSON, jsonb.toJson(Map.of("error", "metrics need Authorization: Bearer <CHAT_METRICS_TOKEN>")),
@@ -332,6 +337,31 @@ public final class HttpApi {
             return m;
         }).toList());
         out.put("errorCodes", Arrays.stream(ErrorCode.values()).map(ErrorCode::wire).toList());
+        return out;
+    }
+
+    /**
+     * How the page signs users in: local accounts or not, and the provider in the page, if any (the
+     * endpoints its discovery document named, the public client, the claim that names the user).
+     * Nothing here is a secret: a public client has none.
+     */
+    private Map<String, Object> auth() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("localAccounts", config.localAccounts());
+        out.put("registration", config.localAccounts() && config.registration());
+        if (oidc != null) {
+            Map<String, Object> provider = new LinkedHashMap<>();
+            provider.put("name", config.oidcName());
+            provider.put("issuer", oidc.issuer().toString());
+            provider.put("clientId", config.oidcClientId());
+            provider.put("authorizationEndpoint", oidc.authorizationEndpoint().toString());
+            provider.put("tokenEndpoint", oidc.tokenEndpoint().toString());
+            if (oidc.endSessionEndpoint() != null) {
+                provider.put("endSessionEndpoint", oidc.endSessionEndpoint().toString());
+            }
+            provider.put("userClaim", config.jwtUserClaim());
+            out.put("provider", provider);
+        }
         return out;
     }
 

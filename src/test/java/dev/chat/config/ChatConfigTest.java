@@ -353,7 +353,7 @@ class ChatConfigTest {
     @Test
     void issuerAudienceOrUserClaimWithoutAJwksUrlIsRejected() {
         ConfigException e = rejected(Map.of("CHAT_JWT_ISSUER", "https://id.example.com"));
-        assertTrue(e.problems().get(0).contains("set CHAT_JWT_JWKS_URL too"), e.problems()::toString);
+        assertTrue(e.problems().get(0).contains("set CHAT_OIDC_ISSUER or CHAT_JWT_JWKS_URL too"), e.problems()::toString);
     }
 
     @Test
@@ -409,7 +409,7 @@ class ChatConfigTest {
         assertEquals(java.util.List.of("chat-admin", "ops"), keycloak.adminRoles());
         assertTrue(rejected(Map.of("CHAT_JWT_JWKS_URL", jwks, "CHAT_JWT_ROLES_CLAIM", "realm..roles")).problems().get(0)
                 .startsWith("CHAT_JWT_ROLES_CLAIM"));
-        assertTrue(rejected(Map.of("CHAT_ADMIN_ROLES", "ops")).problems().get(0).contains("set CHAT_JWT_JWKS_URL too"));
+        assertTrue(rejected(Map.of("CHAT_ADMIN_ROLES", "ops")).problems().get(0).contains("set CHAT_OIDC_ISSUER or CHAT_JWT_JWKS_URL too"));
     }
 
     @Test
@@ -459,5 +459,43 @@ class ChatConfigTest {
             assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("CHAT_METRICS_TOKEN is invalid: expected at least 16")), e.problems()::toString);
             assertFalse(e.getMessage().contains(bad), e::getMessage);
         }
+    }
+
+    @Test
+    void anOidcIssuerIsAProviderWhoseIssuerTheTokensMustCarry() {
+        ChatConfig c = load(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme", "CHAT_OIDC_CLIENT_ID", "chat-web"));
+        assertEquals("https://id.example.com/realms/acme", c.oidcIssuer().toString());
+        assertEquals("chat-web", c.oidcClientId());
+        assertEquals("id.example.com", c.oidcName(), "the button's name defaults to the issuer's host");
+        assertEquals("https://id.example.com/realms/acme", c.jwtIssuer());
+        assertNull(c.jwtJwksUrl(), "the key set comes from discovery at start");
+        assertTrue(c.identityProvider());
+        assertFalse(c.localAccounts(), "one name, one identity: local accounts are off beside a provider");
+        assertTrue(c.toString().contains("oidcIssuer=https://id.example.com/realms/acme, oidcClientId=chat-web, oidcName=id.example.com"), c::toString);
+    }
+
+    @Test
+    void anExplicitIssuerAndJwksUrlOverrideWhatTheOidcIssuerImplies() {
+        ChatConfig c = load(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme", "CHAT_OIDC_CLIENT_ID", "chat-web",
+                "CHAT_OIDC_NAME", "Acme Keycloak", "CHAT_JWT_ISSUER", "https://public.example.com/realms/acme",
+                "CHAT_JWT_JWKS_URL", "http://keycloak:8080/realms/acme/protocol/openid-connect/certs"));
+        assertEquals("https://public.example.com/realms/acme", c.jwtIssuer());
+        assertEquals("http://keycloak:8080/realms/acme/protocol/openid-connect/certs", c.jwtJwksUrl().toString());
+        assertEquals("Acme Keycloak", c.oidcName());
+    }
+
+    @Test
+    void oidcSettingsAreValidatedTogether() {
+        assertEquals(List.of("CHAT_OIDC_ISSUER needs CHAT_OIDC_CLIENT_ID: the public client the page signs in as"),
+                rejected(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme")).problems());
+        assertTrue(rejected(Map.of("CHAT_OIDC_CLIENT_ID", "chat-web")).problems().get(0).contains("set CHAT_OIDC_ISSUER too"));
+        for (String bad : List.of("ftp://id.example.com", "https://id.example.com/realms/acme?x=1", "https://id.example.com/#f", "id.example.com")) {
+            assertTrue(rejected(Map.of("CHAT_OIDC_ISSUER", bad, "CHAT_OIDC_CLIENT_ID", "c")).problems().get(0)
+                    .startsWith("CHAT_OIDC_ISSUER=" + bad + " is invalid"), bad);
+        }
+        assertTrue(rejected(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com", "CHAT_OIDC_CLIENT_ID", "a client"))
+                .problems().get(0).startsWith("CHAT_OIDC_CLIENT_ID=a client is invalid"));
+        assertTrue(rejected(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com", "CHAT_OIDC_CLIENT_ID", "c", "CHAT_OIDC_NAME", "a\u0007b"))
+                .problems().get(0).startsWith("CHAT_OIDC_NAME"));
     }
 }

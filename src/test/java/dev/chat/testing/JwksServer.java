@@ -59,11 +59,28 @@ public final class JwksServer implements AutoCloseable {
                     out.write(body);
                 }
             });
+            // an OpenID Connect issuer too (CHAT_OIDC_ISSUER = oidcIssuer()): its discovery document names the JWKS above
+            http.createContext("/realm/.well-known/openid-configuration", exchange -> {
+                String issuer = server.oidcIssuer().toString();
+                byte[] body = ("{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + server.url()
+                        + "\",\"authorization_endpoint\":\"" + issuer + "/auth\",\"token_endpoint\":\"" + issuer
+                        + "/token\",\"end_session_endpoint\":\"" + issuer + "/logout\"}").getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
             http.start();
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The issuer whose discovery document this server serves (no tokens of it are signed here: they carry {@link #ISSUER}). */
+    public URI oidcIssuer() {
+        return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/realm");
     }
 
     public URI url() {

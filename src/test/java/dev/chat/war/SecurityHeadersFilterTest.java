@@ -40,8 +40,10 @@ class SecurityHeadersFilterTest {
                     }
                     return null;
                 });
+        jakarta.servlet.ServletContext context = (jakarta.servlet.ServletContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {jakarta.servlet.ServletContext.class}, (proxy, method, args) -> null); // no ChatApp: the default headers
         HttpServletRequest request = (HttpServletRequest) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> null);
+                new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> method.getName().equals("getServletContext") ? context : null);
         AtomicBoolean chained = new AtomicBoolean();
         FilterChain chain = (req, resp) -> {
             assertEquals(SecurityHeaders.PAGE.size(), headers.size(), "headers are set before the page is written");
