@@ -88,18 +88,25 @@ final class RequestBody implements ReadHandler, TimeoutHandler {
                 return;
             }
             try {
-                for (int ready; bytes.size() <= maxBytes && (ready = in.readyData()) > 0; ) {
-                    byte[] chunk = new byte[Math.min(ready, maxBytes + 1 - bytes.size())];
-                    bytes.write(chunk, 0, in.read(chunk)); // no more than is there: never blocks
+                takeReady();
+                if (!complete()) {
+                    in.notifyAvailable(this); // calls back at once (under this lock) if more is there already
+                    // Grizzly looks for data, then registers the handler, with no lock between: bytes
+                    // that land in between wake nobody (a small POST answered 408 after the timeout,
+                    // about 1 in 10,000). So look once more; a handler still registered is called for
+                    // whatever comes after, and a callback that finds nothing new registers again.
+                    if (answered.get()) {
+                        return;
+                    }
+                    takeReady();
+                    if (!complete()) {
+                        return;
+                    }
                 }
             } catch (IOException e) {
                 broken = e;
             }
             if (broken == null) {
-                if (bytes.size() <= maxBytes && !in.isFinished()) {
-                    in.notifyAvailable(this); // calls back at once (under this lock) if more is there already
-                    return;
-                }
                 if (!answered.compareAndSet(false, true)) {
                     return;
                 }
@@ -113,14 +120,41 @@ final class RequestBody implements ReadHandler, TimeoutHandler {
         }
     }
 
-    /** Grizzly's timer: the body is not complete in time. Never lets Grizzly cancel the response itself. */
+    /** Reads what has arrived, up to one byte over the cap; never blocks. Under this object's lock. */
+    private void takeReady() throws IOException {
+        for (int ready; bytes.size() <= maxBytes && (ready = in.readyData()) > 0; ) {
+            byte[] chunk = new byte[Math.min(ready, maxBytes + 1 - bytes.size())];
+            bytes.write(chunk, 0, in.read(chunk)); // no more than is there: never blocks
+        }
+    }
+
+    /** Whether there is an answer to give: the whole body, or more than the cap. */
+    private boolean complete() {
+        return bytes.size() > maxBytes || in.isFinished();
+    }
+
+    /**
+     * Grizzly's timer: the body is not complete in time, unless it is there after all and no
+     * callback said so (the race above, should another window remain): then it is answered as
+     * usual, late rather than wrongly. Never lets Grizzly cancel the response itself.
+     */
     @Override
     public boolean onTimeout(Response timedOut) {
         if (answered.compareAndSet(false, true)) {
+            byte[] body = null;
             synchronized (this) {
-                // a read that started before the claim has ended; none starts after it
+                // a read that started before the claim has ended; none starts after it, so the
+                // stream is ours (the claim comes first: a read that answers resumes under the lock)
+                try {
+                    takeReady();
+                    if (complete() && bytes.size() <= maxBytes) {
+                        body = bytes.toByteArray();
+                    }
+                } catch (IOException e) {
+                    // not there: a timeout like any other
+                }
             }
-            finish(null, Failure.TIMED_OUT);
+            finish(body, body == null ? Failure.TIMED_OUT : null);
         }
         return false; // answered (now or by the reads): the resume has cleared this timeout
     }

@@ -27,10 +27,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * HTTP.
  *
  * <p>The deadline is our own timer's ({@code timer}, the servlet's): Undertow never fired the async
- * context's timeout for a request whose read listener was waiting for bytes. The context's timeout
- * is set later, as a backstop. The reads run on container threads. Whoever claims {@code answered}
- * first answers and completes the context; the other does nothing. Reads are under this object's
- * lock so the timeout's answer waits for a read under way.
+ * context's timeout for a request whose read listener was waiting for bytes. The context's own
+ * timeout is set {@link #BACKSTOP} longer, in case our timer's thread is gone. The reads run on
+ * container threads, on Undertow its I/O threads: a whole body is therefore answered on a worker
+ * ({@link AsyncContext#start}), since answering may hash a password or wait for the database, and an
+ * I/O thread serves many connections, WebSockets included. Refusals (too large, too late, broken)
+ * are answered where they are found: they cost nothing. Whoever claims {@code answered} first
+ * answers and completes the context; the other does nothing. Reads are under this object's lock so
+ * the timeout's answer waits for a read under way.
  */
 final class ServletBody implements ReadListener, AsyncListener {
     private static final System.Logger LOG = System.getLogger(ServletBody.class.getName());
@@ -146,6 +150,14 @@ final class ServletBody implements ReadListener, AsyncListener {
         if (timeout != null) {
             timeout.cancel(false);
         }
+        if (body != null) {
+            async.start(() -> finish(body, null));
+        } else {
+            finish(null, failure);
+        }
+    }
+
+    private void finish(byte[] body, Failure failure) {
         try {
             done.answer(body, failure);
         } catch (IOException | RuntimeException e) {
