@@ -63,14 +63,27 @@ export async function login(username, password) {
 }
 
 /**
+ * GET api/auth: which sign-ins the server offers, {localAccounts, registration, provider?}. Null
+ * when it cannot be fetched (the page then offers local accounts, as servers before it did).
+ * Never rejects.
+ */
+export async function fetchAuth(timeoutMs = 5000) {
+  return getJson("api/auth", timeoutMs);
+}
+
+/**
  * GET api/protocol. Resolves to the description, or null when it cannot be
  * fetched (callers then use the built-in fallback rules). Never rejects.
  */
 export async function fetchProtocol(timeoutMs = 5000) {
+  return getJson("api/protocol", timeoutMs);
+}
+
+async function getJson(path, timeoutMs) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const res = await fetch("api/protocol", {
+    const res = await fetch(path, {
       headers: { Accept: "application/json" },
       signal: controller.signal,
     });

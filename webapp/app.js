@@ -17,6 +17,7 @@ import {
 } from "./protocol.js";
 import { SendPacer } from "./pacer.js";
 import * as session from "./session.js";
+import { ProviderSession, providerAnswer } from "./provider-session.js";
 import { ServerSession } from "./server-session.js";
 import { ChatState, dmKey } from "./state.js";
 import * as view from "./view.js";
@@ -26,6 +27,12 @@ const $ = (id) => document.getElementById(id);
 const dom = {
   authView: $("auth-view"),
   authForm: $("auth-form"),
+  authSub: $("auth-sub"),
+  providerAuth: $("provider-auth"),
+  providerBtn: $("provider-btn"),
+  authOr: $("auth-or"),
+  localAuth: $("local-auth"),
+  authActions: document.querySelector(".auth-actions"),
   username: $("username"),
   password: $("password"),
   loginBtn: $("login-btn"),
@@ -123,6 +130,12 @@ const serverSession = new ServerSession({
   send: (frame) => conn?.send(frame),
   onEnded: () => endSession("Your session ended, please log in again."),
 });
+/** The identity provider's sign-in, when the server offers one (GET api/auth); see provider-session.js. */
+let providerSession = null;
+/** The sign-in of the open chat: serverSession (a local account) or providerSession. */
+let activeSession = serverSession;
+/** Whether the server offers local accounts (GET api/auth; true when it cannot be asked). */
+let localAccounts = true;
 const announce = (text) => view.announce(dom.live, text);
 
 // =====================================================================
@@ -134,7 +147,35 @@ function showAuth(message = "") {
   dom.authView.hidden = false;
   dom.authError.textContent = message;
   document.title = "Chat";
-  dom.username.focus();
+  (localAccounts ? dom.username : dom.providerBtn).focus();
+}
+
+/** Shows the sign-ins the server offers: the provider's button, local accounts, registration. */
+function renderAuthChoices(auth) {
+  localAccounts = auth?.localAccounts !== false;
+  const registration = localAccounts && auth?.registration !== false;
+  dom.localAuth.hidden = !localAccounts;
+  dom.registerBtn.hidden = !registration;
+  dom.authActions.classList.toggle("single", !registration);
+  dom.providerAuth.hidden = !providerSession;
+  dom.authOr.hidden = !(providerSession && localAccounts);
+  if (providerSession) dom.providerBtn.textContent = `Sign in with ${providerSession.name}`;
+  dom.authSub.textContent = !localAccounts
+    ? `Sign in with your ${providerSession ? providerSession.name : "organisation's"} account.`
+    : registration
+      ? "Log in, or pick a name and password to create an account."
+      : "Log in with your account.";
+}
+
+async function onProviderSignIn() {
+  dom.authError.textContent = "";
+  setAuthBusy(true);
+  try {
+    await providerSession.begin(); // the browser leaves for the provider
+  } catch (err) {
+    dom.authError.textContent = err.message;
+    setAuthBusy(false);
+  }
 }
 
 function validateCredentials(mode, username, password) {
@@ -152,6 +193,7 @@ function setAuthBusy(busy) {
   dom.authForm.setAttribute("aria-busy", String(busy));
   dom.loginBtn.disabled = busy;
   dom.registerBtn.disabled = busy;
+  dom.providerBtn.disabled = busy;
 }
 
 function setFieldInvalid(field, invalid) {
@@ -181,6 +223,7 @@ async function onAuthSubmit(event) {
     const { token, expiresIn } = await api.login(username, password);
     session.saveSession({ token, user: username, expiresIn });
     serverSession.signedIn();
+    activeSession = serverSession;
     dom.password.value = "";
     enterChat();
   } catch (err) {
@@ -225,7 +268,7 @@ function enterChat() {
   dom.authView.hidden = true;
   dom.chatView.hidden = false;
   dom.messageInput.focus();
-  serverSession.keep();
+  activeSession.keep();
   startConnection();
 }
 
@@ -251,7 +294,7 @@ function startConnection() {
 
 /** Terminal: forget everything and return to the login form. */
 function endSession(message = "") {
-  serverSession.stop();
+  activeSession.stop();
   if (conn) conn.stop(1000, "logout");
   conn = null;
   if (chat) for (const room of chat.rooms.values()) clearTyping(room);
@@ -275,7 +318,7 @@ function handleStop(action, code, reason) {
   if (action === CloseAction.LOGIN) {
     // expired (a sleeping laptop missed the refresh): a new token from the session, and on
     if (code === 4501 && chat) {
-      serverSession.renew().then((ok) => (ok && chat ? startConnection() : endSession(closeExplanation(code, reason, protocolInfo))));
+      activeSession.renew().then((ok) => (ok && chat ? startConnection() : endSession(closeExplanation(code, reason, protocolInfo))));
       return;
     }
     endSession(closeExplanation(code, reason, protocolInfo));
@@ -1223,7 +1266,13 @@ function onGlobalKeydown(event) {
 
 function wire() {
   dom.authForm.addEventListener("submit", onAuthSubmit);
-  dom.logoutBtn.addEventListener("click", () => serverSession.logout().finally(() => endSession("")));
+  dom.providerBtn.addEventListener("click", onProviderSignIn);
+  dom.logoutBtn.addEventListener("click", () =>
+    activeSession.logout().then((next) => {
+      endSession("");
+      if (next) location.assign(next); // the provider ends its session and comes back here
+    }),
+  );
   dom.reconnectBtn.addEventListener("click", () => conn?.reconnectNow());
   dom.roomForm.addEventListener("submit", onRoomSubmit);
   dom.roomInput.addEventListener("input", () => {
@@ -1252,5 +1301,40 @@ function wire() {
   });
 }
 
+/**
+ * On load: the provider's answer to a sign-in, else this tab's sign-in (either kind) resumed,
+ * else a form-less sign-in at the provider when this browser used it before, else the form.
+ */
+async function boot() {
+  const auth = await api.fetchAuth();
+  if (auth?.provider) {
+    providerSession = new ProviderSession(auth.provider, {
+      send: (frame) => conn?.send(frame),
+      onEnded: () => endSession(`Your ${auth.provider.name} session ended, please sign in again.`),
+    });
+  }
+  renderAuthChoices(auth);
+  const answer = providerAnswer();
+  if (answer && providerSession) {
+    const done = await providerSession.complete(answer);
+    if (!done.ok) return showAuth(done.message);
+    activeSession = providerSession;
+    return enterChat();
+  }
+  if (providerSession && (await providerSession.resume())) {
+    activeSession = providerSession;
+    return enterChat();
+  }
+  if (localAccounts && (await serverSession.resume())) return enterChat();
+  if (providerSession?.wasSignedIn()) {
+    try {
+      return await providerSession.begin({ silent: true });
+    } catch {
+      /* not a secure context: the button says why when pressed */
+    }
+  }
+  showAuth();
+}
+
 wire();
-serverSession.resume().then((ok) => (ok ? enterChat() : showAuth()));
+boot();

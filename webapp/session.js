@@ -1,7 +1,8 @@
 // sessionStorage persistence: token (so a reload stays logged in), user name,
 // token expiry, joined rooms, rooms we created, open DM conversations, the
 // highest gap-free seq per conversation (the `since` of a rejoin, see state.js)
-// and the conversation in view. Cleared on logout.
+// and the conversation in view; for a sign-in with the identity provider, its refresh and ID
+// tokens (see provider-session.js). Cleared on logout.
 
 const KEY = "chat.session";
 const ROOMS_KEY = "chat.rooms";
@@ -9,6 +10,7 @@ const CURRENT_KEY = "chat.currentRoom";
 const SEQS_KEY = "chat.seqs";
 const DMS_KEY = "chat.dms";
 const OWNED_KEY = "chat.ownedRooms";
+const PROVIDER_KEY = "chat.provider";
 
 function read(key) {
   try {
@@ -112,8 +114,23 @@ export function saveOwnedRooms(names) {
   write(OWNED_KEY, names);
 }
 
+/** The provider's tokens of this tab's sign-in: {refreshToken, idToken}. */
+export function saveProviderTokens({ refreshToken, idToken }) {
+  write(PROVIDER_KEY, { refreshToken, idToken });
+}
+
+/** {refreshToken, idToken} (either may be empty) when this tab signed in with the provider, else null. */
+export function loadProviderTokens() {
+  const t = read(PROVIDER_KEY);
+  if (!t || typeof t !== "object") return null;
+  return {
+    refreshToken: typeof t.refreshToken === "string" ? t.refreshToken : "",
+    idToken: typeof t.idToken === "string" ? t.idToken : "",
+  };
+}
+
 export function clearSession() {
-  for (const k of [KEY, ROOMS_KEY, CURRENT_KEY, SEQS_KEY, DMS_KEY, OWNED_KEY]) {
+  for (const k of [KEY, ROOMS_KEY, CURRENT_KEY, SEQS_KEY, DMS_KEY, OWNED_KEY, PROVIDER_KEY]) {
     try {
       sessionStorage.removeItem(k);
     } catch {

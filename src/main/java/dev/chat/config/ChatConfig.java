@@ -327,7 +327,9 @@ public record ChatConfig(
             r.problem("CHAT_LOCAL_ACCOUNTS=false needs an identity provider (CHAT_OIDC_ISSUER or CHAT_JWT_JWKS_URL): nobody could sign in");
         }
         if (localAccounts && provider) {
-            warnings.add("CHAT_LOCAL_ACCOUNTS=true beside an identity provider: local and provider users share one namespace;"
+            warnings.add("CHAT_LOCAL_ACCOUNTS=true beside an identity provider ("
+                    + (oidcIssuer != null ? "CHAT_OIDC_ISSUER, whose sign-in the page offers next to the local form" : "CHAT_JWT_JWKS_URL")
+                    + "): local and provider users share one namespace;"
                     + " a provider user whose name is a local account is refused, and a local account cannot take a name"
                     + " a provider user has used here (a name the provider has but nobody used yet can still be registered)");
         }

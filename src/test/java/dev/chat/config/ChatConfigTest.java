@@ -393,7 +393,12 @@ class ChatConfigTest {
         assertTrue(providerOnly.warnings().isEmpty(), providerOnly.warnings()::toString);
         ChatConfig mixed = load(Map.of("CHAT_JWT_JWKS_URL", jwks, "CHAT_LOCAL_ACCOUNTS", "true"));
         assertTrue(mixed.localAccounts());
-        assertTrue(mixed.warnings().get(0).startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider"), mixed.warnings()::toString);
+        assertTrue(mixed.warnings().get(0).startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider (CHAT_JWT_JWKS_URL)"),
+                mixed.warnings()::toString);
+        ChatConfig mixedInThePage = load(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme", "CHAT_OIDC_CLIENT_ID", "chat",
+                "CHAT_LOCAL_ACCOUNTS", "true"));
+        assertTrue(mixedInThePage.warnings().get(0).startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider (CHAT_OIDC_ISSUER,"),
+                mixedInThePage.warnings()::toString);
         assertTrue(rejected(Map.of("CHAT_LOCAL_ACCOUNTS", "false")).problems().get(0).contains("needs an identity provider"));
     }
 

@@ -71,6 +71,16 @@ public final class JwksServer implements AutoCloseable {
                     out.write(body);
                 }
             });
+            // where the page sends the browser to sign in: a page that only says where it is
+            // (the flow itself is Keycloak's, in KeycloakBrowserIT)
+            http.createContext("/realm/auth", exchange -> {
+                byte[] body = "<!doctype html><link rel=icon href=\"data:,\"><title>sign-in</title><p>the provider's sign-in".getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
             http.start();
             return server;
         } catch (IOException e) {
