@@ -205,14 +205,14 @@ public record ChatConfig(
         jwtSecret = jwtSecret == null ? null : jwtSecret.clone();
     }
 
-    /** Reads this process's environment and system properties. */
-    public static ChatConfig fromEnvironment() {
-        return load(System.getenv(), System.getProperties());
+    /** Builds and validates a config from an environment and system properties (tests). */
+    public static ChatConfig load(Map<String, String> env, Properties props) {
+        return load(new EnvironmentSettings(env, props));
     }
 
     /** Builds and validates a config; throws {@link ConfigException} naming every bad setting. */
-    public static ChatConfig load(Map<String, String> env, Properties props) {
-        SettingsReader r = new SettingsReader(env, props);
+    public static ChatConfig load(Settings settings) {
+        SettingsReader r = new SettingsReader(settings);
         String host = r.string("CHAT_HOST", "127.0.0.1");
         int port = r.integer("CHAT_PORT", 8080, 0, 65535);
         Duration httpTimeout = r.duration("CHAT_HTTP_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100));
@@ -315,6 +315,10 @@ public record ChatConfig(
         if (redis != null && sqlite) {
             r.problem("CHAT_REDIS_URL needs a database that every node shares: set CHAT_DB_URL to PostgreSQL"
                     + " (jdbc:postgresql://host:5432/chat) or CHAT_DB_JNDI; a SQLite file cannot be shared by nodes");
+        }
+        String configDir = r.string("CHAT_CONFIG_DIR", null); // read by the jar's JarSettings; checked here with the rest
+        if (configDir != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(configDir))) {
+            r.problem("CHAT_CONFIG_DIR", configDir, "a directory of setting files (one file per setting)");
         }
         List<String> warnings = new java.util.ArrayList<>();
         for (Map.Entry<String, String> retired : new java.util.TreeMap<>(RETIRED).entrySet()) {

@@ -4,45 +4,33 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads settings by their environment name ({@code CHAT_PORT}) or the matching system property
- * ({@code chat.port}), the property winning, and collects every problem instead of stopping at
- * the first, so an operator fixes a bad start in one go.
+ * Reads settings by their name ({@code CHAT_PORT}) from a {@link Settings} source, and collects
+ * every problem instead of stopping at the first, so an operator fixes a bad start in one go.
  */
 final class SettingsReader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(KiB|MiB|GiB)?");
 
-    private final Map<String, String> env;
-    private final Properties props;
+    private final Settings settings;
     private final List<String> problems = new ArrayList<>();
 
-    SettingsReader(Map<String, String> env, Properties props) {
-        this.env = env;
-        this.props = props;
+    SettingsReader(Settings settings) {
+        this.settings = settings;
     }
 
     /** The raw value, or null when the setting is absent or blank. */
     String raw(String name) {
-        String value = props.getProperty(propertyName(name));
-        if (value == null) {
-            value = env.get(name);
-        }
+        String value = settings.value(name);
         return value == null || value.isBlank() ? null : value.trim();
     }
 
     /** Whether the setting is there at all, blank included (where blank means "none" rather than "the default"). */
     boolean present(String name) {
-        return props.getProperty(propertyName(name)) != null || env.get(name) != null;
-    }
-
-    static String propertyName(String envName) {
-        return envName.toLowerCase(Locale.ROOT).replace('_', '.');
+        return settings.value(name) != null;
     }
 
     String string(String name, String fallback) {

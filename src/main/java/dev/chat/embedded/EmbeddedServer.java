@@ -68,7 +68,7 @@ public final class EmbeddedServer implements AutoCloseable {
     public static void main(String[] args) throws InterruptedException {
         ChatConfig config;
         try {
-            config = ChatConfig.fromEnvironment();
+            config = ChatConfig.load(JarSettings.load());
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(2);

@@ -72,6 +72,18 @@ public abstract class DeployedServer implements AutoCloseable {
         settings.putAll(overrides);
     }
 
+    /** Settings for the container's own MicroProfile Config source (not system properties), by name. */
+    protected final Map<String, String> containerConfig = new LinkedHashMap<>();
+
+    /**
+     * A setting given the way the README's "Settings in the WAR" does it for this container: its
+     * own config source (Payara {@code set-config-property}, WildFly {@code config-source}).
+     */
+    public DeployedServer containerConfig(String name, String value) {
+        containerConfig.put(name, value);
+        return this;
+    }
+
     /** Human name and version, for messages. */
     public abstract String describe();
 

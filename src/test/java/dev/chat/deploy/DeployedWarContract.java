@@ -75,6 +75,9 @@ abstract class DeployedWarContract {
     static final Duration CONTAINER_IDLE = Duration.ofSeconds(4);
     /** More slow bodies than either container has workers by default (WildFly: 16 per core). */
     static final int STALLED_BODIES = 48;
+    /** Given through the container's own config source (see {@link DeployedServer#containerConfig}); higher than the default, so harmless. */
+    static final String CONTAINER_SETTING = "CHAT_RATE_PER_SEC";
+    static final String CONTAINER_SETTING_VALUE = "25";
     static final Map<String, String> SETTINGS = Map.of("chat.max.frame.bytes", Integer.toString(MAX_FRAME_BYTES),
             "chat.http.timeout", HTTP_TIMEOUT.toMillis() + "ms",
             // the tests' own address plays a reverse proxy, so each test can be a client of its own
@@ -105,6 +108,16 @@ abstract class DeployedWarContract {
         if (deployed != null) {
             deployed.close();
         }
+    }
+
+    // ---- settings ------------------------------------------------------------------------------
+
+    /** The WAR reads the container's MicroProfile Config: a setting from the container's own source applies. */
+    @Test
+    void aSettingFromTheContainersOwnConfigSourceApplies() throws Exception {
+        Map<String, Object> protocol = TestServer.json(server.get("api/protocol").body());
+        assertEquals(Integer.parseInt(CONTAINER_SETTING_VALUE), ((Number) ((Map<?, ?>) protocol.get("rate")).get("perSec")).intValue(),
+                protocol::toString);
     }
 
     // ---- HTTP API ------------------------------------------------------------------------------

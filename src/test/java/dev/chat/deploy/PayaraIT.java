@@ -8,6 +8,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class PayaraIT extends DeployedWarContract {
     @Override
     DeployedServer newServer(Map<String, String> settings) {
-        return new PayaraMicroServer(settings).idleTimeout(CONTAINER_IDLE);
+        return new PayaraMicroServer(settings).idleTimeout(CONTAINER_IDLE)
+                .containerConfig(CONTAINER_SETTING, CONTAINER_SETTING_VALUE);
     }
 }

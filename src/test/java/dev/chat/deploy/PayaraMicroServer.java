@@ -65,8 +65,12 @@ public final class PayaraMicroServer extends DeployedServer {
                 "--port", Integer.toString(httpPort),
                 "--contextroot", CONTEXT,
                 "--prebootcommandfile", preBoot.toString()));
-        if (!postBoot.isEmpty()) {
-            Path file = Files.writeString(work.resolve("post-boot.asadmin"), String.join("\n", postBoot) + "\n", StandardCharsets.UTF_8);
+        List<String> afterBoot = new ArrayList<>(postBoot);
+        // the README's recipe: Payara's domain-wide config source (set-config-property), before the deployment reads it
+        containerConfig.forEach((name, value) -> afterBoot.add(
+                "set-config-property --source=domain --propertyName=" + name + " --propertyValue=" + value));
+        if (!afterBoot.isEmpty()) {
+            Path file = Files.writeString(work.resolve("post-boot.asadmin"), String.join("\n", afterBoot) + "\n", StandardCharsets.UTF_8);
             cmd.addAll(List.of("--postbootcommandfile", file.toString()));
         }
         for (Path lib : libs) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class WildFlyIT extends DeployedWarContract {
     @Override
     DeployedServer newServer(Map<String, String> settings) {
-        return new WildFlyServer(settings).idleTimeout(CONTAINER_IDLE);
+        return new WildFlyServer(settings).idleTimeout(CONTAINER_IDLE)
+                .containerConfig(CONTAINER_SETTING, CONTAINER_SETTING_VALUE);
     }
 }

@@ -87,6 +87,24 @@ public final class WildFlyServer extends DeployedServer {
                 + "\" no-request-timeout=\"" + idleTimeout.toMillis() + "\""));
     }
 
+    /**
+     * The README's recipe: a config source of the microprofile-config-smallrye subsystem
+     * ({@code /subsystem=microprofile-config-smallrye/config-source=chat:add(properties={...})}),
+     * written into this run's standalone.xml as the CLI would.
+     */
+    private void addConfigSource() throws IOException {
+        Path xml = base.resolve("configuration").resolve("standalone.xml");
+        String config = Files.readString(xml);
+        String subsystem = "<subsystem xmlns=\"urn:wildfly:microprofile-config-smallrye:2.0\"/>";
+        if (!config.contains(subsystem)) {
+            throw new IllegalStateException("standalone.xml has no empty microprofile-config-smallrye subsystem");
+        }
+        StringBuilder source = new StringBuilder("<subsystem xmlns=\"urn:wildfly:microprofile-config-smallrye:2.0\"><config-source name=\"chat\">");
+        containerConfig.forEach((name, value) -> source.append("<property name=\"").append(name).append("\" value=\"").append(value).append("\"/>"));
+        source.append("</config-source></subsystem>");
+        Files.writeString(xml, config.replace(subsystem, source));
+    }
+
     @Override
     public String describe() {
         return "WildFly " + System.getProperty("chat.wildfly.version", "?");
@@ -101,6 +119,9 @@ public final class WildFlyServer extends DeployedServer {
         }
         if (idleTimeout != null) {
             setIdleTimeout();
+        }
+        if (!containerConfig.isEmpty()) {
+            addConfigSource();
         }
         List<String> cmd = new ArrayList<>(List.of("bash", home.resolve("bin").resolve("standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,

@@ -177,6 +177,34 @@ class ServerJarIT {
         assertFalse(node.log().contains(token), node::log);
     }
 
+    /**
+     * Settings from a directory of files (a Kubernetes Secret or ConfigMap mounted as files), under
+     * either name, below the environment and system properties (MicroProfile Config's ordinals).
+     */
+    @Test
+    void settingsComeFromTheFilesOfChatConfigDirBelowTheEnvironmentAndSystemProperties() throws Exception {
+        Path dir = Files.createTempDirectory("chat-config-");
+        Files.writeString(dir.resolve("CHAT_MAX_TEXT"), "123\n"); // as `kubectl create secret --from-file` writes it
+        Files.writeString(dir.resolve("chat.max.frame.bytes"), "70000");
+        Files.writeString(dir.resolve("CHAT_ROOM_RATE_PER_SEC"), "7");
+        Files.writeString(dir.resolve("CHAT_RATE_PER_SEC"), "9");
+        String base = start(Map.of("CHAT_PORT", "0", "CHAT_CONFIG_DIR", dir.toString(), "CHAT_ROOM_RATE_PER_SEC", "8"),
+                List.of("-Dchat.rate.per.sec=11"));
+        assertTrue(base != null, node::log);
+        Map<String, Object> protocol = TestServer.json(node.get("api/protocol").body());
+        assertEquals(123, ((Number) protocol.get("maxText")).intValue(), "a file named as the environment names it");
+        assertEquals(11, ((Number) ((Map<?, ?>) protocol.get("rate")).get("perSec")).intValue(), "a system property beats the file");
+        assertTrue(node.log().contains("maxFrameBytes=70000"), "a file named as a property: " + node.log());
+        assertTrue(node.log().contains("roomRatePerSec=8"), "the environment beats the file: " + node.log());
+
+        node.close();
+        String missing = start(Map.of("CHAT_PORT", "0", "CHAT_CONFIG_DIR", dir.resolve("nowhere").toString()));
+        assertEquals(null, missing);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, process.exitValue());
+        assertTrue(node.log().contains("CHAT_CONFIG_DIR=" + dir.resolve("nowhere") + " is invalid"), node::log);
+    }
+
     @Test
     void invalidSettingsStopTheStartNamingEachSetting() throws Exception {
         String base = start(Map.of("CHAT_PORT", "eighty", "CHAT_TOKEN_TTL", "soon", "CHAT_JWT_SECRET", "short-secret"));
