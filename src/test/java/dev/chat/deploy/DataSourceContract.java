@@ -38,6 +38,49 @@ abstract class DataSourceContract {
         return Path.of(org.postgresql.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
+    /**
+     * The container's own readiness follows the chat's: DOWN once the node finds its database away
+     * (a send answered {@code unavailable}), UP again once the database is back. A database of
+     * this test's own, so stopping it disturbs no other test.
+     */
+    @Test
+    void theContainersReadinessIsDownWhileTheDatabaseIsAwayAndUpOnceItIsBack() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            String url = pg.jdbcUrl();
+            String database = url.substring(url.lastIndexOf('/') + 1);
+            Map<String, String> settings = Map.of("chat.db.jndi", jndiName());
+            try (DeployedServer deployed = newServer(settings, jndiName(), url, pg.user(), pg, database).start()) {
+                RemoteServer server = deployed.remote();
+                String token = server.token("ready-alice");
+                assertEquals("UP", deployed.chatCheck("health/ready").getValue().get("status"));
+                try (WsClient alice = WsClient.connect(server.ws(token), Map.of("Origin", server.origin()))) {
+                    alice.expect("welcome");
+                    alice.join("away");
+                    pg.stop();
+                    alice.send(Map.of("type", "send", "room", "away", "text", "into the void", "id", "v1"));
+                    assertEquals("unavailable", alice.expect("error").get("code"));
+                    Map.Entry<Integer, Map<String, Object>> down = awaitReadiness(deployed, "DOWN");
+                    assertEquals(503, down.getKey(), down.getValue()::toString);
+                    assertEquals(Map.of("accepting", "UP", "database", "DOWN"), down.getValue().get("data"));
+                    pg.restart();
+                    assertEquals(200, awaitReadiness(deployed, "UP").getKey());
+                }
+            }
+        }
+    }
+
+    /** Polls the container's readiness until the chat's check has this status (the node probes its database every few seconds). */
+    private static Map.Entry<Integer, Map<String, Object>> awaitReadiness(DeployedServer deployed, String status) throws Exception {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        Map.Entry<Integer, Map<String, Object>> answer = deployed.chatCheck("health/ready");
+        while (!status.equals(answer.getValue().get("status")) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            answer = deployed.chatCheck("health/ready");
+        }
+        assertEquals(status, answer.getValue().get("status"), answer.getValue()::toString);
+        return answer;
+    }
+
     @Test
     void theConversationLivesInTheContainersDataSourceAndOutlivesTheServer() throws Exception {
         PostgresServer pg = Databases.postgres();

@@ -84,6 +84,27 @@ public abstract class DeployedServer implements AutoCloseable {
         return this;
     }
 
+    /** The container's own health endpoint at {@code path} ({@code health/ready}), not the WAR's. */
+    public abstract URI containerHealth(String path);
+
+    /**
+     * The chat's check in the container's own health answer at {@code path}: its HTTP status, and
+     * the check ({@code name}, {@code status}, {@code data}), or null when the answer has none.
+     */
+    @SuppressWarnings("unchecked")
+    public Map.Entry<Integer, Map<String, Object>> chatCheck(String path) throws Exception {
+        HttpResponse<String> r = TestServer.get(containerHealth(path));
+        Map<String, Object> check = null;
+        if (r.body().startsWith("{")) {
+            for (Object c : (List<Object>) TestServer.json(r.body()).get("checks")) {
+                if ("chat".equals(((Map<String, Object>) c).get("name"))) {
+                    check = (Map<String, Object>) c;
+                }
+            }
+        }
+        return Map.entry(r.statusCode(), check == null ? Map.of("answer", r.body()) : check);
+    }
+
     /** Human name and version, for messages. */
     public abstract String describe();
 

@@ -120,6 +120,24 @@ abstract class DeployedWarContract {
                 protocol::toString);
     }
 
+    /**
+     * The container's own health endpoint (what a platform probing the container sees) carries the
+     * chat's checks, one check "chat" per kind with the node's checks in its data.
+     */
+    @Test
+    void theContainersOwnHealthEndpointCarriesTheChatsChecks() throws Exception {
+        Map<String, Map<String, Object>> expected = Map.of(
+                "health/ready", Map.of("accepting", "UP", "database", "UP"),
+                "health/live", Map.of("process", "UP"),
+                "health/started", Map.of("started", "UP"));
+        for (Map.Entry<String, Map<String, Object>> e : expected.entrySet()) {
+            Map.Entry<Integer, Map<String, Object>> answer = deployed.chatCheck(e.getKey());
+            assertEquals(200, answer.getKey(), e.getKey() + ": " + answer.getValue());
+            assertEquals("UP", answer.getValue().get("status"), e.getKey() + ": " + answer.getValue());
+            assertEquals(e.getValue(), answer.getValue().get("data"), e.getKey());
+        }
+    }
+
     // ---- HTTP API ------------------------------------------------------------------------------
 
     @Test

@@ -2,6 +2,7 @@ package dev.chat.deploy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,12 @@ public final class PayaraMicroServer extends DeployedServer {
     public PayaraMicroServer idleTimeout(Duration timeout) {
         this.idleTimeout = timeout;
         return this;
+    }
+
+    /** Payara's own MicroProfile Health endpoint: on the HTTP listener, outside the WAR's context root. */
+    @Override
+    public URI containerHealth(String path) {
+        return URI.create("http://127.0.0.1:" + httpPort + "/" + path);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.chat.deploy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class WildFlyServer extends DeployedServer {
     private final Path modules = work.resolve("modules");
     private final PostgresDataSource dataSource;
     private Duration idleTimeout;
+    private final int managementPort;
 
     /**
      * A PostgreSQL DataSource bound at {@code jndiName} before any deployment starts, its driver
@@ -37,6 +39,11 @@ public final class WildFlyServer extends DeployedServer {
     public WildFlyServer(Map<String, String> settings, PostgresDataSource dataSource) {
         super("wildfly", settings);
         this.dataSource = dataSource;
+        try {
+            this.managementPort = freePort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The driver module under this run's own module root and the DataSource in its standalone.xml. */
@@ -105,6 +112,30 @@ public final class WildFlyServer extends DeployedServer {
         Files.writeString(xml, config.replace(subsystem, source));
     }
 
+    /**
+     * The README's recipe: WildFly's standalone.xml has only its own health subsystem ("deployment
+     * OK"); MicroProfile Health, which runs the WAR's checks, is the microprofile-health-smallrye
+     * subsystem ({@code /extension=org.wildfly.extension.microprofile.health-smallrye:add},
+     * {@code /subsystem=microprofile-health-smallrye:add(security-enabled=false)}), as standalone-microprofile.xml has it.
+     */
+    private void addMicroProfileHealth() throws IOException {
+        Path xml = base.resolve("configuration").resolve("standalone.xml");
+        String config = Files.readString(xml);
+        String extension = "<extension module=\"org.wildfly.extension.health\"/>";
+        String subsystem = "<subsystem xmlns=\"urn:wildfly:health:1.0\" security-enabled=\"false\"/>";
+        if (!config.contains(extension) || !config.contains(subsystem)) {
+            throw new IllegalStateException("standalone.xml has no health extension and subsystem to extend");
+        }
+        Files.writeString(xml, config
+                .replace(extension, extension + "<extension module=\"org.wildfly.extension.microprofile.health-smallrye\"/>")
+                .replace(subsystem, subsystem + "<subsystem xmlns=\"urn:wildfly:microprofile-health-smallrye:3.0\" security-enabled=\"false\"/>"));
+    }
+
+    @Override
+    public URI containerHealth(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + "/" + path);
+    }
+
     @Override
     public String describe() {
         return "WildFly " + System.getProperty("chat.wildfly.version", "?");
@@ -123,13 +154,14 @@ public final class WildFlyServer extends DeployedServer {
         if (!containerConfig.isEmpty()) {
             addConfigSource();
         }
+        addMicroProfileHealth();
         List<String> cmd = new ArrayList<>(List.of("bash", home.resolve("bin").resolve("standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
                 "-b", "127.0.0.1",
                 "-bmanagement", "127.0.0.1",
                 "-Djboss.http.port=" + httpPort,
                 "-Djboss.https.port=" + freePort(),
-                "-Djboss.management.http.port=" + freePort(),
+                "-Djboss.management.http.port=" + managementPort,
                 "-Djboss.management.https.port=" + freePort()));
         // standalone.sh hands -D arguments to the server JVM as system properties
         cmd.addAll(systemProperties);
