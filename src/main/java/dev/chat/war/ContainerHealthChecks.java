@@ -2,10 +2,9 @@ package dev.chat.war;
 
 import dev.chat.app.ChatApp;
 import dev.chat.web.Health;
+import dev.chat.ws.ChatConfigurator;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Inject;
-import jakarta.servlet.ServletContext;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -19,15 +18,14 @@ import org.eclipse.microprofile.health.Startup;
  * subsystem), beside the WAR's {@code health/*}: a platform that probes the container sees the chat
  * drain, or lose Redis or its database, as the container's own checks cannot. One check named
  * {@code chat} per kind, DOWN when one of the node's checks of that kind is, each of them in its
- * data. The node is found where {@link ChatWebListener} puts it, in the servlet context; before it
- * has started (or after it stopped) the chat is not ready and not started, but live.
+ * data. The container makes these beans, so the node is found through the one static,
+ * {@link ChatConfigurator#running} (the servlet context is not to be had here: both containers
+ * call checks with no request active); before the node has started, or after it stopped, the chat
+ * is not ready and not started, but live.
  */
 @ApplicationScoped
 public class ContainerHealthChecks {
     static final String NAME = "chat";
-
-    @Inject
-    ServletContext context;
 
     @Produces
     @Liveness
@@ -49,8 +47,8 @@ public class ContainerHealthChecks {
 
     private HealthCheckResponse answer(Health.Kind kind, boolean upWithoutTheNode) {
         HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME);
-        Object app = context.getAttribute(ChatApp.class.getName());
-        if (!(app instanceof ChatApp running)) {
+        ChatApp running = ChatConfigurator.running();
+        if (running == null) {
             return response.status(upWithoutTheNode).withData("node", "not running").build();
         }
         boolean up = true;

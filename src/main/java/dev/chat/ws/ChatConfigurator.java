@@ -33,6 +33,11 @@ public final class ChatConfigurator extends ServerEndpointConfig.Configurator {
         }
     }
 
+    /** The app of this class loader, or null when none runs: for the WAR's other container-made objects (its health checks). */
+    public static ChatApp running() {
+        return app;
+    }
+
     static ChatApp app() {
         ChatApp current = app;
         if (current == null) {

@@ -18,8 +18,11 @@ class PayaraDataSourceIT extends DataSourceContract {
                              PostgresServer pg, String database) {
         try {
             return new PayaraMicroServer(settings, List.of(
+                    // as the README's recipe: connections validated when handed out, all dropped on a failure
+                    // (else the pool keeps handing out dead ones after a database restart)
                     "create-jdbc-connection-pool --restype javax.sql.DataSource"
                             + " --datasourceclassname org.postgresql.ds.PGSimpleDataSource"
+                            + " --isconnectvalidatereq=true --validationmethod=auto-commit --failconnection=true"
                             + " --property serverName=127.0.0.1:portNumber=" + pg.port() + ":databaseName=" + database
                             + ":user=" + user + ":password=unused-trust-auth ChatPool", // Payara insists on a password; the test server trusts loopback
                     "create-jdbc-resource --connectionpoolid ChatPool " + jndiName),
