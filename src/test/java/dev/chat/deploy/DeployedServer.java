@@ -179,6 +179,11 @@ public abstract class DeployedServer implements AutoCloseable {
         return this;
     }
 
+    /** The server's whole console log so far. */
+    public String logText() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
     /** The server log (tail), for failure messages. */
     public String logs() {
         StringBuilder out = new StringBuilder();

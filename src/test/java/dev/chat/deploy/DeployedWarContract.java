@@ -138,6 +138,14 @@ abstract class DeployedWarContract {
         }
     }
 
+    /** The WAR's libraries that log through SLF4J (Jedis, HikariCP) reach the server's log, never SLF4J's no-op logger. */
+    @Test
+    void slf4jLogsGoToTheServersLog() throws Exception {
+        String log = deployed.logText();
+        assertFalse(log.contains("Defaulting to no-operation (NOP) logger"), () -> deployed.describe() + ":\n" + deployed.logs());
+        assertFalse(log.contains("multiple SLF4J bindings"), () -> deployed.describe() + ":\n" + deployed.logs());
+    }
+
     // ---- HTTP API ------------------------------------------------------------------------------
 
     @Test

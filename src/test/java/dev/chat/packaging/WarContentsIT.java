@@ -32,6 +32,9 @@ class WarContentsIT {
                     && !lib.startsWith("yasson-") && !lib.startsWith("parsson-"), "provided by the server: " + lib);
         }
         assertTrue(libs.stream().anyMatch(l -> l.startsWith("nimbus-jose-jwt-")), "the JWT library ships: " + libs);
+        assertTrue(libs.stream().anyMatch(l -> l.startsWith("slf4j-jdk14-")), "Jedis's logs reach JUL on Payara too: " + libs);
+        assertTrue(libs.stream().noneMatch(l -> l.startsWith("microprofile-") || l.startsWith("smallrye-")),
+                "MicroProfile Config is the container's: " + libs);
     }
 
     @Test
