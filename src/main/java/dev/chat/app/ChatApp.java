@@ -156,7 +156,7 @@ public final class ChatApp implements AutoCloseable {
         JwtTokenVerifier verifier = new JwtTokenVerifier(secret, users, config.jwtLeeway(), provider, clock, config.localAccounts(),
                 logSampler, sessions::active);
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
-        this.clientAddress = ClientAddress.trusting(config.trustedProxies());
+        this.clientAddress = ClientAddress.trusting(config.trustedProxies(), config.rfc7239Forwarded());
         this.authenticator = new HandshakeAuthenticator(verifier, origins, clientAddress,
                 config.maxHandshakesPerAddressPerSecond(), System::nanoTime);
         this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),

@@ -42,7 +42,7 @@ public final class HandshakeAuthenticator {
      */
     public HandshakeResult authenticate(Map<String, List<String>> headers, Map<String, List<String>> params, String peer) {
         String traceId = traceId(header(headers, "traceparent"));
-        String address = addresses.resolve(peer, values(headers, "x-forwarded-for"));
+        String address = addresses.resolve(peer, values(headers, "x-forwarded-for"), values(headers, "forwarded"));
         if (address != null && handshakes.take(address) > 0) {
             return new HandshakeResult.Rejected(CloseCode.HANDSHAKE_RATE,
                     "over " + maxHandshakesPerSecond + " handshakes in a second from this address", traceId);

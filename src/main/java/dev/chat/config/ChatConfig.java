@@ -103,6 +103,8 @@ import java.util.Properties;
  *                                  default 200
  * @param maxHandshakesPerAddressPerSecond WebSocket handshakes one client address may start per second (then
  *                                  4007); default 20
+ * @param rfc7239Forwarded      whether the trusted proxies' header is RFC 7239's {@code Forwarded} ({@code CHAT_FORWARDED_HEADER}),
+ *                              read instead of {@code X-Forwarded-For} and {@code X-Forwarded-Proto}; never both
  * @param trustedProxies        addresses and CIDR ranges of reverse proxies whose {@code X-Forwarded-For} names
  *                              the client; empty (the default) trusts none, so the peer is always the client
  * @param logSampleLines        lines of one kind that clients can cause at will (a rejected handshake, a failed
@@ -178,6 +180,7 @@ public record ChatConfig(
         int maxConnectionsPerAddress,
         int maxHandshakesPerAddressPerSecond,
         List<String> trustedProxies,
+        boolean rfc7239Forwarded,
         int logSampleLines,
         Duration logSampleInterval,
         Integer managementPort,
@@ -350,6 +353,12 @@ public record ChatConfig(
         int perAddress = r.integer("CHAT_MAX_CONNECTIONS_PER_ADDRESS", 200, 1, 10_000_000);
         int handshakesPerAddress = r.integer("CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND", 20, 1, 1_000_000);
         List<String> trustedProxies = trustedProxies(r);
+        // one header, the operator's choice: reading whichever is there would let a client send the one its proxy passes through
+        String forwardedHeader = r.string("CHAT_FORWARDED_HEADER", "X-Forwarded-For");
+        if (!forwardedHeader.equalsIgnoreCase("X-Forwarded-For") && !forwardedHeader.equalsIgnoreCase("Forwarded")) {
+            r.problem("CHAT_FORWARDED_HEADER", forwardedHeader, "X-Forwarded-For or Forwarded (RFC 7239): the header the trusted proxies write");
+        }
+        boolean rfc7239Forwarded = forwardedHeader.equalsIgnoreCase("Forwarded");
         int logSampleLines = r.integer("CHAT_LOG_SAMPLE_LINES", 20, 1, 1_000_000);
         Duration logSampleInterval = r.duration("CHAT_LOG_SAMPLE_INTERVAL", Duration.ofMinutes(1), Duration.ofMillis(100));
         Integer managementPort = r.raw("CHAT_MANAGEMENT_PORT") == null ? null : r.integer("CHAT_MANAGEMENT_PORT", 0, 0, 65535);
@@ -378,7 +387,7 @@ public record ChatConfig(
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
-                perAddress, handshakesPerAddress, trustedProxies, logSampleLines, logSampleInterval, managementPort, metricsToken, warnings);
+                perAddress, handshakesPerAddress, trustedProxies, rfc7239Forwarded, logSampleLines, logSampleInterval, managementPort, metricsToken, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -568,6 +577,7 @@ public record ChatConfig(
                 + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
                 + ", maxHandshakesPerAddressPerSecond=" + maxHandshakesPerAddressPerSecond
                 + ", trustedProxies=" + (trustedProxies.isEmpty() ? "(none)" : trustedProxies)
+                + ", forwardedHeader=" + (rfc7239Forwarded ? "Forwarded" : "X-Forwarded-For")
                 + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval
                 + ", managementPort=" + (managementPort == null ? "(none: on the chat port)" : managementPort)
                 + ", metricsToken=" + (metricsToken == null ? "(none: metrics open)" : "****") + "]";

@@ -43,9 +43,11 @@ final class ApiHandler extends HttpHandler {
         String address = request.getRemoteAddr();
         java.util.List<String> forwardedFor = new java.util.ArrayList<>();
         request.getHeaders("X-Forwarded-For").forEach(forwardedFor::add);
+        java.util.List<String> forwarded = new java.util.ArrayList<>();
+        request.getHeaders("Forwarded").forEach(forwarded::add);
         HttpApi.Headers headers = new HttpApi.Headers(request.getContentType(), request.getHeader("Origin"), request.getHeader("Host"),
                 forwardedFor, request.getHeader("Cookie"), request.getHeader("Authorization"), request.getHeader("X-Forwarded-Proto"),
-                request.isSecure(), "");
+                request.isSecure(), "", forwarded);
         RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
                 failure == null ? api.handle(method, path, body, address, headers)
                         : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()), logs);

@@ -45,7 +45,8 @@ public final class ApiServlet extends HttpServlet {
         String address = req.getRemoteAddr();
         HttpApi.Headers headers = new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
                 java.util.Collections.list(req.getHeaders("X-Forwarded-For")), req.getHeader("Cookie"),
-                req.getHeader("Authorization"), req.getHeader("X-Forwarded-Proto"), req.isSecure(), req.getContextPath());
+                req.getHeader("Authorization"), req.getHeader("X-Forwarded-Proto"), req.isSecure(), req.getContextPath(),
+                java.util.Collections.list(req.getHeaders("Forwarded")));
         if (req.getContentLengthLong() == 0 || (req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") == null)) {
             write(resp, api.handle(method, path, new byte[0], address, headers), false);
             return;

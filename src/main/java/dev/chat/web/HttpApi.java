@@ -123,9 +123,9 @@ public final class HttpApi {
      * @param from the request's headers that the API reads, and whether it came over HTTPS
      */
     public Response handle(String method, String path, byte[] body, String peer, Headers from) {
-        String remoteAddress = addresses.resolve(peer, from.forwardedFor());
+        String remoteAddress = addresses.resolve(peer, from.forwardedFor(), from.forwarded());
         // Secure cookies behind HTTPS: this request's own scheme, or what a trusted proxy says it was
-        boolean secure = from.https() || addresses.trusted(peer) && "https".equalsIgnoreCase(firstHop(from.forwardedProto()));
+        boolean secure = from.https() || addresses.forwardedHttps(peer, from.forwardedProto(), from.forwarded());
         try {
             return switch (path) {
                 case "api/register" -> post(method, body, from, m -> withCredentials(m, c -> register(c, remoteAddress)));
@@ -217,21 +217,20 @@ public final class HttpApi {
      * @param forwardedProto the {@code X-Forwarded-Proto} header (believed only from a trusted proxy)
      * @param https          whether the request itself came over HTTPS
      * @param contextPath    the application's context root ({@code ""} in the jar): the session cookie's path is below it
+     * @param forwarded      every RFC 7239 {@code Forwarded} value, in order (believed only from a trusted proxy; when
+     *                       there, it is read instead of the two {@code X-Forwarded-*} headers)
      */
     public record Headers(String contentType, String origin, String host, List<String> forwardedFor, String cookie,
-                          String authorization, String forwardedProto, boolean https, String contextPath) {
+                          String authorization, String forwardedProto, boolean https, String contextPath, List<String> forwarded) {
         public Headers {
             forwardedFor = forwardedFor == null ? List.of() : List.copyOf(forwardedFor);
+            forwarded = forwarded == null ? List.of() : List.copyOf(forwarded);
             contextPath = contextPath == null ? "" : contextPath;
         }
 
         public Headers(String contentType, String origin, String host, List<String> forwardedFor) {
-            this(contentType, origin, host, forwardedFor, null, null, null, false, "");
+            this(contentType, origin, host, forwardedFor, null, null, null, false, "", List.of());
         }
-    }
-
-    private static String firstHop(String forwardedProto) {
-        return forwardedProto == null ? null : forwardedProto.split(",")[0].trim();
     }
 
     /** Sessions are for local accounts: off with them. */

@@ -60,6 +60,41 @@ class ClientAddressTest {
         assertFalse(proxies.trusted("192.168.1.6"));
     }
 
+    private final ClientAddress rfc7239 = ClientAddress.trusting(List.of("10.0.0.0/8", "192.168.1.5", "fd00::/8"), true);
+
+    @Test
+    void onlyTheConfiguredHeaderIsReadSoAClientCannotSendTheOther() {
+        assertEquals("198.51.100.9", proxies.resolve("10.1.2.3", List.of("198.51.100.9"), List.of("for=6.6.6.6")));
+        assertEquals("6.6.6.6", rfc7239.resolve("10.1.2.3", List.of("198.51.100.9"), List.of("for=6.6.6.6")));
+        assertEquals("10.1.2.3", rfc7239.resolve("10.1.2.3", List.of("198.51.100.9"), List.of()), "no Forwarded: the proxy is the client");
+        assertFalse(proxies.forwardedHttps("10.1.2.3", null, List.of("for=198.51.100.1;proto=https")));
+        assertFalse(rfc7239.forwardedHttps("10.1.2.3", "https", List.of()));
+    }
+
+    @Test
+    void rfc7239ForwardedIsReadWithItsPortsBracketsAndQuotes() {
+        assertEquals("198.51.100.1", rfc7239.resolve("10.1.2.3", List.of("6.6.6.6"), List.of("for=198.51.100.1;proto=https, for=10.9.9.9")));
+        assertEquals("198.51.100.1", rfc7239.resolve("10.1.2.3", List.of(), List.of("for=spoofed", "For=198.51.100.1;by=10.0.0.1")));
+        assertEquals("2001:db8:0:0:0:0:0:17", rfc7239.resolve("10.1.2.3", null, List.of("for=\"[2001:db8::17]:4711\"")));
+        assertEquals("192.0.2.43", rfc7239.resolve("10.1.2.3", null, List.of("for=\"192.0.2.43:47011\";proto=http")));
+        assertEquals("10.0.0.1", rfc7239.resolve("10.1.2.3", null, List.of("for=198.51.100.1, for=unknown, for=10.0.0.1")),
+                "unknown is no address: the walk ends at the trusted hop to its right");
+        assertEquals("10.0.0.1", rfc7239.resolve("10.1.2.3", null, List.of("for=_hidden, for=10.0.0.1")));
+        assertEquals("203.0.113.7", rfc7239.resolve("203.0.113.7", null, List.of("for=198.51.100.1")), "not from a trusted peer");
+    }
+
+    @Test
+    void httpsIsTheProtoOfTheClientsElementOrTheFirstXForwardedProto() {
+        assertTrue(rfc7239.forwardedHttps("10.1.2.3", null, List.of("for=198.51.100.1;proto=https")));
+        assertFalse(rfc7239.forwardedHttps("10.1.2.3", null, List.of("for=1.1.1.1;proto=https, for=198.51.100.1;proto=http")),
+                "an element the client wrote itself says nothing");
+        assertTrue(rfc7239.forwardedHttps("10.1.2.3", null, List.of("for=198.51.100.1;proto=HTTPS, for=10.0.0.7;proto=http")),
+                "the element of the client's hop, not the inner proxy's");
+        assertFalse(rfc7239.forwardedHttps("203.0.113.7", "https", List.of("for=198.51.100.1;proto=https")), "not from a trusted peer");
+        assertTrue(proxies.forwardedHttps("10.1.2.3", "https, http", List.of()));
+        assertFalse(proxies.forwardedHttps("10.1.2.3", "http", null));
+    }
+
     @Test
     void anUnknownPeerIsUnknown() {
         assertNull(proxies.resolve(null, List.of("198.51.100.1")));

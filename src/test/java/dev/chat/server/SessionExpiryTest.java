@@ -1,6 +1,7 @@
 package dev.chat.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.SeededUsers;
@@ -62,5 +63,11 @@ class SessionExpiryTest {
     void theCookieIsSecureWhenATrustedProxySaysTheRequestWasHttps() throws Exception {
         String set = setCookie(post("api/login", TestServer.credentials("lou", "password-lou"), "X-Forwarded-Proto", "https"));
         assertTrue(List.of(set.split(";\\s*")).contains("Secure"), set);
+    }
+
+    @Test
+    void aForwardedHeaderIsNotReadUnlessTheProxiesAreSaidToWriteIt() throws Exception {
+        String plain = setCookie(post("api/login", TestServer.credentials("lou", "password-lou"), "Forwarded", "for=198.51.100.7;proto=https"));
+        assertFalse(List.of(plain.split(";\\s*")).contains("Secure"), "a client's own Forwarded header passed on says nothing: " + plain);
     }
 }
