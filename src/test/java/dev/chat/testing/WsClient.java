@@ -40,9 +40,13 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     /** Connects; the future fails when the upgrade is refused. */
     public static WsClient connect(URI uri, Map<String, String> headers) throws Exception {
+        return connect(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), uri, headers);
+    }
+
+    /** Connects through {@code http}: a {@code wss://} URI needs a client whose SSLContext trusts the server. */
+    public static WsClient connect(HttpClient http, URI uri, Map<String, String> headers) throws Exception {
         WsClient client = new WsClient();
-        WebSocket.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-                .newWebSocketBuilder().connectTimeout(WAIT);
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(builder::header);
         client.socket = builder.buildAsync(uri, client).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         return client;
