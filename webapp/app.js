@@ -1315,17 +1315,32 @@ async function boot() {
   }
   renderAuthChoices(auth);
   const answer = providerAnswer();
-  if (answer && providerSession) {
+  if (answer) {
+    if (!providerSession) {
+      // the code leaves the address bar whatever happens; without api/auth it cannot be traded
+      history.replaceState(null, "", location.pathname + location.search);
+      return showAuth("The sign-in could not be completed; please try again.");
+    }
     const done = await providerSession.complete(answer);
-    if (!done.ok) return showAuth(done.message);
+    if (!done.ok) {
+      session.clearProviderTokens();
+      return showAuth(done.message);
+    }
     activeSession = providerSession;
     return enterChat();
   }
-  if (providerSession && (await providerSession.resume())) {
-    activeSession = providerSession;
+  // The kind of this tab's sign-in is told by the provider's tokens in its storage: never resumed
+  // as the other kind (a provider's token refreshed as a local session would end it, and the reverse).
+  if (session.loadProviderTokens()) {
+    if (!auth) return showAuth("Cannot reach the server. Check your connection and reload.");
+    if (providerSession && (await providerSession.resume())) {
+      activeSession = providerSession;
+      return enterChat();
+    }
+    session.clearSession(); // over, or the server offers the provider no more
+  } else if (localAccounts && (await serverSession.resume())) {
     return enterChat();
   }
-  if (localAccounts && (await serverSession.resume())) return enterChat();
   if (providerSession?.wasSignedIn()) {
     try {
       return await providerSession.begin({ silent: true });

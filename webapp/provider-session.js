@@ -18,6 +18,8 @@ const PENDING_KEY = "chat.oidc.pending";
 const SIGNED_IN_KEY = "chat.provider.signedIn";
 /** An answer to a sign-in started longer ago than this is not taken. */
 const PENDING_MAX_AGE_MS = 10 * 60_000;
+/** A token request that takes longer has failed (offline: tried again at the next tick). */
+const TOKEN_TIMEOUT_MS = 10_000;
 /** The provider's own error text is shown (as text), cut to this length. */
 const MAX_ERROR_TEXT = 200;
 
@@ -89,7 +91,7 @@ export class ProviderSession {
    */
   constructor(provider, opts) {
     this.#provider = provider;
-    this.#keeper = new TokenKeeper({ ...opts, lock: "chat-provider-refresh", renew: () => this.#refresh() });
+    this.#keeper = new TokenKeeper({ ...opts, lock: "chat-provider-refresh", renew: (wanted) => this.#refresh(wanted) });
   }
 
   get name() {
@@ -206,14 +208,14 @@ export class ProviderSession {
     return url.toString();
   }
 
-  async #refresh() {
+  async #refresh(wanted) {
     const refreshToken = session.loadProviderTokens()?.refreshToken;
     if (!refreshToken) return "ended";
-    return this.#token({ grant_type: "refresh_token", refresh_token: refreshToken }, null);
+    return this.#token({ grant_type: "refresh_token", refresh_token: refreshToken }, null, wanted);
   }
 
   /** POSTs to the token endpoint and stores what it answers: "ok", "ended" or "offline". */
-  async #token(params, nonce) {
+  async #token(params, nonce, wanted = () => true) {
     let res;
     try {
       res = await fetch(this.#provider.tokenEndpoint, {
@@ -222,6 +224,8 @@ export class ProviderSession {
         body: new URLSearchParams({ ...params, client_id: this.#provider.clientId }),
         credentials: "omit",
         cache: "no-store",
+        // a hung provider must not hold the renewal (and its lock, in every tab) for good
+        signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
       });
     } catch {
       return "offline"; // the next tick tries again
@@ -232,6 +236,7 @@ export class ProviderSession {
     } catch {
       /* no body */
     }
+    if (!wanted()) return "ended"; // logged out meanwhile: these tokens are nobody's now
     if (res.ok && typeof data.access_token === "string" && data.access_token) {
       const previous = session.loadProviderTokens() ?? { refreshToken: "", idToken: "" };
       const idToken = typeof data.id_token === "string" ? data.id_token : previous.idToken;

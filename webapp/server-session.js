@@ -53,12 +53,13 @@ export class ServerSession {
    * @param {() => void} opts.onEnded            the server ended the session (a refresh of the open chat got 401)
    */
   constructor(opts) {
-    this.#keeper = new TokenKeeper({ ...opts, lock: "chat-refresh", renew: () => this.#refresh() });
+    this.#keeper = new TokenKeeper({ ...opts, lock: "chat-refresh", renew: (wanted) => this.#refresh(wanted) });
   }
 
-  /** A login succeeded: the cookie is set. */
+  /** A login succeeded: the cookie is set; a provider's tokens left in this tab are not this sign-in's. */
   signedIn() {
     flag(true);
+    session.clearProviderTokens();
   }
 
   /**
@@ -99,7 +100,7 @@ export class ServerSession {
     return null;
   }
 
-  async #refresh() {
+  async #refresh(wanted) {
     let answer;
     try {
       answer = await post("api/refresh", {});
@@ -107,6 +108,7 @@ export class ServerSession {
       return "offline"; // the next tick tries again
     }
     const { status, data } = answer;
+    if (!wanted()) return "ended"; // logged out meanwhile: the answer is not this tab's any more
     if (status === 200 && typeof data.token === "string" && data.token) {
       const expiresIn = Number(data.expiresIn) || 0;
       const sub = claimsOf(data.token).sub;

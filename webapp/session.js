@@ -30,8 +30,19 @@ function write(key, value) {
 
 /** Store a fresh login. expiresIn is in seconds (0 = unknown). */
 export function saveSession({ token, user, expiresIn }) {
-  const expiresAt = expiresIn > 0 ? Date.now() + expiresIn * 1000 : 0;
+  const expiresAt = expiresIn > 0 ? Date.now() + expiresIn * 1000 : expiryOf(token);
   write(KEY, { token, user, expiresAt });
+}
+
+/** A JWT's exp in ms (not checked: the server checks every use), or 0 when it has none. */
+function expiryOf(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const exp = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "="))).exp;
+    return Number.isFinite(exp) ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** {token, user, expiresAt} or null. */
@@ -117,6 +128,15 @@ export function saveOwnedRooms(names) {
 /** The provider's tokens of this tab's sign-in: {refreshToken, idToken}. */
 export function saveProviderTokens({ refreshToken, idToken }) {
   write(PROVIDER_KEY, { refreshToken, idToken });
+}
+
+/** Forgets the provider's tokens (a local login, or a provider sign-in that is over). */
+export function clearProviderTokens() {
+  try {
+    sessionStorage.removeItem(PROVIDER_KEY);
+  } catch {
+    /* ignore */
+  }
 }
 
 /** {refreshToken, idToken} (either may be empty) when this tab signed in with the provider, else null. */

@@ -34,11 +34,14 @@ export class TokenKeeper {
   #opts;
   #tick = 0;
   #renewing = null;
+  /** Moves on at every stop(): a renewal that started before it must not store its tokens after it. */
+  #generation = 0;
 
   /**
    * @param {object} opts
    * @param {string} opts.lock                                      the Web Lock's name
-   * @param {() => Promise<"ok"|"ended"|"offline">} opts.renew      gets and stores a new access token
+   * @param {(wanted: () => boolean) => Promise<"ok"|"ended"|"offline">} opts.renew
+   *        gets a new access token and stores it only while wanted() (false once stop() was called since)
    * @param {(frame: object) => void} opts.send                     sends a frame on the open connection, if any
    * @param {() => void} opts.onEnded                               the sign-in is over (a renewal of the open chat was refused)
    */
@@ -49,7 +52,8 @@ export class TokenKeeper {
   /** "ok", "ended" (the session is over) or "offline" (try again later); one renewal at a time. */
   renew() {
     if (!this.#renewing) {
-      const run = () => this.#opts.renew();
+      const generation = this.#generation;
+      const run = () => this.#opts.renew(() => generation === this.#generation);
       const locked = navigator.locks ? navigator.locks.request(this.#opts.lock, run) : run();
       this.#renewing = locked.finally(() => {
         this.#renewing = null;
@@ -63,7 +67,8 @@ export class TokenKeeper {
     if (this.#tick) return;
     this.#tick = setInterval(() => {
       const s = session.loadSession();
-      if (!s || !s.expiresAt || Date.now() < renewAt(s)) return;
+      // one renewal at a time, and one refresh frame for it
+      if (this.#renewing || !s || !s.expiresAt || Date.now() < renewAt(s)) return;
       this.renew().then((outcome) => {
         const fresh = outcome === "ok" && session.loadSession();
         if (fresh) this.#opts.send({ type: "refresh", token: fresh.token, id: newId("r") });
@@ -79,5 +84,6 @@ export class TokenKeeper {
   stop() {
     clearInterval(this.#tick);
     this.#tick = 0;
+    this.#generation += 1;
   }
 }

@@ -333,6 +333,10 @@ public record ChatConfig(
         if (!localAccounts && !provider) {
             r.problem("CHAT_LOCAL_ACCOUNTS=false needs an identity provider (CHAT_OIDC_ISSUER or CHAT_JWT_JWKS_URL): nobody could sign in");
         }
+        if (oidcIssuer != null && jwtAudience == null) {
+            warnings.add("CHAT_OIDC_ISSUER without CHAT_JWT_AUDIENCE: any access token the provider issues to any of its clients"
+                    + " is accepted as a chat token; give the chat's client an audience and set it (README, Signing in with an identity provider)");
+        }
         if (localAccounts && provider) {
             warnings.add("CHAT_LOCAL_ACCOUNTS=true beside an identity provider ("
                     + (oidcIssuer != null ? "CHAT_OIDC_ISSUER, whose sign-in the page offers next to the local form" : "CHAT_JWT_JWKS_URL")

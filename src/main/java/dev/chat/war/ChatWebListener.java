@@ -44,7 +44,7 @@ public final class ChatWebListener implements ServletContextListener {
         try {
             return new MicroProfileSettings(ConfigProvider.getConfig(application));
         } catch (LinkageError | IllegalStateException e) { // no MicroProfile Config API, or no implementation
-            LOG.log(Level.INFO, "no MicroProfile Config in this container ({0}): settings from the environment and system properties",
+            LOG.log(Level.WARNING, "no MicroProfile Config in this container ({0}): settings from the environment and system properties",
                     e.toString());
             return EnvironmentSettings.ofThisProcess();
         }

@@ -217,8 +217,8 @@ public final class HttpApi {
      * @param forwardedProto the {@code X-Forwarded-Proto} header (believed only from a trusted proxy)
      * @param https          whether the request itself came over HTTPS
      * @param contextPath    the application's context root ({@code ""} in the jar): the session cookie's path is below it
-     * @param forwarded      every RFC 7239 {@code Forwarded} value, in order (believed only from a trusted proxy; when
-     *                       there, it is read instead of the two {@code X-Forwarded-*} headers)
+     * @param forwarded      every RFC 7239 {@code Forwarded} value, in order (believed only from a trusted proxy, and read
+     *                       instead of the two {@code X-Forwarded-*} headers only with {@code CHAT_FORWARDED_HEADER=Forwarded})
      */
     public record Headers(String contentType, String origin, String host, List<String> forwardedFor, String cookie,
                           String authorization, String forwardedProto, boolean https, String contextPath, List<String> forwarded) {

@@ -397,8 +397,13 @@ class ChatConfigTest {
                 mixed.warnings()::toString);
         ChatConfig mixedInThePage = load(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme", "CHAT_OIDC_CLIENT_ID", "chat",
                 "CHAT_LOCAL_ACCOUNTS", "true"));
-        assertTrue(mixedInThePage.warnings().get(0).startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider (CHAT_OIDC_ISSUER,"),
+        assertTrue(mixedInThePage.warnings().stream().anyMatch(w -> w.startsWith("CHAT_LOCAL_ACCOUNTS=true beside an identity provider (CHAT_OIDC_ISSUER,")),
                 mixedInThePage.warnings()::toString);
+        assertTrue(mixedInThePage.warnings().stream().anyMatch(w -> w.startsWith("CHAT_OIDC_ISSUER without CHAT_JWT_AUDIENCE")),
+                mixedInThePage.warnings()::toString);
+        ChatConfig withAudience = load(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme", "CHAT_OIDC_CLIENT_ID", "chat",
+                "CHAT_JWT_AUDIENCE", "chat"));
+        assertTrue(withAudience.warnings().isEmpty(), withAudience.warnings()::toString);
         assertTrue(rejected(Map.of("CHAT_LOCAL_ACCOUNTS", "false")).problems().get(0).contains("needs an identity provider"));
     }
 

@@ -198,6 +198,14 @@ class ServerJarIT {
         assertTrue(node.log().contains("roomRatePerSec=8"), "the environment beats the file: " + node.log());
 
         node.close();
+        Files.write(dir.resolve("CHAT_KEYSTORE_BYTES"), new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 1}); // not UTF-8: SmallRye would drop the whole directory
+        String unreadable = start(Map.of("CHAT_PORT", "0", "CHAT_CONFIG_DIR", dir.toString()));
+        assertEquals(null, unreadable);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, process.exitValue());
+        assertTrue(node.log().contains("could not be read") && node.log().contains("CHAT_KEYSTORE_BYTES"), node::log);
+
+        node.close();
         String missing = start(Map.of("CHAT_PORT", "0", "CHAT_CONFIG_DIR", dir.resolve("nowhere").toString()));
         assertEquals(null, missing);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
