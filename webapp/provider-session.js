@@ -10,7 +10,9 @@
 // (RP-initiated logout), else the next load would sign the user straight back in.
 
 import * as session from "./session.js";
-import { TokenKeeper, claimsOf } from "./token-keeper.js";
+import { KeptSession } from "./token-keeper.js";
+
+const { claimsOf } = session;
 
 /** sessionStorage: the sign-in under way in this tab (its verifier, state and nonce). */
 const PENDING_KEY = "chat.oidc.pending";
@@ -23,22 +25,7 @@ const TOKEN_TIMEOUT_MS = 10_000;
 /** The provider's own error text is shown (as text), cut to this length. */
 const MAX_ERROR_TEXT = 200;
 
-function flag(on) {
-  try {
-    if (on) localStorage.setItem(SIGNED_IN_KEY, "1");
-    else localStorage.removeItem(SIGNED_IN_KEY);
-  } catch {
-    /* storage disabled: every new tab shows the button */
-  }
-}
-
-function flagged() {
-  try {
-    return localStorage.getItem(SIGNED_IN_KEY) === "1";
-  } catch {
-    return false;
-  }
-}
+const signedInFlag = session.browserFlag(SIGNED_IN_KEY);
 
 function base64url(bytes) {
   let binary = "";
@@ -80,9 +67,8 @@ export function providerAnswer() {
   return params.has("state") && (params.has("code") || params.has("error")) ? params : null;
 }
 
-export class ProviderSession {
+export class ProviderSession extends KeptSession {
   #provider;
-  #keeper;
 
   /**
    * @param {object} provider  what GET api/auth says: name, issuer, clientId, authorizationEndpoint,
@@ -90,8 +76,8 @@ export class ProviderSession {
    * @param {object} opts      as TokenKeeper's: send, onEnded
    */
   constructor(provider, opts) {
+    super(opts, "chat-provider-refresh", (wanted) => this.#refresh(wanted));
     this.#provider = provider;
-    this.#keeper = new TokenKeeper({ ...opts, lock: "chat-provider-refresh", renew: (wanted) => this.#refresh(wanted) });
   }
 
   get name() {
@@ -100,7 +86,7 @@ export class ProviderSession {
 
   /** Whether this browser signed in with the provider before (and did not log out). */
   wasSignedIn() {
-    return flagged();
+    return signedInFlag.isSet();
   }
 
   /**
@@ -150,7 +136,7 @@ export class ProviderSession {
     if (params.has("iss") && params.get("iss") !== this.#provider.issuer) return { ok: false, message: stale };
     if (params.has("error")) {
       if (pending.silent) {
-        flag(false); // no session there: the next tab shows the button instead of asking again
+        signedInFlag.set(false); // no session there: the next tab shows the button instead of asking again
         return { ok: false, message: "" };
       }
       const said = (params.get("error_description") || params.get("error")).slice(0, MAX_ERROR_TEXT);
@@ -161,7 +147,7 @@ export class ProviderSession {
       pending.nonce,
     );
     if (outcome === "ok") {
-      flag(true);
+      signedInFlag.set(true);
       return { ok: true };
     }
     return {
@@ -178,26 +164,13 @@ export class ProviderSession {
     return this.renew();
   }
 
-  /** A new access token from the refresh token now; true when it worked. */
-  async renew() {
-    return (await this.#keeper.renew()) === "ok";
-  }
-
-  keep() {
-    this.#keeper.keep();
-  }
-
-  stop() {
-    this.#keeper.stop();
-  }
-
   /**
    * Forgets the sign-in here; resolves to the provider's end-session address to visit (which ends
    * its session and comes back to the page), or null when the provider has none. Never rejects.
    */
   async logout() {
     this.stop();
-    flag(false);
+    signedInFlag.set(false);
     const end = this.#provider.endSessionEndpoint;
     if (!end) return null;
     const url = new URL(end);
@@ -254,7 +227,7 @@ export class ProviderSession {
     }
     // invalid_grant (RFC 6749 §5.2): the refresh token or the provider's session is over
     if (res.status === 400 || res.status === 401) {
-      flag(false);
+      signedInFlag.set(false);
       return "ended";
     }
     return "offline"; // 429, 5xx: try again later

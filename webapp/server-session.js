@@ -6,27 +6,14 @@
 // the session (POST api/logout). The tab's access token is kept by session.js (sessionStorage).
 
 import * as session from "./session.js";
-import { TokenKeeper, claimsOf } from "./token-keeper.js";
+import { KeptSession } from "./token-keeper.js";
+
+const { claimsOf } = session;
 
 /** localStorage flag: this browser holds a session cookie (not a secret; only saves a 401 on load). */
 const SIGNED_IN_KEY = "chat.signedIn";
 
-function flag(on) {
-  try {
-    if (on) localStorage.setItem(SIGNED_IN_KEY, "1");
-    else localStorage.removeItem(SIGNED_IN_KEY);
-  } catch {
-    /* storage disabled: every load then asks the login form */
-  }
-}
-
-function flagged() {
-  try {
-    return localStorage.getItem(SIGNED_IN_KEY) === "1";
-  } catch {
-    return false;
-  }
-}
+const signedInFlag = session.browserFlag(SIGNED_IN_KEY);
 
 async function post(path, body) {
   const res = await fetch(path, {
@@ -44,8 +31,7 @@ async function post(path, body) {
   return { status: res.status, data };
 }
 
-export class ServerSession {
-  #keeper;
+export class ServerSession extends KeptSession {
 
   /**
    * @param {object} opts
@@ -53,12 +39,12 @@ export class ServerSession {
    * @param {() => void} opts.onEnded            the server ended the session (a refresh of the open chat got 401)
    */
   constructor(opts) {
-    this.#keeper = new TokenKeeper({ ...opts, lock: "chat-refresh", renew: (wanted) => this.#refresh(wanted) });
+    super(opts, "chat-refresh", (wanted) => this.#refresh(wanted));
   }
 
   /** A login succeeded: the cookie is set; a provider's tokens left in this tab are not this sign-in's. */
   signedIn() {
-    flag(true);
+    signedInFlag.set(true);
     session.clearProviderTokens();
   }
 
@@ -69,29 +55,14 @@ export class ServerSession {
   async resume() {
     const s = session.loadSession();
     if (s && !session.isExpired(s)) return true;
-    if (!flagged()) return false;
+    if (!signedInFlag.isSet()) return false;
     return this.renew();
-  }
-
-  /** Trades the cookie for a new access token now; true when it worked. */
-  async renew() {
-    return (await this.#keeper.renew()) === "ok";
-  }
-
-  /** Keeps the tab's token fresh from now on (the chat is open). */
-  keep() {
-    this.#keeper.keep();
-  }
-
-  /** The chat was left (logout or a terminal close): no more refreshes. */
-  stop() {
-    this.#keeper.stop();
   }
 
   /** Ends the session on the server (the cookie goes with it); never rejects; resolves to no page to visit. */
   async logout() {
     this.stop();
-    flag(false);
+    signedInFlag.set(false);
     try {
       await post("api/logout", {});
     } catch {
@@ -117,7 +88,7 @@ export class ServerSession {
       return "ok";
     }
     if (status === 401 || status === 403) {
-      flag(false);
+      signedInFlag.set(false);
       return "ended";
     }
     return "offline"; // 429, 503: try again later

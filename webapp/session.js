@@ -34,15 +34,45 @@ export function saveSession({ token, user, expiresIn }) {
   write(KEY, { token, user, expiresAt });
 }
 
-/** A JWT's exp in ms (not checked: the server checks every use), or 0 when it has none. */
-function expiryOf(token) {
+/** A JWT's claims, read without checking them (the server checks every use); {} when unreadable. */
+export function claimsOf(token) {
   try {
     const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const exp = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "="))).exp;
-    return Number.isFinite(exp) ? exp * 1000 : 0;
+    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
+    return claims && typeof claims === "object" ? claims : {};
   } catch {
-    return 0;
+    return {};
   }
+}
+
+/** A JWT's exp in ms, or 0 when it has none. */
+function expiryOf(token) {
+  const { exp } = claimsOf(token);
+  return Number.isFinite(exp) ? exp * 1000 : 0;
+}
+
+/**
+ * A flag in localStorage, shared by the browser's tabs (not a secret: it only says which sign-in
+ * this browser holds). Storage disabled: never set, so every load asks for a sign-in.
+ */
+export function browserFlag(key) {
+  return {
+    set(on) {
+      try {
+        if (on) localStorage.setItem(key, "1");
+        else localStorage.removeItem(key);
+      } catch {
+        /* storage disabled */
+      }
+    },
+    isSet() {
+      try {
+        return localStorage.getItem(key) === "1";
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 /** {token, user, expiresAt} or null. */

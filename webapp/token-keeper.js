@@ -7,21 +7,12 @@
 import { newId } from "./protocol.js";
 import * as session from "./session.js";
 
+const { claimsOf } = session;
+
 /** How often the expiry is checked: timers stop while a laptop sleeps; a tick after waking catches up. */
 const TICK_MS = 5000;
 /** Renew this long before the token expires (at most a third of its lifetime). */
 const LEAD_MS = 60_000;
-
-/** A JWT's claims, read without checking them (the server checks every use); {} when unreadable. */
-export function claimsOf(token) {
-  try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
-    return claims && typeof claims === "object" ? claims : {};
-  } catch {
-    return {};
-  }
-}
 
 /** When to renew a token: LEAD_MS before it expires, or a third of its lifetime for short ones. */
 function renewAt(s) {
@@ -87,3 +78,36 @@ export class TokenKeeper {
     this.#generation += 1;
   }
 }
+
+/**
+ * What a sign-in does with its keeper, the same for both kinds: renew now, keep fresh, stop. The
+ * kind gives its own renewal (and its Web Lock's name).
+ */
+export class KeptSession {
+  #keeper;
+
+  /**
+   * @param {object} opts   as TokenKeeper's: send, onEnded
+   * @param {string} lock   the Web Lock's name
+   * @param {(wanted: () => boolean) => Promise<"ok"|"ended"|"offline">} renew  the kind's renewal
+   */
+  constructor(opts, lock, renew) {
+    this.#keeper = new TokenKeeper({ ...opts, lock, renew });
+  }
+
+  /** A new access token now; true when it worked. */
+  async renew() {
+    return (await this.#keeper.renew()) === "ok";
+  }
+
+  /** Keeps the tab's token fresh from now on (the chat is open). */
+  keep() {
+    this.#keeper.keep();
+  }
+
+  /** The chat was left (logout or a terminal close): no more renewals. */
+  stop() {
+    this.#keeper.stop();
+  }
+}
+

@@ -60,8 +60,6 @@ public final class WildFlyServer extends DeployedServer {
                   <dependencies><module name="java.sql"/><module name="java.logging"/><module name="java.naming"/><module name="java.management"/><module name="java.security.jgss"/><module name="jakarta.transaction.api"/></dependencies>
                 </module>
                 """);
-        Path xml = base.resolve("configuration").resolve("standalone.xml");
-        String config = Files.readString(xml);
         String ds = """
                 <datasource jndi-name="%s" pool-name="ChatDS" enabled="true" use-java-context="true">
                     <connection-url>%s</connection-url>
@@ -77,10 +75,7 @@ public final class WildFlyServer extends DeployedServer {
                 <drivers>
                     <driver name="postgresql" module="org.postgresql"><driver-class>org.postgresql.Driver</driver-class></driver>
                 """.formatted(dataSource.jndiName(), dataSource.jdbcUrl(), dataSource.user());
-        if (!config.contains("<drivers>")) {
-            throw new IllegalStateException("standalone.xml has no <drivers> element to extend");
-        }
-        Files.writeString(xml, config.replaceFirst("<drivers>", java.util.regex.Matcher.quoteReplacement(ds)));
+        replaceInStandaloneXml("<drivers>", ds);
     }
 
     /**
@@ -94,14 +89,9 @@ public final class WildFlyServer extends DeployedServer {
     }
 
     private void setIdleTimeout() throws IOException {
-        Path xml = base.resolve("configuration").resolve("standalone.xml");
-        String config = Files.readString(xml);
         String listener = "<http-listener name=\"default\"";
-        if (!config.contains(listener)) {
-            throw new IllegalStateException("standalone.xml has no default http-listener");
-        }
-        Files.writeString(xml, config.replace(listener, listener + " request-parse-timeout=\"" + idleTimeout.toMillis()
-                + "\" no-request-timeout=\"" + idleTimeout.toMillis() + "\""));
+        replaceInStandaloneXml(listener, listener + " request-parse-timeout=\"" + idleTimeout.toMillis()
+                + "\" no-request-timeout=\"" + idleTimeout.toMillis() + "\"");
     }
 
     /**
@@ -110,16 +100,10 @@ public final class WildFlyServer extends DeployedServer {
      * written into this run's standalone.xml as the CLI would.
      */
     private void addConfigSource() throws IOException {
-        Path xml = base.resolve("configuration").resolve("standalone.xml");
-        String config = Files.readString(xml);
-        String subsystem = "<subsystem xmlns=\"urn:wildfly:microprofile-config-smallrye:2.0\"/>";
-        if (!config.contains(subsystem)) {
-            throw new IllegalStateException("standalone.xml has no empty microprofile-config-smallrye subsystem");
-        }
         StringBuilder source = new StringBuilder("<subsystem xmlns=\"urn:wildfly:microprofile-config-smallrye:2.0\"><config-source name=\"chat\">");
         containerConfig.forEach((name, value) -> source.append("<property name=\"").append(name).append("\" value=\"").append(value).append("\"/>"));
         source.append("</config-source></subsystem>");
-        Files.writeString(xml, config.replace(subsystem, source));
+        replaceInStandaloneXml("<subsystem xmlns=\"urn:wildfly:microprofile-config-smallrye:2.0\"/>", source.toString());
     }
 
     /**
@@ -129,16 +113,24 @@ public final class WildFlyServer extends DeployedServer {
      * {@code /subsystem=microprofile-health-smallrye:add(security-enabled=false)}), as standalone-microprofile.xml has it.
      */
     private void addMicroProfileHealth() throws IOException {
-        Path xml = base.resolve("configuration").resolve("standalone.xml");
-        String config = Files.readString(xml);
         String extension = "<extension module=\"org.wildfly.extension.health\"/>";
         String subsystem = "<subsystem xmlns=\"urn:wildfly:health:1.0\" security-enabled=\"false\"/>";
-        if (!config.contains(extension) || !config.contains(subsystem)) {
-            throw new IllegalStateException("standalone.xml has no health extension and subsystem to extend");
+        replaceInStandaloneXml(extension, extension + "<extension module=\"org.wildfly.extension.microprofile.health-smallrye\"/>");
+        replaceInStandaloneXml(subsystem, subsystem + "<subsystem xmlns=\"urn:wildfly:microprofile-health-smallrye:3.0\" security-enabled=\"false\"/>");
+    }
+
+    /**
+     * One edit of this run's standalone.xml, as the README's CLI command would make it: the first
+     * {@code anchor} becomes {@code replacement}; a file without it (another WildFly layout) fails the start, saying so.
+     */
+    private void replaceInStandaloneXml(String anchor, String replacement) throws IOException {
+        Path xml = base.resolve("configuration").resolve("standalone.xml");
+        String config = Files.readString(xml);
+        int at = config.indexOf(anchor);
+        if (at < 0) {
+            throw new IllegalStateException("standalone.xml has no " + anchor + " to extend");
         }
-        Files.writeString(xml, config
-                .replace(extension, extension + "<extension module=\"org.wildfly.extension.microprofile.health-smallrye\"/>")
-                .replace(subsystem, subsystem + "<subsystem xmlns=\"urn:wildfly:microprofile-health-smallrye:3.0\" security-enabled=\"false\"/>"));
+        Files.writeString(xml, config.substring(0, at) + replacement + config.substring(at + anchor.length()));
     }
 
     @Override
