@@ -17,6 +17,11 @@ import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns one decoded client frame into a call on the room registry, the messages or the private
@@ -25,21 +30,61 @@ import java.lang.System.Logger.Level;
  */
 public final class RequestDispatcher {
     private static final System.Logger LOG = System.getLogger(RequestDispatcher.class.getName());
-    private final RoomRegistry rooms;
-    private final Messages messages;
-    private final PrivateRooms privateRooms;
     private final JwtTokenVerifier verifier;
     private final ChatMetrics metrics;
     private final AcceptedSends accepted;
+    /** Every client frame type, by class: the constructor refuses to build a dispatcher that lacks one. */
+    private final Map<Class<?>, Route<ClientFrame>> routes = new HashMap<>();
 
     public RequestDispatcher(RoomRegistry rooms, Messages messages, PrivateRooms privateRooms, JwtTokenVerifier verifier,
                              ChatMetrics metrics, AcceptedSends accepted) {
         this.accepted = accepted;
-        this.rooms = rooms;
-        this.messages = messages;
-        this.privateRooms = privateRooms;
         this.verifier = verifier;
         this.metrics = metrics;
+        route(ClientFrame.Join.class, "join", (c, j) -> rooms.join(c, j.room(), j.since(), j.id()));
+        route(ClientFrame.Leave.class, "leave", (c, l) -> rooms.leave(c, l.room(), l.id()));
+        route(ClientFrame.Send.class, "send", (c, s) -> messages.send(c, s.room(), s.text(), s.id()));
+        route(ClientFrame.Typing.class, "typing", (c, t) -> rooms.typing(c, t.room(), t.id()));
+        route(ClientFrame.Direct.class, "send", (c, d) -> messages.direct(c, d.to(), d.text(), d.id()));
+        route(ClientFrame.DirectHistory.class, "history", (c, h) -> messages.directHistory(c, h.with(), h.before(), h.limit(), h.id()));
+        route(ClientFrame.Create.class, "create", (c, cr) -> privateRooms.create(c, cr.room(), cr.isPrivate(), cr.id()));
+        route(ClientFrame.Invite.class, "invite", (c, i) -> privateRooms.invite(c, i.room(), i.user(), i.id()));
+        route(ClientFrame.Kick.class, "kick", (c, k) -> privateRooms.kick(c, k.room(), k.user(), k.id()));
+        route(ClientFrame.History.class, "history", (c, h) -> messages.history(c, h.room(), h.before(), h.limit(), h.id()));
+        route(ClientFrame.Refresh.class, "refresh", this::refresh);
+        route(ClientFrame.Invalid.class, "invalid", (c, i) -> c.send(new ServerFrame.Error(i.code(), i.message(), i.id())));
+        List<String> missing = unrouted(routes.keySet());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("client frames without a handler: " + missing);
+        }
+    }
+
+    /** What handles one kind of frame, and the {@code chat_frames_in_total} type it counts as. */
+    private record Route<F extends ClientFrame>(String metric, Handler<F> handler) { }
+
+    @FunctionalInterface
+    private interface Handler<F extends ClientFrame> {
+        void handle(Connection c, F frame);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <F extends ClientFrame> void route(Class<F> type, String metric, Handler<F> handler) {
+        routes.put(type, (Route<ClientFrame>) (Route<?>) new Route<>(metric, handler));
+    }
+
+    /**
+     * The client frame types {@code routed} lacks: every permitted subtype of the sealed
+     * {@link ClientFrame} but {@link ClientFrame.TooBig}, which closes the connection before any
+     * route. A frame type added to the protocol without a route fails the start, not a user.
+     */
+    static List<String> unrouted(Set<Class<?>> routed) {
+        List<String> missing = new ArrayList<>();
+        for (Class<?> type : ClientFrame.class.getPermittedSubclasses()) {
+            if (type != ClientFrame.TooBig.class && !routed.contains(type)) {
+                missing.add(type.getSimpleName());
+            }
+        }
+        return missing;
     }
 
     public void dispatch(Connection c, ClientFrame frame) {
@@ -60,43 +105,9 @@ public final class RequestDispatcher {
             c.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "too many frames; this one was dropped", frame.id()));
             return;
         }
-        if (frame instanceof ClientFrame.Join j) {
-            metrics.frameIn("join");
-            rooms.join(c, j.room(), j.since(), j.id());
-        } else if (frame instanceof ClientFrame.Leave l) {
-            metrics.frameIn("leave");
-            rooms.leave(c, l.room(), l.id());
-        } else if (frame instanceof ClientFrame.Send s) {
-            metrics.frameIn("send");
-            messages.send(c, s.room(), s.text(), s.id());
-        } else if (frame instanceof ClientFrame.Typing t) {
-            metrics.frameIn("typing");
-            rooms.typing(c, t.room(), t.id());
-        } else if (frame instanceof ClientFrame.Direct d) {
-            metrics.frameIn("send");
-            messages.direct(c, d.to(), d.text(), d.id());
-        } else if (frame instanceof ClientFrame.DirectHistory h) {
-            metrics.frameIn("history");
-            messages.directHistory(c, h.with(), h.before(), h.limit(), h.id());
-        } else if (frame instanceof ClientFrame.Create cr) {
-            metrics.frameIn("create");
-            privateRooms.create(c, cr.room(), cr.isPrivate(), cr.id());
-        } else if (frame instanceof ClientFrame.Invite i) {
-            metrics.frameIn("invite");
-            privateRooms.invite(c, i.room(), i.user(), i.id());
-        } else if (frame instanceof ClientFrame.Kick k) {
-            metrics.frameIn("kick");
-            privateRooms.kick(c, k.room(), k.user(), k.id());
-        } else if (frame instanceof ClientFrame.History h) {
-            metrics.frameIn("history");
-            messages.history(c, h.room(), h.before(), h.limit(), h.id());
-        } else if (frame instanceof ClientFrame.Refresh r) {
-            metrics.frameIn("refresh");
-            refresh(c, r);
-        } else if (frame instanceof ClientFrame.Invalid i) {
-            metrics.frameIn("invalid");
-            c.send(new ServerFrame.Error(i.code(), i.message(), i.id()));
-        }
+        Route<ClientFrame> route = routes.get(frame.getClass());
+        metrics.frameIn(route.metric());
+        route.handler().handle(c, frame);
     }
 
     /**

@@ -148,7 +148,7 @@ public final class Messages {
     private void page(Connection c, String stored, String room, String with, Long before, int limit, String id) {
         try {
             HistorySlice slice = store.before(stored, before == null ? Long.MAX_VALUE : before, limit);
-            c.send(new ServerFrame.History(room, with, slice.messages().stream().map(p -> RoomRegistry.message(p, false)).toList(), id));
+            c.send(new ServerFrame.History(room, with, slice.messages().stream().map(p -> WireMessages.of(p, false)).toList(), id));
         } catch (StoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history is unreachable; try again shortly", id));
         }
