@@ -38,6 +38,7 @@ import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
 import dev.chat.store.Database;
+import dev.chat.store.JdbcMemberships;
 import dev.chat.store.JdbcMessageStore;
 import dev.chat.store.JdbcRoomAccess;
 import dev.chat.store.JdbcSessionStore;
@@ -159,14 +160,15 @@ public final class ChatApp implements AutoCloseable {
         this.clientAddress = ClientAddress.trusting(config.trustedProxies(), config.rfc7239Forwarded());
         this.authenticator = new HandshakeAuthenticator(verifier, origins, clientAddress,
                 config.maxHandshakesPerAddressPerSecond(), System::nanoTime);
-        this.rooms = new RoomRegistry(bus, presence, store, access, metrics, config.maxRoomsPerConnection(),
+        JdbcMemberships memberships = new JdbcMemberships(database, clock);
+        this.rooms = new RoomRegistry(bus, presence, store, access, memberships, metrics, config.maxRoomsPerUser(),
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
         rooms.orderedBy(order);
         AcceptedSends accepted = new AcceptedSends(AcceptedSends.NODE_CAPACITY, config.dedupeWindow());
-        Messages messages = new Messages(rooms, store, users, access, bus, clock, config.maxText(),
+        Messages messages = new Messages(rooms, store, users, access, memberships, bus, clock, config.maxText(),
                 config.roomRatePerSec(), config.maxNewDirectsPerDay(), accepted);
-        PrivateRooms privateRooms = new PrivateRooms(rooms, access, store, users, presence, bus,
+        PrivateRooms privateRooms = new PrivateRooms(rooms, access, memberships, store, users, presence, bus,
                 config.maxOwnedRoomsPerUser(), config.maxInvitationsPerUser());
         OutboxBudget outboxBudget = OutboxBudget.ofHeap();
         metrics.gauge("chat.outbox.queued.bytes", "Bytes queued in all outboxes of this node; past its own bounds an outbox grows only while this is under a quarter of the heap",
@@ -314,6 +316,7 @@ public final class ChatApp implements AutoCloseable {
             presence.close();
             bus.close();
             order.close();
+            rooms.close();
             if (redis != null) {
                 redis.close();
             }

@@ -52,6 +52,8 @@ public final class RequestDispatcher {
         route(ClientFrame.Kick.class, "kick", (c, k) -> privateRooms.kick(c, k.room(), k.user(), k.id()));
         route(ClientFrame.History.class, "history", (c, h) -> messages.history(c, h.room(), h.before(), h.limit(), h.id()));
         route(ClientFrame.Refresh.class, "refresh", this::refresh);
+        route(ClientFrame.Rooms.class, "rooms", (c, r) -> rooms.userRooms().rooms(c, r.id()));
+        route(ClientFrame.Read.class, "read", (c, r) -> rooms.userRooms().read(c, r.room(), r.with(), r.seq(), r.id()));
         route(ClientFrame.Invalid.class, "invalid", (c, i) -> c.send(new ServerFrame.Error(i.code(), i.message(), i.id())));
         List<String> missing = unrouted(routes.keySet());
         if (!missing.isEmpty()) {

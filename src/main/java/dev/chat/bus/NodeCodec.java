@@ -9,7 +9,8 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 /**
  * The one wire format of what nodes exchange over the bus: every {@link RoomEvent} as one JSON
  * object with a kind {@code k} ({@code m} message, {@code p} presence, {@code t} typing, {@code i}
- * invitation, {@code x} kick, {@code tip} a room's latest seq, {@code s} sessions ended), through one JSON-B mapping, so any
+ * invitation, {@code x} kick, {@code tip} a room's latest seq, {@code s} sessions ended, {@code j} a membership
+ * change, {@code r} a read position), through one JSON-B mapping, so any
  * text is escaped and no field can forge another. Golden files in
  * {@code src/test/resources/golden/node/} pin it. Decoding never throws.
  */
@@ -23,15 +24,15 @@ public final class NodeCodec {
      * The flat wire form; absent fields are null and left out. {@code acc} is the accepting node's
      * {@link System#nanoTime}, meaningful only to that node ({@code node}).
      */
-    @JsonbPropertyOrder({"k", "room", "seq", "from", "text", "id", "ts", "user", "state", "by", "origin", "trace", "node", "acc", "sids", "all"})
+    @JsonbPropertyOrder({"k", "room", "seq", "from", "text", "id", "ts", "user", "state", "by", "origin", "trace", "node", "acc", "sids", "all", "unread", "mentions"})
     public record Wire(String k, String room, Long seq, String from, String text, String id, String origin,
                        String trace, String ts, String node, Long acc, String user, String state, String by,
-                       java.util.List<String> sids, Boolean all) { }
+                       java.util.List<String> sids, Boolean all, Long unread, Long mentions) { }
 
     /** A room event's wire form: no session fields. */
     private static Wire wire(String k, String room, Long seq, String from, String text, String id, String origin,
                              String trace, String ts, String node, Long acc, String user, String state, String by) {
-        return new Wire(k, room, seq, from, text, id, origin, trace, ts, node, acc, user, state, by, null, null);
+        return new Wire(k, room, seq, from, text, id, origin, trace, ts, node, acc, user, state, by, null, null, null, null);
     }
 
     /** The event as the bus carries it; {@code nodeId} is the publishing node. */
@@ -49,7 +50,13 @@ public final class NodeCodec {
         } else if (event instanceof RoomEvent.Kicked x) {
             w = wire("x", x.room(), null, null, null, null, null, null, null, null, null, x.user(), null, x.by());
         } else if (event instanceof RoomEvent.SessionsEnded e) {
-            w = new Wire("s", null, null, null, null, null, null, null, null, null, null, e.user(), null, null, e.sessions(), e.all());
+            w = new Wire("s", null, null, null, null, null, null, null, null, null, null, e.user(), null, null, e.sessions(), e.all(),
+                    null, null);
+        } else if (event instanceof RoomEvent.Membership m) {
+            w = wire("j", m.room(), null, null, null, null, m.originConnection(), null, null, null, null, m.user(), m.state(), null);
+        } else if (event instanceof RoomEvent.ReadMoved r) {
+            w = new Wire("r", r.room(), r.read(), null, null, null, r.originConnection(), null, null, null, null, r.user(), null, null,
+                    null, null, r.unread(), r.mentions());
         } else if (event instanceof RoomEvent.Tip tip) {
             w = wire("tip", tip.room(), tip.seq(), null, null, null, null, null, null, null, null, null, null, null);
         } else {
@@ -86,6 +93,10 @@ public final class NodeCodec {
             case "i" -> w.user() == null || w.from() == null ? null : new RoomEvent.Invitation(w.room(), w.user(), w.from());
             case "x" -> w.user() == null || w.by() == null ? null : new RoomEvent.Kicked(w.room(), w.user(), w.by());
             case "tip" -> w.seq() == null ? null : new RoomEvent.Tip(w.room(), w.seq());
+            case "j" -> w.user() == null || !(RoomEvent.JOINED.equals(w.state()) || RoomEvent.LEFT.equals(w.state())) ? null
+                    : new RoomEvent.Membership(w.room(), w.user(), w.state(), w.origin());
+            case "r" -> w.user() == null || w.seq() == null || w.unread() == null || w.mentions() == null ? null
+                    : new RoomEvent.ReadMoved(w.room(), w.user(), w.seq(), w.unread(), w.mentions(), w.origin());
             default -> null;
         };
     }

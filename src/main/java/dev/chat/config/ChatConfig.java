@@ -52,7 +52,9 @@ import java.util.Properties;
  * @param outboxMaxBytes        bytes queued for one connection before it is a slow consumer; default 1 MiB
  * @param pingInterval          how often the server pings each connection; default 25 s
  * @param idleTimeout           silence after which a connection is closed; default 60 s, must exceed pingInterval
- * @param maxRoomsPerConnection rooms one connection may be in; default 100
+ * @param maxRoomsPerUser       rooms one user may be a member of ({@code CHAT_MAX_ROOMS_PER_USER}); default 500.
+ *                              A connection is in every room of its user, so the old
+ *                              {@code CHAT_MAX_ROOMS_PER_CONNECTION}, when set, lowers it
  * @param maxRoomMembers        connections one room may hold on this node; default 10000
  * @param maxConnections        open connections on this node; default 10000
  * @param maxConnectionsPerUser open connections of one user on this node; default 10
@@ -145,7 +147,7 @@ public record ChatConfig(
         int outboxMaxBytes,
         Duration pingInterval,
         Duration idleTimeout,
-        int maxRoomsPerConnection,
+        int maxRoomsPerUser,
         int maxRoomMembers,
         int maxConnections,
         int maxConnectionsPerUser,
@@ -276,7 +278,11 @@ public record ChatConfig(
         int outboxBytes = r.size("CHAT_OUTBOX_MAX_BYTES", 1 << 20, 1024, 1 << 30);
         Duration ping = r.duration("CHAT_PING_INTERVAL", Duration.ofSeconds(25), Duration.ofMillis(10));
         Duration idle = r.duration("CHAT_IDLE_TIMEOUT", Duration.ofSeconds(60), Duration.ofMillis(10));
-        int roomsPerConnection = r.integer("CHAT_MAX_ROOMS_PER_CONNECTION", 100, 1, 100_000);
+        int roomsPerUser = r.integer("CHAT_MAX_ROOMS_PER_USER", 500, 1, 100_000);
+        if (r.present("CHAT_MAX_ROOMS_PER_CONNECTION")) {
+            // rooms follow the user now: an operator who bounded a connection's rooms keeps that bound
+            roomsPerUser = Math.min(roomsPerUser, r.integer("CHAT_MAX_ROOMS_PER_CONNECTION", roomsPerUser, 1, 100_000));
+        }
         int roomMembers = r.integer("CHAT_MAX_ROOM_MEMBERS", 10_000, 1, 10_000_000);
         int connections = r.integer("CHAT_MAX_CONNECTIONS", 10_000, 1, 10_000_000);
         int perUser = r.integer("CHAT_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000);
@@ -387,7 +393,7 @@ public record ChatConfig(
         }
         return new ChatConfig(host, port, httpTimeout, httpKeepAlive, secret, tokenTtl, sessionTtl, jwksUrl, jwtIssuer, jwtAudience, userClaim, rolesClaim, adminRoles, leeway,
                 oidcIssuer, oidcClientId, oidcName, origins, dataDir, registration, localAccounts, maxText,
-                maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerConnection, roomMembers,
+                maxFrame, outboxMessages, outboxBytes, ping, idle, roomsPerUser, roomMembers,
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
@@ -564,7 +570,7 @@ public record ChatConfig(
                 + ", dataDir=" + dataDir + ", registration=" + registration + ", localAccounts=" + localAccounts + ", maxText=" + maxText
                 + ", maxFrameBytes=" + maxFrameBytes + ", outboxMaxMessages=" + outboxMaxMessages
                 + ", outboxMaxBytes=" + outboxMaxBytes + ", pingInterval=" + pingInterval
-                + ", idleTimeout=" + idleTimeout + ", maxRoomsPerConnection=" + maxRoomsPerConnection
+                + ", idleTimeout=" + idleTimeout + ", maxRoomsPerUser=" + maxRoomsPerUser
                 + ", maxRoomMembers=" + maxRoomMembers + ", maxConnections=" + maxConnections
                 + ", maxConnectionsPerUser=" + maxConnectionsPerUser + ", ratePerSec=" + ratePerSec
                 + ", rateBurst=" + rateBurst + ", shutdownGrace=" + shutdownGrace

@@ -33,6 +33,13 @@ public final class Connection {
     private final ConcurrentHashMap<String, ReplayGate> gates = new ConcurrentHashMap<>();
     /** The last seq a join's replay sent, per room, until a later live message passes it. */
     private final ConcurrentHashMap<String, Long> replayFloors = new ConcurrentHashMap<>();
+    /**
+     * Rooms this connection is in because its user is a member, not because it sent {@code join}:
+     * the seq its live messages of the room start after. A later {@code join} replays up to it.
+     */
+    private final ConcurrentHashMap<String, Long> attachedAt = new ConcurrentHashMap<>();
+    /** Serialises changes of this connection's rooms by its own requests and by its user's other devices. */
+    private final Object membershipLock = new Object();
     private final int gateCapacity;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConnectionListener listener;
@@ -42,6 +49,14 @@ public final class Connection {
 
     /** Told once when a connection ends, however it ends, so its rooms forget it at once. */
     public interface ConnectionListener {
+        /**
+         * A connection is being admitted: queue {@code first} (the welcome, which a listener may
+         * complete) before anything else can reach the connection.
+         */
+        default void opening(Connection connection, dev.chat.protocol.ServerFrame first) {
+            connection.send(first);
+        }
+
         /** A connection was admitted (before any of its frames are handled). */
         default void opened(Connection connection) {
         }
@@ -200,6 +215,26 @@ public final class Connection {
     public void left(String room) {
         rooms.remove(room);
         replayFloors.remove(room);
+        attachedAt.remove(room);
+    }
+
+    /** The connection is in the room by its user's membership; its live messages are those after {@code seq}. */
+    public void attached(String room, long seq) {
+        attachedAt.put(room, seq);
+    }
+
+    /**
+     * Held while this connection's rooms change, by its own {@code join} or {@code leave} or by its
+     * user's membership changing elsewhere: a join never races the same room being attached. Taken
+     * after a user-level lock and before any room's.
+     */
+    public Object membershipLock() {
+        return membershipLock;
+    }
+
+    /** The seq the membership's live messages started after, once: null when the connection joined the room itself. */
+    public Long takeAttached(String room) {
+        return attachedAt.remove(room);
     }
 
     /** Rooms whose join's replay floor is still held (for tests). */

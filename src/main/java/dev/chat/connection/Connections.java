@@ -106,7 +106,7 @@ public final class Connections implements Connection.ConnectionListener {
             addressOf.put(id, address);
         }
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
-        c.send(first);
+        rooms.opening(c, first);
         open.put(id, c);
         expiry.arm(c);
         rooms.opened(c);

@@ -2,8 +2,8 @@ package dev.chat.event;
 
 /**
  * What happens in a room, as it travels from the store and between nodes to the room registry:
- * a committed message, a presence change, typing, an invitation or kick addressed to one user, or a
- * room's tip (its latest committed seq, so a node that missed messages fills them from the store).
+ * a committed message, a presence change, typing, an invitation, kick, membership change or read
+ * position addressed to one user, or a room's tip (its latest committed seq, so a node that missed messages fills them from the store).
  */
 public sealed interface RoomEvent {
     String JOINED = "joined";
@@ -116,6 +116,20 @@ public sealed interface RoomEvent {
             return "";
         }
     }
+
+    /**
+     * To one user's connections: the user became a member of the room ({@link #JOINED}) or stopped
+     * being one ({@link #LEFT}) through the connection {@code originConnection}, which has its
+     * answer already; the user's other connections follow.
+     */
+    record Membership(String room, String user, String state, String originConnection) implements RoomEvent { }
+
+    /**
+     * To one user's connections: the user's read position in the conversation {@code room} moved to
+     * {@code read}, leaving these counts; {@code originConnection} sent the {@code read} and has its answer.
+     */
+    record ReadMoved(String room, String user, long read, long unread, long mentions, String originConnection)
+            implements RoomEvent { }
 
     /** A user is typing in the room: relayed, never stored. */
     record Typing(String room, String user) implements RoomEvent { }

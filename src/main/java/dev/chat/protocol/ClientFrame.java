@@ -52,6 +52,15 @@ public sealed interface ClientFrame {
         }
     }
 
+    /** The user's rooms and direct conversations, with their read positions and counts: answered with {@code rooms}. */
+    record Rooms(String id) implements ClientFrame { }
+
+    /**
+     * The user has read the conversation up to {@code seq}: a room ({@code room}) or the direct
+     * conversation with {@code with} (exactly one of the two is set).
+     */
+    record Read(String room, String with, long seq, String id) implements ClientFrame { }
+
     /** A frame over {@code CHAT_MAX_FRAME_BYTES}: the connection is closed with 1009. */
     record TooBig(int bytes) implements ClientFrame {
         @Override

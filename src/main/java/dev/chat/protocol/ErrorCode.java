@@ -9,7 +9,7 @@ public enum ErrorCode {
     UNKNOWN_TYPE("unknown_type", "The frame's type is not one the server knows."),
     NOT_JOINED("not_joined", "Sending to or leaving a room the connection has not joined."),
     TOO_LARGE("too_large", "The text is longer than CHAT_MAX_TEXT characters."),
-    TOO_MANY_ROOMS("too_many_rooms", "The connection is in CHAT_MAX_ROOMS_PER_CONNECTION rooms already."),
+    TOO_MANY_ROOMS("too_many_rooms", "The user is a member of CHAT_MAX_ROOMS_PER_USER rooms already."),
     ROOM_FULL("room_full", "The room holds CHAT_MAX_ROOM_MEMBERS connections on this node already."),
     RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST), or a send to a room over CHAT_ROOM_RATE_PER_SEC; the frame was dropped."),
     UNAVAILABLE("unavailable", "The database is unreachable: the message may not have been stored (or the history, a room's access or a join could not be read); resend it with the same id shortly, which is safe: a resent id gets its first seq."),

@@ -33,7 +33,7 @@ public final class ProtocolCodec {
 
     /** Every client frame type the protocol has, and {@code invalid} for a frame that is none of them (metrics label them). */
     public static final java.util.List<String> CLIENT_TYPES = java.util.List.of(
-            "join", "leave", "send", "history", "typing", "create", "invite", "kick", "refresh", "invalid");
+            "join", "leave", "send", "history", "typing", "create", "invite", "kick", "refresh", "rooms", "read", "invalid");
 
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
@@ -70,6 +70,8 @@ public final class ProtocolCodec {
             case "invite" -> room(map, id, r -> user(map, "user", id, u -> new ClientFrame.Invite(r, u, id)));
             case "kick" -> room(map, id, r -> user(map, "user", id, u -> new ClientFrame.Kick(r, u, id)));
             case "refresh" -> refresh(map, id);
+            case "rooms" -> new ClientFrame.Rooms(id);
+            case "read" -> read(map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
     }
@@ -153,6 +155,21 @@ public final class ProtocolCodec {
             return user(map, "to", id, to -> new ClientFrame.Direct(to, t, id));
         }
         return room(map, id, r -> new ClientFrame.Send(r, t, id));
+    }
+
+    private static ClientFrame read(Map<?, ?> map, String id) {
+        Object seq = map.get("seq");
+        Long s = seq == null ? null : seq(seq);
+        if (s == null) {
+            return invalid("seq must be a whole number of at least 0", id);
+        }
+        if (map.containsKey("with")) {
+            if (map.containsKey("room")) {
+                return invalid("read names a room or a user (with), not both", id);
+            }
+            return user(map, "with", id, w -> new ClientFrame.Read(null, w, s, id));
+        }
+        return room(map, id, r -> new ClientFrame.Read(r, null, s, id));
     }
 
     /** Longer than any real token; the verifier refuses it anyway, this keeps it out of memory sooner. */

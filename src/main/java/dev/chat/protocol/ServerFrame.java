@@ -21,10 +21,19 @@ public sealed interface ServerFrame {
      * (a single node restarted, or a cluster's Redis lost its data), so a client drops the seqs it
      * kept instead of resuming from them.
      */
-    @JsonbPropertyOrder({"getType", "user", "protocol", "epoch"})
-    record Welcome(String user, int protocol, String epoch) implements ServerFrame {
+    @JsonbPropertyOrder({"getType", "user", "protocol", "epoch", "rooms"})
+    record Welcome(String user, int protocol, String epoch, List<RoomState> rooms) implements ServerFrame {
         public Welcome(String user, int protocol) {
-            this(user, protocol, null);
+            this(user, protocol, null, null);
+        }
+
+        public Welcome(String user, int protocol, String epoch) {
+            this(user, protocol, epoch, null);
+        }
+
+        /** This welcome with the user's rooms, as the registry completes it when the connection opens. */
+        public Welcome withRooms(List<RoomState> states) {
+            return new Welcome(user, protocol, epoch, states);
         }
 
         @JsonbProperty("type") public String getType() { return "welcome"; }
@@ -130,6 +139,40 @@ public sealed interface ServerFrame {
     @JsonbPropertyOrder({"getType", "room", "by", "reason"})
     record Removed(String room, String by, String reason) implements ServerFrame {
         @JsonbProperty("type") public String getType() { return "removed"; }
+    }
+
+    /**
+     * Where the user stands in one conversation: a room ({@code room}) or a direct conversation
+     * ({@code with}). {@code seq} is its latest seq (in {@code welcome}: the connection's live
+     * messages of the room are those after it), {@code read} the user's read position, {@code unread}
+     * the messages after it that others sent, {@code mentions} those that mention the user (both
+     * counted up to 1000). Not a frame of its own: {@code welcome} and {@code rooms} carry lists of it.
+     */
+    @JsonbPropertyOrder({"room", "with", "seq", "read", "unread", "mentions"})
+    record RoomState(String room, String with, long seq, long read, long unread, long mentions) { }
+
+    /** Reply to {@code rooms}: every conversation the user belongs to. */
+    @JsonbPropertyOrder({"getType", "rooms", "id"})
+    record Rooms(List<RoomState> rooms, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "rooms"; }
+    }
+
+    /**
+     * To a user's other connections: the user joined ({@code joined}; this connection is now in the
+     * room, its live messages those after {@code seq}) or left ({@code left}) a room elsewhere.
+     */
+    @JsonbPropertyOrder({"getType", "room", "state", "seq"})
+    record Membership(String room, String state, Long seq) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "membership"; }
+    }
+
+    /**
+     * The user's read position moved (on this connection: the reply, with the request's id; on the
+     * user's other connections: news, without one).
+     */
+    @JsonbPropertyOrder({"getType", "room", "with", "seq", "unread", "mentions", "id"})
+    record Read(String room, String with, long seq, long unread, long mentions, String id) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "read"; }
     }
 
     @JsonbPropertyOrder({"getType", "code", "message", "id"})

@@ -32,16 +32,32 @@ final class JoinReplay {
 
     /** @throws dev.chat.store.StoreUnavailableException when the store cannot be read */
     Replay of(String name, Long since) {
+        return of(name, since, Long.MAX_VALUE);
+    }
+
+    /**
+     * The replay of a connection whose live messages of the room started after {@code upTo} (it is
+     * in the room by its user's membership): only what came up to there, since the rest reached it
+     * live. {@link Replay#latest} is still the room's latest seq.
+     *
+     * @throws dev.chat.store.StoreUnavailableException when the store cannot be read
+     */
+    Replay of(String name, Long since, long upTo) {
         if (since != null) {
             HistorySlice slice = store.after(name, since, replayLimit);
-            long gap = slice.latestSeq() - since;
-            List<RoomEvent.Posted> got = slice.messages();
+            long end = Math.min(slice.latestSeq(), upTo);
+            long gap = end - since;
+            List<RoomEvent.Posted> got = slice.messages().stream().filter(p -> p.seq() <= end).toList();
+            if (gap <= 0 && upTo != Long.MAX_VALUE) {
+                return new Replay(List.of(), slice.latestSeq(), Boolean.TRUE); // it has all that came before its live messages
+            }
             if (gap >= 0 && got.size() == gap && (gap == 0 || got.get(0).seq() == since + 1)) {
                 return new Replay(batches(got), slice.latestSeq(), Boolean.TRUE);
             }
         }
-        HistorySlice latest = store.before(name, Long.MAX_VALUE, historyOnJoin);
-        return new Replay(batches(latest.messages()), latest.latestSeq(), since == null ? null : Boolean.FALSE);
+        HistorySlice latest = store.before(name, upTo == Long.MAX_VALUE ? Long.MAX_VALUE : upTo + 1, historyOnJoin);
+        long roomLatest = upTo == Long.MAX_VALUE ? latest.latestSeq() : store.latestSeq(name);
+        return new Replay(batches(latest.messages()), roomLatest, since == null ? null : Boolean.FALSE);
     }
 
     /** Replayed messages as frames of up to 64 KiB, objects separated by newlines as protocol v1 allows. */

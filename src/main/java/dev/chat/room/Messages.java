@@ -8,6 +8,7 @@ import dev.chat.event.RoomEvent;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ServerFrame;
 import dev.chat.store.HistorySlice;
+import dev.chat.store.Memberships;
 import dev.chat.store.MessageStore;
 import dev.chat.store.StoreUnavailableException;
 import dev.chat.store.RoomAccess;
@@ -34,6 +35,7 @@ public final class Messages {
     private final RoomRates roomRates;
     private final int roomRate;
     private final RoomAccess access;
+    private final Memberships memberships;
     private final int maxNewDirectsPerDay;
     /**
      * Direct conversations this node saw exist: only a conversation's first message asks the store
@@ -46,8 +48,9 @@ public final class Messages {
      * @param roomRate            messages per second a room takes on this node ({@code CHAT_ROOM_RATE_PER_SEC})
      * @param maxNewDirectsPerDay direct conversations a user may start in a day ({@code CHAT_MAX_NEW_DIRECTS_PER_DAY})
      */
-    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, RoomAccess access, Bus bus, Clock clock, int maxText,
-                    int roomRate, int maxNewDirectsPerDay, AcceptedSends accepted) {
+    public Messages(RoomRegistry rooms, MessageStore store, UserStore users, RoomAccess access, Memberships memberships, Bus bus,
+                    Clock clock, int maxText, int roomRate, int maxNewDirectsPerDay, AcceptedSends accepted) {
+        this.memberships = memberships;
         this.users = users;
         this.committedIds = accepted;
         this.access = access;
@@ -72,6 +75,7 @@ public final class Messages {
                     + " messages per second; the message was dropped", id));
             return;
         }
+        rooms.sent(name, c.user());
         post(c, name, null, text, id);
     }
 
@@ -95,6 +99,9 @@ public final class Messages {
                             + " direct conversations in the last day already", id));
                     return;
                 }
+                // both users belong to it: it is in their rooms on every device (a conversation from
+                // before memberships gets them with its first message here after the upgrade)
+                memberships.addDirect(room, c.user(), to);
             } catch (StoreUnavailableException e) {
                 c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
                 return;

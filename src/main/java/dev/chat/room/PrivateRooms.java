@@ -9,6 +9,7 @@ import dev.chat.event.RoomEvent;
 import dev.chat.presence.Presence;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ServerFrame;
+import dev.chat.store.Memberships;
 import dev.chat.store.MessageStore;
 import dev.chat.store.RoomAccess;
 import dev.chat.store.StoreUnavailableException;
@@ -17,6 +18,7 @@ import dev.chat.store.StoreUnavailableException;
 public final class PrivateRooms {
     private final RoomRegistry rooms;
     private final RoomAccess access;
+    private final Memberships memberships;
     private final MessageStore store;
     private final Presence presence;
     private final Bus bus;
@@ -25,8 +27,9 @@ public final class PrivateRooms {
     private final int maxOwnedRooms;
     private final int maxInvitations;
 
-    public PrivateRooms(RoomRegistry rooms, RoomAccess access, MessageStore store, UserStore users, Presence presence, Bus bus,
-                        int maxOwnedRooms, int maxInvitations) {
+    public PrivateRooms(RoomRegistry rooms, RoomAccess access, Memberships memberships, MessageStore store, UserStore users,
+                        Presence presence, Bus bus, int maxOwnedRooms, int maxInvitations) {
+        this.memberships = memberships;
         this.users = users;
         this.maxOwnedRooms = maxOwnedRooms;
         this.maxInvitations = maxInvitations;
@@ -80,7 +83,7 @@ public final class PrivateRooms {
         c.send(new ServerFrame.Invited(name, user, id));
     }
 
-    /** An admin removes every connection of a user from a room, on every node; an invitation is taken back. */
+    /** An admin removes every connection of a user from a room, on every node; the membership and an invitation are taken back. */
     public void kick(Connection c, String name, String user, String id) {
         if (!Principal.ROLE_ADMIN.equals(c.principal().role())) {
             c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, "only an admin may kick", id));
@@ -88,6 +91,7 @@ public final class PrivateRooms {
         }
         try {
             access.revoke(name, user);
+            memberships.remove(user, name);
         } catch (StoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "kicks wait for the database", id));
             return;

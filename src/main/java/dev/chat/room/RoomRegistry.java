@@ -11,6 +11,7 @@ import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ProtocolCodec;
 import dev.chat.protocol.ServerFrame;
+import dev.chat.store.Memberships;
 import dev.chat.store.MessageStore;
 import dev.chat.store.RoomAccess;
 import dev.chat.store.StoreUnavailableException;
@@ -39,27 +40,41 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private final UserInboxes inboxes;
     private final JoinReplay replays;
+    private final UserRooms userRooms;
     private final Bus bus;
     private final Presence presence;
     private final MessageStore store;
     private final RoomAccess access;
+    private final Memberships memberships;
     private final ChatMetrics metrics;
     private final TypingThrottle typing = new TypingThrottle();
-    private final int maxRoomsPerConnection;
+    private final int maxRoomsPerUser;
     private final int maxRoomMembers;
     private volatile DeliveryOrder order;
 
-    public RoomRegistry(Bus bus, Presence presence, MessageStore store, RoomAccess access, ChatMetrics metrics,
-                        int maxRoomsPerConnection, int maxRoomMembers, int replayLimit, int historyOnJoin) {
+    public RoomRegistry(Bus bus, Presence presence, MessageStore store, RoomAccess access, Memberships memberships,
+                        ChatMetrics metrics, int maxRoomsPerUser, int maxRoomMembers, int replayLimit, int historyOnJoin) {
+        this.memberships = memberships;
         this.bus = bus;
         this.presence = presence;
         this.store = store;
         this.access = access;
         this.metrics = metrics;
-        this.maxRoomsPerConnection = maxRoomsPerConnection;
+        this.maxRoomsPerUser = maxRoomsPerUser;
         this.maxRoomMembers = maxRoomMembers;
         this.inboxes = new UserInboxes(bus, metrics);
         this.replays = new JoinReplay(store, replayLimit, historyOnJoin);
+        this.userRooms = new UserRooms(this, inboxes, memberships, store, bus);
+    }
+
+    /** The user-level side of rooms: memberships that follow the user, read positions. */
+    public UserRooms userRooms() {
+        return userRooms;
+    }
+
+    /** Stops following membership changes. */
+    public void close() {
+        userRooms.close();
     }
 
     /** The ordering stage in front of this registry (it tells it which rooms have members here). */
@@ -72,14 +87,26 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
      * {@code historyOnJoin} without it, as {@code replay} messages), then {@code joined} with the
      * members, the room's latest seq and, with {@code since}, whether the gap was recovered. Live
      * messages arriving meanwhile wait behind a {@link ReplayGate}, so none is lost or doubled.
-     * Joining a room the connection is in answers {@code joined} again and replays nothing: its
-     * messages have been reaching this connection all along.
+     * The join makes the user a member (stored, until {@code leave}), and the user's other
+     * connections follow ({@link UserRooms}). Joining a room the connection joined already answers
+     * {@code joined} again and replays nothing: its messages have been reaching this connection all
+     * along. A connection in the room by membership only ({@link Connection#takeAttached}) gets the
+     * replay up to where its live messages started: those may have reached it before the replay.
      */
     public void join(Connection c, String name, Long since, String id) {
-        if (!c.rooms().contains(name) && c.rooms().size() >= maxRoomsPerConnection) {
-            metrics.limitHit(ErrorCode.TOO_MANY_ROOMS.wire());
-            c.send(new ServerFrame.Error(ErrorCode.TOO_MANY_ROOMS,
-                    "a connection may be in at most " + maxRoomsPerConnection + " rooms", id));
+        synchronized (c.membershipLock()) {
+            joinLocked(c, name, since, id);
+        }
+    }
+
+    private void joinLocked(Connection c, String name, Long since, String id) {
+        Long attachedAt = c.takeAttached(name);
+        if (attachedAt != null) {
+            catchUp(c, name, since, attachedAt, id);
+            return;
+        }
+        if (!c.rooms().contains(name) && c.rooms().size() >= maxRoomsPerUser) {
+            tooManyRooms(c, id);
             return;
         }
         // Network work first, outside any lock: the room's events must flow to this node before
@@ -89,6 +116,20 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         // the database answers before any room lock is taken: a slow query never holds up the room
         if (!c.rooms().contains(name) && !mayJoin(c, name, id)) {
             return;
+        }
+        Memberships.Added added = Memberships.Added.ALREADY;
+        if (!c.rooms().contains(name)) {
+            try {
+                added = memberships.add(c.user(), name, maxRoomsPerUser);
+            } catch (StoreUnavailableException e) {
+                c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "room " + name
+                        + " cannot be joined while the database is unreachable; join again shortly", id));
+                return;
+            }
+            if (added == Memberships.Added.LIMIT) {
+                tooManyRooms(c, id);
+                return;
+            }
         }
         List<String> members;
         ReplayGate gate;
@@ -118,6 +159,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
                     metrics.limitHit(ErrorCode.ROOM_FULL.wire());
                     c.send(new ServerFrame.Error(ErrorCode.ROOM_FULL,
                             "room " + name + " is full (" + maxRoomMembers + " members)", id));
+                    undo(c, name, added);
                     return;
                 }
                 if (room.members.isEmpty()) {
@@ -145,6 +187,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
             remove(c, name);
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history of room " + name
                     + " cannot be read while the database is unreachable; join again shortly", id));
+            undo(c, name, added);
             return;
         }
         for (EncodedFrame batch : replay.batches()) {
@@ -155,6 +198,98 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         if (!c.isOpen()) {
             remove(c, name); // closed while joining, after its rooms were left: leave this one too
         }
+        if (added == Memberships.Added.ADDED) {
+            bus.toUser(c.user(), new RoomEvent.Membership(name, c.user(), RoomEvent.JOINED, c.id()));
+        }
+    }
+
+    /** A join refused after it stored the membership takes it back: a refused join leaves the user outside. */
+    private void undo(Connection c, String name, Memberships.Added added) {
+        if (added == Memberships.Added.ADDED) {
+            try {
+                memberships.remove(c.user(), name);
+            } catch (StoreUnavailableException e) {
+                // kept: the next welcome puts the user's devices in the room, as a join that succeeded would
+            }
+        }
+    }
+
+    private void tooManyRooms(Connection c, String id) {
+        metrics.limitHit(ErrorCode.TOO_MANY_ROOMS.wire());
+        c.send(new ServerFrame.Error(ErrorCode.TOO_MANY_ROOMS, "a user may be in at most " + maxRoomsPerUser + " rooms", id));
+    }
+
+    /**
+     * The join of a connection that is in the room by membership: its live messages are those after
+     * {@code attachedAt}, so the replay ends there, and no gate is needed.
+     */
+    private void catchUp(Connection c, String name, Long since, long attachedAt, String id) {
+        JoinReplay.Replay replay;
+        try {
+            replay = replays.of(name, since, attachedAt);
+        } catch (StoreUnavailableException e) {
+            c.attached(name, attachedAt); // still owed: the next join tries again
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the history of room " + name
+                    + " cannot be read while the database is unreachable; join again shortly", id));
+            return;
+        }
+        for (EncodedFrame batch : replay.batches()) {
+            c.sendReplay(batch);
+        }
+        Set<String> elsewhere = presence.members(name);
+        List<String> members;
+        Room room = rooms.get(name);
+        if (room == null) {
+            members = List.copyOf(new TreeSet<>(elsewhere));
+        } else {
+            synchronized (room) {
+                members = members(room, elsewhere);
+            }
+        }
+        c.send(new ServerFrame.Joined(name, members, replay.latest(), replay.recovered(), id));
+    }
+
+    /**
+     * Puts the connection in the room as one of its member's devices, with a gate up: the caller
+     * reads where the room stands, queues what tells the client, then closes the gate there (live
+     * messages up to it are dropped, later ones flow). Null when the connection is in the room
+     * already, the room is full here, or the store cannot start the room's delivery here.
+     */
+    ReplayGate attach(Connection c, String name) {
+        awaitSubscription(c, name);
+        ReplayGate gate;
+        while (true) {
+            Room room = rooms.computeIfAbsent(name, Room::new);
+            synchronized (room) {
+                if (room.dead) {
+                    continue;
+                }
+                if (room.members.contains(c)) {
+                    return null;
+                }
+                if (room.members.size() >= maxRoomMembers) {
+                    metrics.limitHit(ErrorCode.ROOM_FULL.wire());
+                    return null;
+                }
+                if (room.members.isEmpty()) {
+                    bus.subscribe(name);
+                }
+                gate = c.openGate(name);
+                c.rooms().add(name);
+                if (room.add(c)) {
+                    presence.memberJoined(name, c.user());
+                }
+            }
+            break;
+        }
+        try {
+            order.track(name);
+        } catch (StoreUnavailableException e) {
+            c.closeGate(name, gate, 0);
+            remove(c, name);
+            return null;
+        }
+        return gate;
     }
 
     private Long latestSeq(String name) {
@@ -199,12 +334,28 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         return List.copyOf(all);
     }
 
+    /** Ends the user's membership: this connection gets {@code left}, the user's others follow ({@link UserRooms}). */
     public void leave(Connection c, String name, String id) {
-        if (!remove(c, name)) {
+        synchronized (c.membershipLock()) {
+            leaveLocked(c, name, id);
+        }
+    }
+
+    private void leaveLocked(Connection c, String name, String id) {
+        if (!c.rooms().contains(name)) {
             c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "not in room " + name, id));
             return;
         }
+        try {
+            memberships.remove(c.user(), name);
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "room " + name
+                    + " cannot be left while the database is unreachable; leave again shortly", id));
+            return;
+        }
+        remove(c, name);
         c.send(new ServerFrame.Left(name, id));
+        bus.toUser(c.user(), new RoomEvent.Membership(name, c.user(), RoomEvent.LEFT, c.id()));
     }
 
     /** The user is typing: the others in the room hear of it, at most once per {@link TypingThrottle#PERIOD_MILLIS}. */
@@ -218,6 +369,11 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         }
     }
 
+    /** The user sent a message to the room: their next typing there is news again, whatever the throttle saw before. */
+    void sent(String name, String user) {
+        typing.reset(name, user);
+    }
+
     /** A connection ended: it leaves every room, and the others see it go. */
     @Override
     public void closed(Connection c, int code) {
@@ -229,9 +385,18 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         }
     }
 
+    /** The welcome goes out with the user's rooms, which the connection is in from then on. */
     @Override
-    public void opened(Connection c) {
-        inboxes.opened(c);
+    public void opening(Connection c, ServerFrame first) {
+        if (first instanceof ServerFrame.Welcome welcome) {
+            userRooms.opening(c, welcome); // which also makes the connection reachable as its user's
+        } else {
+            c.send(first);
+            inboxes.opened(c);
+            if (!c.isOpen()) {
+                inboxes.closed(c);
+            }
+        }
     }
 
     /** This node's open connections of {@code user}. */
@@ -263,6 +428,14 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
             for (Connection c : connectionsOf(i.user())) {
                 c.send(new ServerFrame.Invitation(i.room(), i.from()));
             }
+            return;
+        }
+        if (event instanceof RoomEvent.Membership m) {
+            userRooms.follow(m);
+            return;
+        }
+        if (event instanceof RoomEvent.ReadMoved r) {
+            userRooms.readMoved(r);
             return;
         }
         if (event instanceof RoomEvent.Kicked k) {

@@ -17,6 +17,14 @@ final class TypingThrottle {
     /** "room\0user" to when typing was last relayed. */
     private final ConcurrentHashMap<String, Long> last = new ConcurrentHashMap<>();
 
+    /**
+     * The user sent a message: the page hides their indicator when it arrives, so typing right after
+     * must be relayed again rather than throttled as part of the burst before the send.
+     */
+    void reset(String room, String user) {
+        last.remove(room + '\0' + user);
+    }
+
     /** Whether this typing should be relayed now. */
     boolean allow(String room, String user, long nowNanos) {
         long period = TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS);

@@ -41,7 +41,9 @@ class NodeCodecTest {
                 Arguments.of(Named.of("kick", "kicked.json"), new RoomEvent.Kicked("team", "bob", "root")),
                 Arguments.of(Named.of("tip", "tip.json"), new RoomEvent.Tip("general", 120)),
                 Arguments.of(Named.of("sessions ended", "sessions-ended.json"),
-                        new RoomEvent.SessionsEnded("bob", java.util.List.of("s1", "s2"), true)));
+                        new RoomEvent.SessionsEnded("bob", java.util.List.of("s1", "s2"), true)),
+                Arguments.of(Named.of("membership", "membership.json"), new RoomEvent.Membership("team", "bob", "joined", "node-a-7")),
+                Arguments.of(Named.of("read position", "read.json"), new RoomEvent.ReadMoved("@alice+bob", "bob", 117, 3, 1, "node-a-7")));
     }
 
     @ParameterizedTest
@@ -65,7 +67,8 @@ class NodeCodecTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "null", "[]", "{", "{\"k\":\"m\"}", "{\"k\":\"m\",\"room\":\"r\"}", "{\"k\":\"zz\",\"room\":\"r\"}",
             "{\"k\":\"p\",\"room\":\"r\",\"user\":\"u\",\"state\":\"sleeping\"}", "{\"k\":\"m\",\"room\":\"r\",\"seq\":\"x\"}",
-            "{\"k\":\"tip\",\"room\":\"r\"}", "{\"k\":1,\"room\":\"r\"}"})
+            "{\"k\":\"tip\",\"room\":\"r\"}", "{\"k\":1,\"room\":\"r\"}",
+            "{\"k\":\"j\",\"room\":\"r\",\"user\":\"u\",\"state\":\"sleeping\"}", "{\"k\":\"r\",\"room\":\"r\",\"user\":\"u\",\"seq\":1}"})
     void malformedInputDecodesToNullAndNeverThrows(String json) {
         assertNull(NodeCodec.decode(json, NODE, 0));
     }

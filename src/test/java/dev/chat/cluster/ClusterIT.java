@@ -264,6 +264,54 @@ class ClusterIT {
         alice.assertNothingPending("meet");
     }
 
+    /** Two devices of alice on two nodes and bob: rooms and read state follow alice across the cluster. */
+    @Test
+    void membershipAndReadStateFollowTheUserAcrossNodes(TestInfo test) throws Exception {
+        JarNode a = node(test, Map.of());
+        JarNode b = node(test, Map.of());
+        WsClient laptop = client(b, b.token("alice"));
+        WsClient bob = client(b, b.token("bob"));
+        WsClient phone = client(a, a.login("alice"));
+        phone.join("crew");
+        assertEquals(0L, seq(laptop.expectMembership("crew", "joined")), "the device on the other node followed");
+        assertEquals(List.of("alice", "bob"), bob.join("crew").get("members"));
+        for (WsClient device : List.of(phone, laptop)) {
+            assertEquals(Map.of("type", "presence", "room", "crew", "user", "bob", "state", "joined"), device.next());
+        }
+        bob.say("crew", "one");
+        bob.say("crew", "two");
+        for (WsClient device : List.of(phone, laptop)) {
+            assertEquals("one", device.expect("message").get("text"));
+            assertEquals("two", device.expect("message").get("text"));
+        }
+        laptop.send(Map.of("type", "read", "room", "crew", "seq", 1, "id", "r"));
+        Map<String, Object> reply = laptop.expect("read");
+        assertEquals(List.of("r", 1L, 1L, 0L), List.of(reply.get("id"), seq(reply), ((Number) reply.get("unread")).longValue(),
+                ((Number) reply.get("mentions")).longValue()));
+        Map<String, Object> news = phone.expect("read");
+        assertEquals(List.of("crew", 1L, 1L), List.of(news.get("room"), seq(news), ((Number) news.get("unread")).longValue()),
+                "the read crossed nodes with the same counts");
+
+        WsClient tablet = WsClient.connect(a.ws(a.login("alice")), Map.of());
+        clients.add(tablet);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rooms = (List<Map<String, Object>>) tablet.expect("welcome").get("rooms");
+        assertEquals(1, rooms.size(), rooms::toString);
+        Map<String, Object> crew = rooms.get(0);
+        assertEquals(List.of("crew", 2L, 1L, 1L, 0L), List.of(crew.get("room"), seq(crew), ((Number) crew.get("read")).longValue(),
+                ((Number) crew.get("unread")).longValue(), ((Number) crew.get("mentions")).longValue()));
+
+        laptop.send(Map.of("type", "leave", "room", "crew", "id", "bye"));
+        assertEquals("left", laptop.expect("left").get("type"));
+        phone.expectMembership("crew", "left");
+        tablet.expectMembership("crew", "left");
+        assertEquals(Map.of("type", "presence", "room", "crew", "user", "alice", "state", "left"), bob.next());
+        bob.say("crew", "gone?");
+        for (WsClient device : List.of(phone, laptop, tablet)) {
+            device.assertNothingPendingOutside();
+        }
+    }
+
     @Test
     void aKilledNodesUsersLeaveWithinThePresenceTtl(TestInfo test) throws Exception {
         Map<String, String> ttl = Map.of("CHAT_PRESENCE_TTL", "2s");

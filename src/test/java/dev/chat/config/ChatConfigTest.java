@@ -57,13 +57,20 @@ class ChatConfigTest {
         assertEquals(1024 * 1024, c.outboxMaxBytes());
         assertEquals(Duration.ofSeconds(25), c.pingInterval());
         assertEquals(Duration.ofSeconds(60), c.idleTimeout());
-        assertEquals(100, c.maxRoomsPerConnection());
+        assertEquals(500, c.maxRoomsPerUser());
         assertEquals(10_000, c.maxRoomMembers());
         assertEquals(10_000, c.maxConnections());
         assertEquals(10, c.maxConnectionsPerUser());
         assertEquals(20, c.ratePerSec());
         assertEquals(40, c.rateBurst());
         assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
+    }
+
+    @Test
+    void theEarlierPerConnectionRoomBoundStillLowersThePerUserOne() {
+        assertEquals(60, load(Map.of("CHAT_MAX_ROOMS_PER_USER", "60")).maxRoomsPerUser());
+        assertEquals(7, load(Map.of("CHAT_MAX_ROOMS_PER_CONNECTION", "7")).maxRoomsPerUser());
+        assertEquals(60, load(Map.of("CHAT_MAX_ROOMS_PER_USER", "60", "CHAT_MAX_ROOMS_PER_CONNECTION", "100")).maxRoomsPerUser());
     }
 
     @Test

@@ -95,7 +95,15 @@ class ProtocolCodecTest {
                         "the cluster's store is unreachable: the message was not accepted; resend it shortly", "c-9")),
                 Arguments.of("refreshed", new ServerFrame.Refreshed("2026-11-27T11:15:30Z", "c-5")),
                 Arguments.of("error-unauthorized", new ServerFrame.Error(ErrorCode.UNAUTHORIZED,
-                        "token refused; the connection keeps its expiry", "c-5")));
+                        "token refused; the connection keeps its expiry", "c-5")),
+                Arguments.of("welcome-rooms", new ServerFrame.Welcome("alice", 1, "3f2b9c1e-7d4a-4e8b-9a51-0c6d2e8f1a77").withRooms(List.of(
+                        new ServerFrame.RoomState("general", null, 120, 117, 3, 1),
+                        new ServerFrame.RoomState(null, "bob", 3, 3, 0, 0)))),
+                Arguments.of("rooms", new ServerFrame.Rooms(List.of(new ServerFrame.RoomState("general", null, 120, 117, 3, 1)), "r-1")),
+                Arguments.of("membership-joined", new ServerFrame.Membership("team", ServerFrame.Presence.JOINED, 41L)),
+                Arguments.of("membership-left", new ServerFrame.Membership("team", ServerFrame.Presence.LEFT, null)),
+                Arguments.of("read", new ServerFrame.Read("general", null, 117, 3, 0, "r-2")),
+                Arguments.of("read-direct", new ServerFrame.Read(null, "bob", 3, 0, 0, null)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -144,7 +152,10 @@ class ProtocolCodecTest {
                 Arguments.of("create", new ClientFrame.Create("team", true, "c-1")),
                 Arguments.of("invite", new ClientFrame.Invite("team", "bob", "c-2")),
                 Arguments.of("kick", new ClientFrame.Kick("team", "bob", "c-3")),
-                Arguments.of("refresh", new ClientFrame.Refresh("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "c-5")));
+                Arguments.of("refresh", new ClientFrame.Refresh("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "c-5")),
+                Arguments.of("rooms", new ClientFrame.Rooms("r-1")),
+                Arguments.of("read", new ClientFrame.Read("general", null, 117, "r-2")),
+                Arguments.of("read-direct", new ClientFrame.Read(null, "bob", 3, null)));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -162,6 +162,9 @@ class AccessControlTest {
         try (WsClient admin = server.client(SeededUsers.adminToken("ac-admin"));
              WsClient bob = client("ac-bob"); WsClient bob2 = client("ac-bob"); WsClient alice = client("ac-alice")) {
             for (WsClient c : List.of(admin, bob, bob2, alice)) {
+                if (c == bob2) {
+                    c.expectMembership(room, "joined"); // bob's other device followed him in
+                }
                 c.join(room);
             }
             alice.send(Map.of("type", "kick", "room", room, "user", "ac-bob", "id", "k0"));

@@ -53,8 +53,8 @@ class LimitsTest {
     }
 
     @Test
-    void maxRoomsPerConnection() throws Exception {
-        try (TestServer server = start("CHAT_MAX_ROOMS_PER_CONNECTION", "2");
+    void maxRoomsPerUser() throws Exception {
+        try (TestServer server = start("CHAT_MAX_ROOMS_PER_USER", "2");
              WsClient a = server.client(token("alice"))) {
             a.join("one");
             a.join("two");
@@ -68,6 +68,11 @@ class LimitsTest {
             assertEquals(Map.of("type", "left", "room", "two", "id", "bye"), a.next());
             a.join("three");
             a.assertNothingPending("three");
+            // the bound is the user's: another device of alice is in her two rooms and may join no third
+            try (WsClient a2 = server.client(token("alice"))) {
+                a2.send(Map.of("type", "join", "room", "four", "id", "fourth"));
+                assertError(a2, "too_many_rooms", "fourth");
+            }
         }
     }
 
@@ -79,6 +84,7 @@ class LimitsTest {
              WsClient tab2 = server.client(token("alice"));
              WsClient bob = server.client(token("bob"))) {
             tab1.join("pair");
+            tab2.expectMembership("pair", "joined"); // alice's other tab is in the room with her
             tab2.join("pair");
             bob.send(Map.of("type", "join", "room", "pair", "id", "third"));
             assertError(bob, "room_full", "third");
@@ -89,9 +95,9 @@ class LimitsTest {
             tab1.assertNothingPending("pair");
             tab2.assertNothingPending("pair");
             bob.join("elsewhere");
-            // once a member leaves, there is room again
-            tab2.send(Map.of("type", "leave", "room", "pair", "id", "l"));
-            assertEquals(Map.of("type", "left", "room", "pair", "id", "l"), tab2.next());
+            // once a member's connection goes, there is room again
+            tab2.closeWith(1000);
+            awaitTrue("alice's second tab is gone", () -> server.server().app().rooms().localMembers("pair") == 1);
             assertEquals(List.of("lim-alice", "lim-bob"), bob.join("pair").get("members"));
             assertEquals(Map.of("type", "presence", "room", "pair", "user", "lim-bob", "state", "joined"), tab1.next());
             tab1.assertNothingPending("pair");
@@ -109,6 +115,7 @@ class LimitsTest {
                 assertTrue(third.drain().isEmpty(), "no frame may precede the close");
             }
             first.join("tabs");
+            second.expectMembership("tabs", "joined");
             second.join("tabs");
             first.say("tabs", "from the first tab");
             assertEquals("from the first tab", second.expect("message").get("text"));

@@ -22,7 +22,7 @@ class OperationsTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("CHAT_MAX_ROOMS_PER_CONNECTION", "1"));
+        server = TestServer.start(Map.of("CHAT_MAX_ROOMS_PER_USER", "1"));
     }
 
     @AfterAll

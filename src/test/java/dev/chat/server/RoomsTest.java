@@ -85,6 +85,7 @@ class RoomsTest {
     void theSameUsersOtherConnectionGetsTheMessage() throws Exception {
         try (WsClient tab1 = server.client(alice); WsClient tab2 = server.client(alice)) {
             tab1.join("tabs");
+            tab2.expectMembership("tabs", "joined");
             tab2.join("tabs");
             tab1.say("tabs", "from tab 1");
             assertEquals("from tab 1", tab2.expect("message").get("text"));

@@ -32,6 +32,7 @@ class TypingTest {
              WsClient alice2 = server.client(SeededUsers.token("t-alice"));
              WsClient bob = server.client(SeededUsers.token("t-bob"))) {
             alice.join("typing");
+            alice2.expectMembership("typing", "joined"); // her other tab is in the room with her
             alice2.join("typing");
             bob.join("typing");
             alice.expect("presence");
@@ -45,6 +46,25 @@ class TypingTest {
             alice.assertNothingPending("typing");
             bob.send(Map.of("type", "typing", "room", "typing"));
             assertEquals(Map.of("type", "typing", "room", "typing", "user", "t-bob"), alice.next());
+        }
+    }
+
+    @Test
+    void typingRightAfterASendShowsAgain() throws Exception {
+        try (WsClient alice = server.client(SeededUsers.token("t-alice"));
+             WsClient bob = server.client(SeededUsers.token("t-bob"))) {
+            alice.join("typing-again");
+            bob.join("typing-again");
+            alice.expect("presence");
+            alice.send(Map.of("type", "typing", "room", "typing-again"));
+            assertEquals(Map.of("type", "typing", "room", "typing-again", "user", "t-alice"), bob.next());
+            alice.say("typing-again", "first");
+            assertEquals("first", bob.expect("message").get("text"));
+            // within the 3 s of the first typing, but after a send: the next message is news again
+            alice.send(Map.of("type", "typing", "room", "typing-again"));
+            assertEquals(Map.of("type", "typing", "room", "typing-again", "user", "t-alice"), bob.next());
+            alice.send(Map.of("type", "typing", "room", "typing-again"));
+            bob.assertNothingPending("typing-again"); // and throttled again until the next send
         }
     }
 

@@ -31,9 +31,13 @@ public final class TestServer implements AutoCloseable {
     private static final Jsonb JSONB = JsonbBuilder.create();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /** Every server started and not yet forgotten, for {@link FreshMemberships}. */
+    private static final java.util.Set<TestServer> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final EmbeddedServer server;
     private final Path dataDir;
     private final Map<String, String> settings;
+    private volatile boolean closed;
 
     private TestServer(EmbeddedServer server, Path dataDir, Map<String, String> settings) {
         this.server = server;
@@ -64,7 +68,9 @@ public final class TestServer implements AutoCloseable {
         env.put("CHAT_DATA_DIR", dataDir.toString());
         env.putAll(overrides);
         try {
-            return new TestServer(EmbeddedServer.start(ChatConfig.load(env, new Properties())), dataDir, env);
+            TestServer started = new TestServer(EmbeddedServer.start(ChatConfig.load(env, new Properties())), dataDir, env);
+            STARTED.add(started);
+            return started;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -157,8 +163,48 @@ public final class TestServer implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Ends every stored room membership, as if each user had left each room: tests that share a
+     * server (or a data directory) and its users call it after each test, since rooms follow the
+     * user from one connection to the next and would otherwise follow them into the next test.
+     */
+    public void forgetMemberships() {
+        forgetMemberships(settings.containsKey("CHAT_DB_URL") ? settings.get("CHAT_DB_URL") : sqliteUrl(dataDir),
+                settings.get("CHAT_DB_USER"), settings.get("CHAT_DB_PASSWORD"));
+    }
+
+    /** {@link #forgetMemberships()} of every server started since the last call (closed ones too: their data stays). */
+    static void forgetEveryMembership() {
+        for (TestServer s : STARTED) {
+            s.forgetMemberships();
+            if (s.closed) {
+                STARTED.remove(s);
+            }
+        }
+    }
+
+    private static String sqliteUrl(Path dataDir) {
+        return "jdbc:sqlite:" + dataDir.resolve("chat.db");
+    }
+
+    private static void forgetMemberships(String url, String user, String password) {
+        if (url.startsWith("jdbc:sqlite:") && !Files.exists(Path.of(url.substring("jdbc:sqlite:".length())))) {
+            return; // no server ever started here
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, user, password);
+             java.sql.Statement s = c.createStatement()) {
+            if (url.startsWith("jdbc:sqlite:")) {
+                s.execute("PRAGMA busy_timeout = 5000");
+            }
+            s.executeUpdate("DELETE FROM memberships");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not reset the memberships at " + url, e);
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
         server.close();
     }
 }

@@ -148,6 +148,17 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return joined;
     }
 
+    /**
+     * The next object, which must tell that this user's membership of {@code room} changed on
+     * another device ({@code joined} or {@code left}); returns it.
+     */
+    public Map<String, Object> expectMembership(String room, String state) throws InterruptedException {
+        Map<String, Object> frame = expect("membership");
+        assertEquals(room, frame.get("room"), frame::toString);
+        assertEquals(state, frame.get("state"), frame::toString);
+        return frame;
+    }
+
     /** The history replayed by the last {@link #join}. */
     public List<Map<String, Object>> lastReplay() {
         return lastReplay;
