@@ -34,6 +34,7 @@ import dev.chat.redis.RedisUsers;
 import dev.chat.room.DeliveryOrder;
 import dev.chat.log.LogSampler;
 import dev.chat.room.AcceptedSends;
+import dev.chat.room.MessageChanges;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
@@ -179,7 +180,8 @@ public final class ChatApp implements AutoCloseable {
                 config.maxConnections(), config.maxConnectionsPerUser(), config.maxConnectionsPerAddress(),
                 config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
-        this.dispatcher = new RequestDispatcher(rooms, messages, privateRooms, verifier, metrics, accepted);
+        this.dispatcher = new RequestDispatcher(rooms, messages, new MessageChanges(messages, store, access), privateRooms,
+                verifier, metrics, accepted);
         this.health = new Health(healthChecks());
         LoginThrottle throttle = new LoginThrottle(config.loginMaxFailuresPerUser(),
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);

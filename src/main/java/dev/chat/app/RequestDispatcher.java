@@ -13,6 +13,7 @@ import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ServerFrame;
 import dev.chat.room.AcceptedSends;
+import dev.chat.room.MessageChanges;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
 import dev.chat.room.RoomRegistry;
@@ -36,16 +37,17 @@ public final class RequestDispatcher {
     /** Every client frame type, by class: the constructor refuses to build a dispatcher that lacks one. */
     private final Map<Class<?>, Route<ClientFrame>> routes = new HashMap<>();
 
-    public RequestDispatcher(RoomRegistry rooms, Messages messages, PrivateRooms privateRooms, JwtTokenVerifier verifier,
-                             ChatMetrics metrics, AcceptedSends accepted) {
+    public RequestDispatcher(RoomRegistry rooms, Messages messages, MessageChanges changes, PrivateRooms privateRooms,
+                             JwtTokenVerifier verifier, ChatMetrics metrics, AcceptedSends accepted) {
         this.accepted = accepted;
         this.verifier = verifier;
         this.metrics = metrics;
         route(ClientFrame.Join.class, "join", (c, j) -> rooms.join(c, j.room(), j.since(), j.id()));
         route(ClientFrame.Leave.class, "leave", (c, l) -> rooms.leave(c, l.room(), l.id()));
-        route(ClientFrame.Send.class, "send", (c, s) -> messages.send(c, s.room(), s.text(), s.id()));
+        route(ClientFrame.Send.class, "send", (c, s) -> messages.send(c, s.room(), s.text(), s.replyTo(), s.id()));
         route(ClientFrame.Typing.class, "typing", (c, t) -> rooms.typing(c, t.room(), t.id()));
-        route(ClientFrame.Direct.class, "send", (c, d) -> messages.direct(c, d.to(), d.text(), d.id()));
+        route(ClientFrame.Direct.class, "send", (c, d) -> messages.direct(c, d.to(), d.text(), d.replyTo(), d.id()));
+        route(ClientFrame.Change.class, ClientFrame.Change::kind, (c, ch) -> changes.change(c, ch));
         route(ClientFrame.DirectHistory.class, "history", (c, h) -> messages.directHistory(c, h.with(), h.before(), h.limit(), h.id()));
         route(ClientFrame.Create.class, "create", (c, cr) -> privateRooms.create(c, cr.room(), cr.isPrivate(), cr.id()));
         route(ClientFrame.Invite.class, "invite", (c, i) -> privateRooms.invite(c, i.room(), i.user(), i.id()));
@@ -62,7 +64,7 @@ public final class RequestDispatcher {
     }
 
     /** What handles one kind of frame, and the {@code chat_frames_in_total} type it counts as. */
-    private record Route<F extends ClientFrame>(String metric, Handler<F> handler) { }
+    private record Route<F extends ClientFrame>(java.util.function.Function<F, String> metric, Handler<F> handler) { }
 
     @FunctionalInterface
     private interface Handler<F extends ClientFrame> {
@@ -71,6 +73,12 @@ public final class RequestDispatcher {
 
     @SuppressWarnings("unchecked")
     private <F extends ClientFrame> void route(Class<F> type, String metric, Handler<F> handler) {
+        route(type, f -> metric, handler);
+    }
+
+    /** A frame type that counts as one of several types (a {@link ClientFrame.Change} as its kind). */
+    @SuppressWarnings("unchecked")
+    private <F extends ClientFrame> void route(Class<F> type, java.util.function.Function<F, String> metric, Handler<F> handler) {
         routes.put(type, (Route<ClientFrame>) (Route<?>) new Route<>(metric, handler));
     }
 
@@ -108,7 +116,7 @@ public final class RequestDispatcher {
             return;
         }
         Route<ClientFrame> route = routes.get(frame.getClass());
-        metrics.frameIn(route.metric());
+        metrics.frameIn(route.metric().apply(frame));
         route.handler().handle(c, frame);
     }
 

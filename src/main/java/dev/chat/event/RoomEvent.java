@@ -20,14 +20,78 @@ public sealed interface RoomEvent {
      * node, when it arrived here: the start of its delivery latency.
      */
     record Posted(String room, String from, String text, String clientId, String originConnection,
-                  String originTrace, long seq, long ts, long acceptedNanos) implements RoomEvent {
+                  String originTrace, long seq, long ts, long acceptedNanos, Detail detail) implements RoomEvent {
+        /** A plain message: no reply, no mentions, never changed. */
+        public Posted(String room, String from, String text, String clientId, String originConnection,
+                      String originTrace, long seq, long ts, long acceptedNanos) {
+            this(room, from, text, clientId, originConnection, originTrace, seq, ts, acceptedNanos, null);
+        }
+
         public Posted withSeq(long seq) {
-            return new Posted(room, from, text, clientId, originConnection, originTrace, seq, ts, acceptedNanos);
+            return new Posted(room, from, text, clientId, originConnection, originTrace, seq, ts, acceptedNanos, detail);
+        }
+
+        public Posted withDetail(Detail detail) {
+            return new Posted(room, from, text, clientId, originConnection, originTrace, seq, ts, acceptedNanos, detail);
+        }
+
+        /** What this event of the room is: {@link Detail#MESSAGE}, or a change of an earlier message. */
+        public String kind() {
+            return detail == null ? Detail.MESSAGE : detail.kind();
+        }
+
+        /** Never null: a plain message's detail is {@link Detail#NONE}. */
+        public Detail details() {
+            return detail == null ? Detail.NONE : detail;
         }
 
         /** {@code ts} as the protocol writes it: ISO-8601 UTC with millis. */
         public String isoTs() {
             return java.time.format.DateTimeFormatter.ISO_INSTANT.format(java.time.Instant.ofEpochMilli(ts));
+        }
+    }
+
+    /**
+     * What a room event is beyond its text. A {@link #MESSAGE} may answer another ({@code replyTo})
+     * and mention members ({@code mentions}, found at commit); read back from the store it carries
+     * its current state ({@code editedAt}, {@code deleted}, {@code reactions}). The other kinds
+     * change the message {@code target}: {@link #EDIT} (the new text is the event's text),
+     * {@link #DELETE}, {@link #REACT} ({@code emoji}, {@code on}: whether the reaction is now there).
+     */
+    record Detail(String kind, long target, Long replyTo, String emoji, Boolean on, java.util.List<String> mentions,
+                  Long editedAt, boolean deleted, java.util.Map<String, java.util.List<String>> reactions) {
+        public static final String MESSAGE = "message";
+        public static final String EDIT = "edit";
+        public static final String DELETE = "delete";
+        public static final String REACT = "react";
+        public static final Detail NONE = new Detail(MESSAGE, 0, null, null, null, null, null, false, null);
+
+        public static Detail reply(Long replyTo) {
+            return new Detail(MESSAGE, 0, replyTo, null, null, null, null, false, null);
+        }
+
+        public static Detail edit(long target) {
+            return new Detail(EDIT, target, null, null, null, null, null, false, null);
+        }
+
+        public static Detail delete(long target) {
+            return new Detail(DELETE, target, null, null, null, null, null, false, null);
+        }
+
+        public static Detail react(long target, String emoji) {
+            return new Detail(REACT, target, null, emoji, null, null, null, false, null);
+        }
+
+        public Detail withMentions(java.util.List<String> names) {
+            return new Detail(kind, target, replyTo, emoji, on, names, editedAt, deleted, reactions);
+        }
+
+        public Detail withOn(boolean now) {
+            return new Detail(kind, target, replyTo, emoji, now, mentions, editedAt, deleted, reactions);
+        }
+
+        public Detail withState(Long edited, boolean gone, java.util.Map<String, java.util.List<String>> now) {
+            return new Detail(kind, target, replyTo, emoji, on, mentions, edited, gone, now);
         }
     }
 

@@ -19,13 +19,29 @@ public sealed interface ClientFrame {
 
     record Leave(String room, String id) implements ClientFrame { }
 
-    record Send(String room, String text, String id) implements ClientFrame { }
+    record Send(String room, String text, Long replyTo, String id) implements ClientFrame {
+        public Send(String room, String text, String id) {
+            this(room, text, null, id);
+        }
+    }
 
     /** The user is typing in the room: relayed to the others, never stored, at most one per user and room per 3 s. */
     record Typing(String room, String id) implements ClientFrame { }
 
     /** A direct message to one user: all of their connections, on every node, get it. */
-    record Direct(String to, String text, String id) implements ClientFrame { }
+    record Direct(String to, String text, Long replyTo, String id) implements ClientFrame {
+        public Direct(String to, String text, String id) {
+            this(to, text, null, id);
+        }
+    }
+
+    /**
+     * A change of the message {@code target} of a room ({@code room}) or of the direct conversation
+     * with {@code with} (exactly one is set): a new text ({@code edit}), its deletion ({@code delete})
+     * or a toggle of the user's reaction {@code emoji} ({@code react}); {@code text} and {@code emoji}
+     * are null where the kind has none.
+     */
+    record Change(String kind, String room, String with, long target, String text, String emoji, String id) implements ClientFrame { }
 
     /** A page of earlier direct messages exchanged with {@code with}. */
     record DirectHistory(String with, Long before, int limit, String id) implements ClientFrame { }

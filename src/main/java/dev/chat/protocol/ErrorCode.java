@@ -14,10 +14,11 @@ public enum ErrorCode {
     RATE_LIMITED("rate_limited", "Over CHAT_RATE_PER_SEC (burst CHAT_RATE_BURST), or a send to a room over CHAT_ROOM_RATE_PER_SEC; the frame was dropped."),
     UNAVAILABLE("unavailable", "The database is unreachable: the message may not have been stored (or the history, a room's access or a join could not be read); resend it with the same id shortly, which is safe: a resent id gets its first seq."),
     UNAUTHORIZED("unauthorized", "A refresh token that is invalid, expired or another user's; the connection keeps its old expiry."),
-    FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, or a kick by someone who is not an admin."),
+    FORBIDDEN("forbidden", "A private room the user was not invited to, an invitation by someone who is not the owner, a kick by someone who is not an admin, an edit of another user's message, or a delete of one by someone who is neither the room's owner nor an admin."),
     NO_SUCH_USER("no_such_user", "A direct message or invitation to a name nobody has: no local user, and no identity provider user who has connected."),
     QUOTA_EXCEEDED("quota_exceeded", "The user owns CHAT_MAX_OWNED_ROOMS_PER_USER rooms, has given CHAT_MAX_INVITATIONS_PER_USER invitations that still stand, or started CHAT_MAX_NEW_DIRECTS_PER_DAY direct conversations in the last 24 hours, already."),
     ROOM_EXISTS("room_exists", "create of a room that already exists (has an owner, members or messages)."),
+    NOT_FOUND("not_found", "edit, delete, react or a reply (replyTo) naming a message that is not in the conversation: no such seq, a change event, or a deleted message."),
     INTERNAL("internal", "The server failed to handle the request; it had no effect.");
 
     private final String wire;

@@ -26,14 +26,18 @@ public final class ProtocolCodec {
         return EncodedFrame.of(JSONB.toJson(frame));
     }
 
-    /** A message accepted at {@code acceptedNanos} ({@link System#nanoTime}), for the delivery latency. */
-    public static EncodedFrame encode(ServerFrame.Message message, long acceptedNanos) {
+    /** A message (or a change of one) accepted at {@code acceptedNanos} ({@link System#nanoTime}), for the delivery latency. */
+    public static EncodedFrame encode(ServerFrame message, long acceptedNanos) {
         return EncodedFrame.message(JSONB.toJson(message), acceptedNanos);
     }
 
     /** Every client frame type the protocol has, and {@code invalid} for a frame that is none of them (metrics label them). */
     public static final java.util.List<String> CLIENT_TYPES = java.util.List.of(
-            "join", "leave", "send", "history", "typing", "create", "invite", "kick", "refresh", "rooms", "read", "invalid");
+            "join", "leave", "send", "history", "typing", "create", "invite", "kick", "refresh", "rooms", "read",
+            "edit", "delete", "react", "invalid");
+
+    /** A reaction's emoji, in code points at most (a flag or a family with its joiners fits). */
+    public static final int MAX_EMOJI_CODE_POINTS = 16;
 
     /** Decodes one client frame; never throws: anything that is not a valid request is {@link ClientFrame.Invalid}. */
     public static ClientFrame decode(String text) {
@@ -72,6 +76,7 @@ public final class ProtocolCodec {
             case "refresh" -> refresh(map, id);
             case "rooms" -> new ClientFrame.Rooms(id);
             case "read" -> read(map, id);
+            case "edit", "delete", "react" -> change(type, map, id);
             default -> new ClientFrame.Invalid(ErrorCode.UNKNOWN_TYPE, "unknown type: " + abbreviate(type), id);
         };
     }
@@ -151,10 +156,50 @@ public final class ProtocolCodec {
         if (!(text instanceof String t) || t.isEmpty()) {
             return invalid("text must be a non-empty string", id);
         }
-        if (map.containsKey("to")) {
-            return user(map, "to", id, to -> new ClientFrame.Direct(to, t, id));
+        Long replyTo = null;
+        if (map.get("replyTo") != null) {
+            replyTo = seq(map.get("replyTo"));
+            if (replyTo == null || replyTo == 0) {
+                return invalid("replyTo must be the seq of a message (a whole number of at least 1)", id);
+            }
         }
-        return room(map, id, r -> new ClientFrame.Send(r, t, id));
+        Long reply = replyTo;
+        if (map.containsKey("to")) {
+            return user(map, "to", id, to -> new ClientFrame.Direct(to, t, reply, id));
+        }
+        return room(map, id, r -> new ClientFrame.Send(r, t, reply, id));
+    }
+
+    /** {@code edit}, {@code delete} and {@code react}: a target seq in a room or the conversation {@code with} a user. */
+    private static ClientFrame change(String kind, Map<?, ?> map, String id) {
+        Long target = map.get("target") == null ? null : seq(map.get("target"));
+        if (target == null || target == 0) {
+            return invalid("target must be the seq of a message (a whole number of at least 1)", id);
+        }
+        String text = null;
+        if (kind.equals("edit")) {
+            if (!(map.get("text") instanceof String t) || t.isEmpty()) {
+                return invalid("text must be a non-empty string", id);
+            }
+            text = t;
+        }
+        String emoji = null;
+        if (kind.equals("react")) {
+            if (!(map.get("emoji") instanceof String e) || e.isEmpty() || e.codePointCount(0, e.length()) > MAX_EMOJI_CODE_POINTS
+                    || e.codePoints().anyMatch(cp -> Character.isWhitespace(cp) || Character.isISOControl(cp))) {
+                return invalid("emoji must be 1 to " + MAX_EMOJI_CODE_POINTS + " code points, without spaces or control characters", id);
+            }
+            emoji = e;
+        }
+        String t = text;
+        String e = emoji;
+        if (map.containsKey("with")) {
+            if (map.containsKey("room")) {
+                return invalid(kind + " names a room or a user (with), not both", id);
+            }
+            return user(map, "with", id, w -> new ClientFrame.Change(kind, null, w, target, t, e, id));
+        }
+        return room(map, id, r -> new ClientFrame.Change(kind, r, null, target, t, e, id));
     }
 
     private static ClientFrame read(Map<?, ?> map, String id) {

@@ -67,9 +67,16 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "ack"; }
     }
 
-    /** {@code replay}: true when sent from the history on a join, absent when live. */
-    @JsonbPropertyOrder({"getType", "room", "from", "to", "text", "id", "seq", "ts", "replay"})
-    record Message(String room, String from, String to, String text, String id, long seq, String ts, Boolean replay)
+    /**
+     * {@code replay}: true when sent from the history on a join, absent when live. {@code replyTo}:
+     * the seq it answers; {@code mentions}: the members it mentions. From the history (or a replay)
+     * a message comes as it stands now: {@code edited} (the latest edit's time, with the latest
+     * text), or {@code deleted} (no text), and {@code reactions} (each emoji's users, in order).
+     */
+    @JsonbPropertyOrder({"getType", "room", "from", "to", "text", "id", "seq", "ts", "replyTo", "mentions", "edited", "deleted",
+            "reactions", "replay"})
+    record Message(String room, String from, String to, String text, String id, long seq, String ts, Long replyTo,
+                   List<String> mentions, String edited, Boolean deleted, java.util.Map<String, List<String>> reactions, Boolean replay)
             implements ServerFrame {
         public Message(String room, String from, String text, String id, long seq, String ts) {
             this(room, from, null, text, id, seq, ts, null);
@@ -79,13 +86,42 @@ public sealed interface ServerFrame {
             this(room, from, null, text, id, seq, ts, replay);
         }
 
+        public Message(String room, String from, String to, String text, String id, long seq, String ts, Boolean replay) {
+            this(room, from, to, text, id, seq, ts, null, null, null, null, null, replay);
+        }
+
         @JsonbProperty("type") public String getType() { return "message"; }
     }
 
-    /** A page of earlier messages, oldest first, answering a {@code history} request. */
+    /** A message changed: {@code from} gave the message {@code target} a new text; {@code seq} is this event's own. */
+    @JsonbPropertyOrder({"getType", "room", "to", "seq", "target", "from", "text", "id", "ts", "replay"})
+    record Edited(String room, String to, long seq, long target, String from, String text, String id, String ts, Boolean replay)
+            implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "edited"; }
+    }
+
+    /** The message {@code target} was deleted by {@code by} (its sender, the room's owner or an admin). */
+    @JsonbPropertyOrder({"getType", "room", "to", "seq", "target", "by", "id", "ts", "replay"})
+    record Deleted(String room, String to, long seq, long target, String by, String id, String ts, Boolean replay)
+            implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "deleted"; }
+    }
+
+    /** {@code from} toggled the reaction {@code emoji} on the message {@code target}: {@code on} says whether it is there now. */
+    @JsonbPropertyOrder({"getType", "room", "to", "seq", "target", "from", "emoji", "on", "id", "ts", "replay"})
+    record Reaction(String room, String to, long seq, long target, String from, String emoji, boolean on, String id, String ts,
+                    Boolean replay) implements ServerFrame {
+        @JsonbProperty("type") public String getType() { return "reaction"; }
+    }
+
+    /**
+     * A page of earlier events, oldest first, answering a {@code history} request: {@link Message}s
+     * as they stand now, and the {@link Edited}, {@link Deleted} and {@link Reaction} events among
+     * them, each at its own seq.
+     */
     @JsonbPropertyOrder({"getType", "room", "with", "messages", "id"})
-    record History(String room, String with, List<Message> messages, String id) implements ServerFrame {
-        public History(String room, List<Message> messages, String id) {
+    record History(String room, String with, List<ServerFrame> messages, String id) implements ServerFrame {
+        public History(String room, List<ServerFrame> messages, String id) {
             this(room, null, messages, id);
         }
 

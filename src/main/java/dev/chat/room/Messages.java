@@ -66,21 +66,58 @@ public final class Messages {
 
     /** A message to a room the connection is in. */
     public void send(Connection c, String name, String text, String id) {
+        send(c, name, text, null, id);
+    }
+
+    /** A message to a room the connection is in, maybe answering the message {@code replyTo} there. */
+    public void send(Connection c, String name, String text, Long replyTo, String id) {
+        if (!admitted(c, name, id)) {
+            return;
+        }
+        if (replyTo != null && !replyable(c, name, replyTo, id)) {
+            return;
+        }
+        rooms.sent(name, c.user());
+        post(c, name, null, text, replyTo == null ? null : RoomEvent.Detail.reply(replyTo), id);
+    }
+
+    /** Whether a new event of the room may be posted: the connection is in it, and the room is under its rate. */
+    boolean admitted(Connection c, String name, String id) {
         if (!c.rooms().contains(name)) {
             c.send(new ServerFrame.Error(ErrorCode.NOT_JOINED, "join room " + name + " before sending to it", id));
-            return;
+            return false;
         }
         if (!roomRates.admit(name, System.nanoTime())) {
             c.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "room " + name + " takes at most " + roomRate
                     + " messages per second; the message was dropped", id));
-            return;
+            return false;
         }
-        rooms.sent(name, c.user());
-        post(c, name, null, text, id);
+        return true;
+    }
+
+    /** A reply must answer a message that is there: not a change event, not deleted, not beyond the room's end. */
+    private boolean replyable(Connection c, String stored, long replyTo, String id) {
+        MessageStore.Target target;
+        try {
+            target = store.target(stored, replyTo);
+        } catch (StoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
+            return false;
+        }
+        if (target == null || target.deleted()) {
+            c.send(new ServerFrame.Error(ErrorCode.NOT_FOUND, "there is no message " + replyTo + " to reply to", id));
+            return false;
+        }
+        return true;
     }
 
     /** A direct message: sequenced and stored per pair of users, then to both users' connections everywhere. */
     public void direct(Connection c, String to, String text, String id) {
+        direct(c, to, text, null, id);
+    }
+
+    /** A direct message, maybe answering the message {@code replyTo} of the conversation. */
+    public void direct(Connection c, String to, String text, Long replyTo, String id) {
         try {
             if (!users.known(to)) {
                 // a conversation with a name nobody has would be stored for ever: refused, as a flood's vehicle
@@ -111,16 +148,24 @@ public final class Messages {
             }
             knownConversations.add(room);
         }
-        post(c, room, to, text, id);
+        if (replyTo != null && !replyable(c, room, replyTo, id)) {
+            return;
+        }
+        post(c, room, to, text, replyTo == null ? null : RoomEvent.Detail.reply(replyTo), id);
     }
 
-    private void post(Connection c, String room, String to, String text, String id) {
+    /**
+     * Commits a new event of the conversation {@code room} ({@code to}: the other user of a direct
+     * one) and answers its {@code ack}; {@code detail} null for a plain message.
+     */
+    void post(Connection c, String room, String to, String text, RoomEvent.Detail detail, String id) {
         if (text.codePointCount(0, text.length()) > maxText) {
             c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
             return;
         }
         long acceptedAt = System.nanoTime();
-        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), acceptedAt);
+        RoomEvent.Posted message = new RoomEvent.Posted(room, c.user(), text, id, c.id(), c.traceId(), 0, clock.millis(), acceptedAt,
+                detail);
         store.append(message).whenComplete((appended, failure) -> {
             if (failure != null) {
                 c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE,

@@ -61,8 +61,8 @@ final class GroupCommit implements AutoCloseable {
     static final String FIND_SENT_MANY = "SELECT k.sender, k.client_id, (SELECT m.seq FROM messages m"
             + " WHERE m.room = ? AND m.sender = k.sender AND m.client_id = k.client_id AND m.accepted_at >= ? LIMIT 1)"
             + " FROM unnest(?::varchar[], ?::varchar[]) AS k(sender, client_id)";
-    private static final String INSERT = "INSERT INTO messages (room, seq, sender, client_id, text, accepted_at, origin_connection)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT = "INSERT INTO messages (room, seq, sender, client_id, text, accepted_at, origin_connection,"
+            + " kind, target, reply_to, emoji, reaction_on, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String ADVANCE = "UPDATE rooms SET last_seq = ? WHERE name = ?";
 
     private record Pending(RoomEvent.Posted message, CompletableFuture<MessageStore.Appended> done) { }
@@ -282,6 +282,7 @@ final class GroupCommit implements AutoCloseable {
         PreparedStatement lock = s.lock();
         PreparedStatement insert = s.insert();
         PreparedStatement advance = s.advance();
+        boolean pendingInserts = false;
         for (Map.Entry<String, List<Integer>> e : byRoom.entrySet()) {
             String room = e.getKey();
             long seq = lockRoom(lock, room, now);
@@ -297,10 +298,19 @@ final class GroupCommit implements AutoCloseable {
                     continue;
                 }
                 seq++;
-                results[i] = new MessageStore.Appended(m.withSeq(seq), false);
+                RoomEvent.Posted committed = m.withSeq(seq);
+                if (EventRows.needsApply(m)) {
+                    if (!RoomEvent.Detail.MESSAGE.equals(m.kind()) && pendingInserts) {
+                        insert.executeBatch(); // a change acts on the rows before it, this batch's included
+                        pendingInserts = false;
+                    }
+                    committed = EventRows.apply(s.connection(), m, seq);
+                }
+                results[i] = new MessageStore.Appended(committed, false);
                 if (key != null) {
                     sent.put(key, seq);
                 }
+                RoomEvent.Detail d = committed.details();
                 insert.setString(1, room);
                 insert.setLong(2, seq);
                 insert.setString(3, m.from());
@@ -308,7 +318,18 @@ final class GroupCommit implements AutoCloseable {
                 insert.setString(5, m.text());
                 insert.setLong(6, m.ts());
                 insert.setString(7, m.originConnection());
+                insert.setString(8, d.kind());
+                setLong(insert, 9, d.target() == 0 ? null : d.target());
+                setLong(insert, 10, d.replyTo());
+                insert.setString(11, d.emoji());
+                if (d.on() == null) {
+                    insert.setNull(12, java.sql.Types.BOOLEAN);
+                } else {
+                    insert.setBoolean(12, d.on());
+                }
+                insert.setString(13, EventRows.joined(d.mentions()));
                 insert.addBatch();
+                pendingInserts = true;
             }
             if (seq > first) {
                 advance.setLong(1, seq);
@@ -319,6 +340,14 @@ final class GroupCommit implements AutoCloseable {
         insert.executeBatch();
         advance.executeBatch();
         return List.of(results);
+    }
+
+    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, java.sql.Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
     }
 
     private static long lockRoom(PreparedStatement lock, String room, long now) throws SQLException {

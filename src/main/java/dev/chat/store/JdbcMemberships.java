@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Memberships and read positions in the {@code memberships} table. The counts read only what lies
- * after the read position, through the primary keys: {@code messages (room, seq)} for unread,
+ * after the read position, through the primary keys: {@code messages (room, seq)} for unread
+ * (messages of others, not deleted: no edit, delete or reaction is news),
  * {@code mentions (user_name, room, seq)} for mentions, each stopped at {@link #COUNT_CAP} rows,
  * so a user's 500 rooms cost 500 short index range scans, however long their histories are.
  * {@code JdbcMembershipsTest} pins that plan on PostgreSQL.
@@ -19,7 +20,7 @@ public final class JdbcMemberships implements Memberships {
     private static final String LATEST = "COALESCE((SELECT r.last_seq FROM rooms r WHERE r.name = m.room), 0)";
     private static final String STATE = "SELECT m.room, " + LATEST + ", m.read_seq,"
             + " (SELECT COUNT(*) FROM (SELECT 1 FROM messages x WHERE x.room = m.room AND x.seq > m.read_seq"
-            + " AND x.sender <> m.user_name LIMIT " + COUNT_CAP + ") u),"
+            + " AND x.sender <> m.user_name AND x.kind = 'message' AND NOT x.deleted LIMIT " + COUNT_CAP + ") u),"
             + " (SELECT COUNT(*) FROM (SELECT 1 FROM mentions n WHERE n.user_name = m.user_name AND n.room = m.room"
             + " AND n.seq > m.read_seq LIMIT " + COUNT_CAP + ") v)"
             + " FROM memberships m WHERE m.user_name = ?";

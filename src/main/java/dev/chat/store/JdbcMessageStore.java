@@ -22,10 +22,14 @@ import java.util.concurrent.CompletableFuture;
 public final class JdbcMessageStore implements MessageStore, AutoCloseable {
     private static final String LATEST = "SELECT last_seq FROM rooms WHERE name = ?";
     private static final String OLDEST = "SELECT MIN(seq) FROM messages WHERE room = ?";
-    private static final String AFTER = "SELECT seq, sender, client_id, text, accepted_at, origin_connection FROM messages"
-            + " WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?";
-    private static final String BEFORE = "SELECT seq, sender, client_id, text, accepted_at, origin_connection FROM messages"
-            + " WHERE room = ? AND seq < ? AND seq <= ? ORDER BY seq DESC LIMIT ?";
+    private static final String COLUMNS = "SELECT seq, sender, client_id, text, accepted_at, origin_connection,"
+            + " kind, target, reply_to, emoji, reaction_on, mentions, edited_at, deleted FROM messages";
+    private static final String AFTER = COLUMNS + " WHERE room = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?";
+    private static final String BEFORE = COLUMNS + " WHERE room = ? AND seq < ? AND seq <= ? ORDER BY seq DESC LIMIT ?";
+    private static final String TARGET = "SELECT sender, deleted FROM messages WHERE room = ? AND seq = ? AND kind = 'message'";
+    /** The reactions of the messages of one page (its seq range), oldest first, so each emoji lists its users in order. */
+    private static final String REACTIONS = "SELECT seq, emoji, user_name FROM reactions WHERE room = ? AND seq >= ? AND seq <= ?"
+            + " ORDER BY seq, at, emoji, user_name";
 
     private final Database db;
     private final GroupCommit writer;
@@ -104,15 +108,81 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
             if (newestFirst) {
                 Collections.reverse(messages);
             }
+            withReactions(c, room, messages);
             return new HistorySlice(messages, latest, latest == 0 ? 0 : oldest(c, room));
         } catch (SQLException e) {
             throw unavailable(e);
         }
     }
 
+    @Override
+    public Target target(String room, long seq) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(TARGET)) {
+            ps.setString(1, room);
+            ps.setLong(2, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Target(rs.getString(1), rs.getBoolean(2)) : null;
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** A row as the event it stores, a message with its current state; a plain message that never changed has no detail. */
     private static RoomEvent.Posted message(String room, ResultSet rs) throws SQLException {
-        return new RoomEvent.Posted(room, rs.getString(2), rs.getString(4), rs.getString(3), rs.getString(6), null,
+        RoomEvent.Posted p = new RoomEvent.Posted(room, rs.getString(2), rs.getString(4), rs.getString(3), rs.getString(6), null,
                 rs.getLong(1), rs.getLong(5), 0);
+        String kind = rs.getString(7);
+        long target = rs.getLong(8);
+        Long replyTo = rs.getLong(9);
+        if (rs.wasNull()) {
+            replyTo = null;
+        }
+        String emoji = rs.getString(10);
+        Boolean on = rs.getBoolean(11);
+        if (rs.wasNull()) {
+            on = null;
+        }
+        List<String> mentions = EventRows.split(rs.getString(12));
+        Long edited = rs.getLong(13);
+        if (rs.wasNull()) {
+            edited = null;
+        }
+        boolean deleted = rs.getBoolean(14);
+        if (RoomEvent.Detail.MESSAGE.equals(kind) && replyTo == null && mentions == null && edited == null && !deleted) {
+            return p;
+        }
+        return p.withDetail(new RoomEvent.Detail(kind, target, replyTo, emoji, on, mentions, edited, deleted, null));
+    }
+
+    /** Puts each message's reactions, as they stand, on it (one query for the page). */
+    private static void withReactions(Connection c, String room, List<RoomEvent.Posted> messages) throws SQLException {
+        if (messages.isEmpty()) {
+            return;
+        }
+        java.util.Map<Long, java.util.Map<String, List<String>>> bySeq = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(REACTIONS)) {
+            ps.setString(1, room);
+            ps.setLong(2, messages.get(0).seq());
+            ps.setLong(3, messages.get(messages.size() - 1).seq());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    bySeq.computeIfAbsent(rs.getLong(1), k -> new java.util.LinkedHashMap<>())
+                            .computeIfAbsent(rs.getString(2), k -> new ArrayList<>()).add(rs.getString(3));
+                }
+            }
+        }
+        if (bySeq.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            RoomEvent.Posted p = messages.get(i);
+            java.util.Map<String, List<String>> reactions = bySeq.get(p.seq());
+            if (reactions != null && RoomEvent.Detail.MESSAGE.equals(p.kind())) {
+                RoomEvent.Detail d = p.details();
+                messages.set(i, p.withDetail(d.withState(d.editedAt(), d.deleted(), reactions)));
+            }
+        }
     }
 
     private static long latest(Connection c, String room) throws SQLException {

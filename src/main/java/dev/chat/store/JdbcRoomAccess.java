@@ -199,6 +199,18 @@ public final class JdbcRoomAccess implements RoomAccess {
     }
 
     @Override
+    public String ownerOf(String room) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(OWNER)) {
+            ps.setString(1, room);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
     public void revoke(String room, String user) {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(REVOKE)) {
             ps.setString(1, room);

@@ -30,6 +30,12 @@ public interface MessageStore {
     /** The newest messages with seq below {@code beforeSeq} (Long.MAX_VALUE: up to the latest), oldest first. */
     HistorySlice before(String room, long beforeSeq, int limit);
 
+    /** A message as a change or reply needs to know it: who sent it, and whether it was deleted. */
+    record Target(String sender, boolean deleted) { }
+
+    /** The message (not a change event) with {@code seq} in the room, or null when there is none (or retention took it). */
+    Target target(String room, long seq);
+
     /** The room's latest committed seq (0 for a room nobody wrote in). */
     long latestSeq(String room);
 

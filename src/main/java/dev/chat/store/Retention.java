@@ -21,8 +21,13 @@ public final class Retention implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Retention.class.getName());
     static final int BATCH = 1000;
     static final Duration EVERY = Duration.ofMinutes(10);
-    private static final String DELETE = "DELETE FROM messages WHERE (room, seq) IN"
-            + " (SELECT room, seq FROM messages WHERE accepted_at < ? LIMIT " + BATCH + ")";
+    private static final String EXPIRED = "SELECT room, seq FROM messages WHERE accepted_at < ? ORDER BY accepted_at LIMIT " + BATCH;
+    /** A message goes with what hangs on it: the rows that count its mentions and hold its reactions. */
+    private static final String[] DELETES = {
+        "DELETE FROM mentions WHERE room = ? AND seq = ?",
+        "DELETE FROM reactions WHERE room = ? AND seq = ?",
+        "DELETE FROM messages WHERE room = ? AND seq = ?",
+    };
 
     private final Database db;
     private final Duration keep;
@@ -61,11 +66,7 @@ public final class Retention implements AutoCloseable {
         long cutoff = clock.millis() - keep.toMillis();
         long total = 0;
         while (true) {
-            int n;
-            try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(DELETE)) {
-                ps.setLong(1, cutoff);
-                n = ps.executeUpdate();
-            }
+            int n = deleteBatch(cutoff);
             total += n;
             if (n < BATCH) {
                 return total;
@@ -76,6 +77,47 @@ public final class Retention implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return total;
             }
+        }
+    }
+
+    /** One batch, in one transaction: the oldest expired messages and their mentions and reactions. */
+    private int deleteBatch(long cutoff) throws SQLException {
+        try (Connection c = db.connection()) {
+            java.util.List<String> rooms = new java.util.ArrayList<>();
+            java.util.List<Long> seqs = new java.util.ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(EXPIRED)) {
+                ps.setLong(1, cutoff);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rooms.add(rs.getString(1));
+                        seqs.add(rs.getLong(2));
+                    }
+                }
+            }
+            if (rooms.isEmpty()) {
+                return 0;
+            }
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                for (String sql : DELETES) {
+                    try (PreparedStatement ps = c.prepareStatement(sql)) {
+                        for (int i = 0; i < rooms.size(); i++) {
+                            ps.setString(1, rooms.get(i));
+                            ps.setLong(2, seqs.get(i));
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+            return rooms.size();
         }
     }
 

@@ -42,6 +42,9 @@ public interface RoomAccess {
     /** Invitations {@code user} gave that still stand. */
     int invitationsBy(String user);
 
+    /** The room's owner: its creator, {@link #SERVER} for a room held public, or null (none, or no such room). */
+    String ownerOf(String room);
+
     /** Takes an invitation back (a kicked user does not walk back in). */
     void revoke(String room, String user);
 }

@@ -19,6 +19,6 @@ class RequestDispatcherTest {
     @Test
     void theDispatcherRoutesEveryClientFrameType() {
         // the constructor throws when one lacks a route; it needs none of its collaborators to decide
-        new RequestDispatcher(null, null, null, null, null, null);
+        new RequestDispatcher(null, null, null, null, null, null, null);
     }
 }

@@ -42,6 +42,12 @@ class NodeCodecTest {
                 Arguments.of(Named.of("tip", "tip.json"), new RoomEvent.Tip("general", 120)),
                 Arguments.of(Named.of("sessions ended", "sessions-ended.json"),
                         new RoomEvent.SessionsEnded("bob", java.util.List.of("s1", "s2"), true)),
+                Arguments.of(Named.of("reaction", "reaction.json"), new RoomEvent.Posted("general", "bob", "", "r1", "node-a-1", null, 23,
+                        java.time.Instant.parse("2025-01-02T03:07:00Z").toEpochMilli(), 5L,
+                        RoomEvent.Detail.react(17, "\ud83d\udc4d").withOn(true))),
+                Arguments.of(Named.of("reply with a mention", "message-reply.json"), new RoomEvent.Posted("general", "bob", "@alice yes", "c-43",
+                        "node-a-1", null, 18, java.time.Instant.parse("2025-01-02T03:07:00Z").toEpochMilli(), 5L,
+                        RoomEvent.Detail.reply(17L).withMentions(java.util.List.of("alice")))),
                 Arguments.of(Named.of("membership", "membership.json"), new RoomEvent.Membership("team", "bob", "joined", "node-a-7")),
                 Arguments.of(Named.of("read position", "read.json"), new RoomEvent.ReadMoved("@alice+bob", "bob", 117, 3, 1, "node-a-7")));
     }
@@ -68,7 +74,9 @@ class NodeCodecTest {
     @ValueSource(strings = {"", "null", "[]", "{", "{\"k\":\"m\"}", "{\"k\":\"m\",\"room\":\"r\"}", "{\"k\":\"zz\",\"room\":\"r\"}",
             "{\"k\":\"p\",\"room\":\"r\",\"user\":\"u\",\"state\":\"sleeping\"}", "{\"k\":\"m\",\"room\":\"r\",\"seq\":\"x\"}",
             "{\"k\":\"tip\",\"room\":\"r\"}", "{\"k\":1,\"room\":\"r\"}",
-            "{\"k\":\"j\",\"room\":\"r\",\"user\":\"u\",\"state\":\"sleeping\"}", "{\"k\":\"r\",\"room\":\"r\",\"user\":\"u\",\"seq\":1}"})
+            "{\"k\":\"j\",\"room\":\"r\",\"user\":\"u\",\"state\":\"sleeping\"}", "{\"k\":\"r\",\"room\":\"r\",\"user\":\"u\",\"seq\":1}",
+            "{\"k\":\"m\",\"room\":\"r\",\"seq\":1,\"from\":\"a\",\"text\":\"\",\"ts\":\"2025-01-02T03:07:00Z\",\"kind\":\"react\",\"target\":1}",
+            "{\"k\":\"m\",\"room\":\"r\",\"seq\":1,\"from\":\"a\",\"text\":\"\",\"ts\":\"2025-01-02T03:07:00Z\",\"kind\":\"explode\",\"target\":1}"})
     void malformedInputDecodesToNullAndNeverThrows(String json) {
         assertNull(NodeCodec.decode(json, NODE, 0));
     }

@@ -140,6 +140,7 @@ public abstract class DeployedServer implements AutoCloseable {
 
     /** Starts the server and waits until the WAR answers; fails the test with the server log otherwise. */
     public DeployedServer start() throws Exception {
+        dev.chat.testing.FreshMemberships.track(dev.chat.testing.FreshMemberships.Store.sqlite(dataDir)); // a JNDI database is the test's own
         List<String> props = settings.entrySet().stream().map(e -> "-D" + e.getKey() + "=" + e.getValue())
                 .collect(Collectors.toCollection(ArrayList::new));
         ProcessBuilder pb = new ProcessBuilder(command(props)).directory(work.toFile())
@@ -244,6 +245,7 @@ public abstract class DeployedServer implements AutoCloseable {
 
     @Override
     public void close() {
+        dev.chat.testing.FreshMemberships.untrack(dev.chat.testing.FreshMemberships.Store.sqlite(dataDir));
         try {
             stop();
         } finally {

@@ -103,7 +103,18 @@ class ProtocolCodecTest {
                 Arguments.of("membership-joined", new ServerFrame.Membership("team", ServerFrame.Presence.JOINED, 41L)),
                 Arguments.of("membership-left", new ServerFrame.Membership("team", ServerFrame.Presence.LEFT, null)),
                 Arguments.of("read", new ServerFrame.Read("general", null, 117, 3, 0, "r-2")),
-                Arguments.of("read-direct", new ServerFrame.Read(null, "bob", 3, 0, 0, null)));
+                Arguments.of("read-direct", new ServerFrame.Read(null, "bob", 3, 0, 0, null)),
+                Arguments.of("message-as-it-stands", new ServerFrame.Message("general", "alice", null, "fixed", "c-42", 17,
+                        "2025-01-02T03:04:05.678Z", 12L, List.of("bob"), "2025-01-02T03:05:00Z", null,
+                        java.util.Map.of("\ud83d\udc4d", List.of("bob", "carol")), null)),
+                Arguments.of("message-deleted", new ServerFrame.Message("general", "alice", null, null, "c-42", 17,
+                        "2025-01-02T03:04:05.678Z", null, null, null, true, null, true)),
+                Arguments.of("edited", new ServerFrame.Edited("general", null, 21, 17, "alice", "fixed", "e1", "2025-01-02T03:05:00Z", null)),
+                Arguments.of("deleted", new ServerFrame.Deleted("general", null, 22, 17, "alice", "d1", "2025-01-02T03:06:00Z", null)),
+                Arguments.of("reaction", new ServerFrame.Reaction("general", null, 23, 17, "bob", "\ud83d\udc4d", true, "r1",
+                        "2025-01-02T03:07:00Z", null)),
+                Arguments.of("reaction-direct", new ServerFrame.Reaction(null, "alice", 4, 3, "bob", "\u2764\ufe0f", false, null,
+                        "2025-01-02T03:07:00Z", true)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -155,7 +166,13 @@ class ProtocolCodecTest {
                 Arguments.of("refresh", new ClientFrame.Refresh("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "c-5")),
                 Arguments.of("rooms", new ClientFrame.Rooms("r-1")),
                 Arguments.of("read", new ClientFrame.Read("general", null, 117, "r-2")),
-                Arguments.of("read-direct", new ClientFrame.Read(null, "bob", 3, null)));
+                Arguments.of("read-direct", new ClientFrame.Read(null, "bob", 3, null)),
+                Arguments.of("edit", new ClientFrame.Change("edit", "general", null, 17, "fixed", null, "e1")),
+                Arguments.of("delete", new ClientFrame.Change("delete", "general", null, 17, null, null, "d1")),
+                Arguments.of("react", new ClientFrame.Change("react", "general", null, 17, null, "\ud83d\udc4d", "r1")),
+                Arguments.of("react-direct", new ClientFrame.Change("react", null, "bob", 3, null, "\u2764\ufe0f", null)),
+                Arguments.of("send-reply", new ClientFrame.Send("general", "yes", 17L, "c-43")),
+                Arguments.of("send-direct-reply", new ClientFrame.Direct("bob", "yes", 2L, "d-2")));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -95,6 +95,11 @@ class DeliveryOrderTest {
             }
 
             @Override
+            public Target target(String room, long seq) {
+                return store.target(room, seq);
+            }
+
+            @Override
             public long latestSeq(String room) {
                 if (first.getAndSet(false)) {
                     reading.countDown();

@@ -31,13 +31,9 @@ public final class TestServer implements AutoCloseable {
     private static final Jsonb JSONB = JsonbBuilder.create();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** Every server started and not yet forgotten, for {@link FreshMemberships}. */
-    private static final java.util.Set<TestServer> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     private final EmbeddedServer server;
     private final Path dataDir;
     private final Map<String, String> settings;
-    private volatile boolean closed;
 
     private TestServer(EmbeddedServer server, Path dataDir, Map<String, String> settings) {
         this.server = server;
@@ -69,7 +65,7 @@ public final class TestServer implements AutoCloseable {
         env.putAll(overrides);
         try {
             TestServer started = new TestServer(EmbeddedServer.start(ChatConfig.load(env, new Properties())), dataDir, env);
-            STARTED.add(started);
+            FreshMemberships.track(started.store());
             return started;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -164,47 +160,22 @@ public final class TestServer implements AutoCloseable {
     }
 
     /**
-     * Ends every stored room membership, as if each user had left each room: tests that share a
-     * server (or a data directory) and its users call it after each test, since rooms follow the
-     * user from one connection to the next and would otherwise follow them into the next test.
+     * Ends every stored room membership, as if each user had left each room ({@link FreshMemberships}
+     * does it after every test; a test that restarts servers within itself calls it between them).
      */
     public void forgetMemberships() {
-        forgetMemberships(settings.containsKey("CHAT_DB_URL") ? settings.get("CHAT_DB_URL") : sqliteUrl(dataDir),
-                settings.get("CHAT_DB_USER"), settings.get("CHAT_DB_PASSWORD"));
+        FreshMemberships.forget(store());
     }
 
-    /** {@link #forgetMemberships()} of every server started since the last call (closed ones too: their data stays). */
-    static void forgetEveryMembership() {
-        for (TestServer s : STARTED) {
-            s.forgetMemberships();
-            if (s.closed) {
-                STARTED.remove(s);
-            }
-        }
-    }
-
-    private static String sqliteUrl(Path dataDir) {
-        return "jdbc:sqlite:" + dataDir.resolve("chat.db");
-    }
-
-    private static void forgetMemberships(String url, String user, String password) {
-        if (url.startsWith("jdbc:sqlite:") && !Files.exists(Path.of(url.substring("jdbc:sqlite:".length())))) {
-            return; // no server ever started here
-        }
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, user, password);
-             java.sql.Statement s = c.createStatement()) {
-            if (url.startsWith("jdbc:sqlite:")) {
-                s.execute("PRAGMA busy_timeout = 5000");
-            }
-            s.executeUpdate("DELETE FROM memberships");
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("could not reset the memberships at " + url, e);
-        }
+    private FreshMemberships.Store store() {
+        return settings.containsKey("CHAT_DB_URL")
+                ? new FreshMemberships.Store(settings.get("CHAT_DB_URL"), settings.get("CHAT_DB_USER"), settings.get("CHAT_DB_PASSWORD"))
+                : FreshMemberships.Store.sqlite(dataDir);
     }
 
     @Override
     public void close() {
-        closed = true;
         server.close();
+        FreshMemberships.untrack(store());
     }
 }
