@@ -21,6 +21,7 @@ import { ProviderSession, providerAnswer } from "./provider-session.js";
 import { ServerSession } from "./server-session.js";
 import { ChatState, dmKey } from "./state.js";
 import * as view from "./view.js";
+import * as messageView from "./message-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -375,7 +376,13 @@ const frameHandlers = {
   invitation: onInvitation,
   removed: onRemoved,
   error: onError,
+  edited: onChange,
+  deleted: onChange,
+  reaction: onChange,
 };
+
+/** The frame types that are events of a conversation with a seq: shown, or applied to the message they change. */
+const CHANGE_TYPES = new Set(["edited", "deleted", "reaction"]);
 
 function handleFrame(frame) {
   if (!chat) return;
@@ -418,7 +425,7 @@ function onJoined(f) {
   room.replayBuffer = null;
   // What is shown stays. The replay goes in by seq: the whole gap (recovered), or with
   // `recovered:false` the latest messages only, and the gap below them is filled from the history.
-  for (const m of replayed) showMessage(room, m);
+  for (const m of replayed) showEvent(room, m);
   if (room.lastSeq === null) room.skipTo(f.seq); // a fresh view: this page's knowledge starts here
   else room.know(f.seq);
   if (f.recovered === false) room.filling = true;
@@ -486,17 +493,100 @@ function onAck(f) {
   view.markSent(entry.el, f.seq);
 }
 
-/** The conversation a frame belongs to: its room, or for a direct message the other user. */
+/** The conversation a frame belongs to: its room, or for a direct message (or a change of one) the other user. */
 function conversationOf(f) {
   if (typeof f.room === "string") return chat.get(f.room);
-  const other = f.from === chat.me ? f.to : f.from;
+  const actor = f.from ?? f.by;
+  const other = actor === chat.me ? f.to : actor;
   if (!isUserName(other)) return null;
   return openDmState(other);
 }
 
+/** One event of a conversation, from a replay, a history page or a gap fill: a message, or a change of one. */
+function showEvent(conv, f, options) {
+  return CHANGE_TYPES.has(f.type) ? applyChange(conv, f) : showMessage(conv, f, options);
+}
+
+/** A live edit, delete or reaction: applied to the message it changes, in seq order like a message. */
+function onChange(f) {
+  const conv = conversationOf(f);
+  if (!conv || typeof f.seq !== "number") return;
+  if (conv.kind === "room" && conv.replayBuffer) {
+    conv.replayBuffer.push(f);
+    return;
+  }
+  const skipped = conv.lastSeq !== null && f.seq > conv.lastSeq + 1;
+  applyChange(conv, f);
+  if (skipped) repairGap(conv);
+}
+
+/**
+ * Applies a change to the message it targets, if it is shown (a message shown later comes from
+ * the server as it stands, this change included), and counts its seq as seen. Applying one again
+ * changes nothing: an edit sets the text, a delete the deletion, a reaction whether it is there.
+ */
+function applyChange(conv, f) {
+  if (typeof f.seq !== "number" || !conv.markSeq(f.seq)) return false;
+  saveSeqs();
+  const li = pane.bySeq(conv.key, f.target);
+  if (!li || li.classList.contains("deleted")) return true;
+  if (f.type === "edited" && typeof f.text === "string") {
+    messageView.setText(li, { text: f.text, mentions: mentionsOf(li), me: chat.me, edited: f.ts });
+  } else if (f.type === "deleted") {
+    messageView.setText(li, { deleted: true });
+    reactionsOf.delete(li);
+  } else if (f.type === "reaction" && typeof f.emoji === "string" && typeof f.from === "string") {
+    const reactions = reactionsOf.get(li) ?? new Map();
+    const users = (reactions.get(f.emoji) ?? []).filter((u) => u !== f.from);
+    if (f.on === true) users.push(f.from);
+    reactions.set(f.emoji, users);
+    reactionsOf.set(li, reactions);
+    messageView.renderReactions(li, reactions, chat.me);
+  }
+  return true;
+}
+
+/** Replies shown before the message they answer (a page of history, a replay) get its snippet once it is there. */
+function resolveQuotes(conv) {
+  const box = pane.box(conv.key);
+  if (box) messageView.resolveQuotes(box, (seq) => pane.bySeq(conv.key, seq));
+}
+
+/** Each shown message's reactions as they stand: emoji -> users, in the order they reacted. */
+const reactionsOf = new WeakMap();
+
+const mentionsOf = (li) => (li.dataset.mentions ? li.dataset.mentions.split("\n") : []);
+
+/**
+ * A message element with everything the server says of it: the quote of what it answers, its
+ * text with mentions marked (or its deletion), "(edited)", its reactions.
+ */
+function createMessageElement(conv, f, from) {
+  const date = view.parseTs(f.ts);
+  const deleted = f.deleted === true;
+  const text = typeof f.text === "string" ? f.text : "";
+  const el = view.createMessage({ from, text, date, seq: f.seq, own: from === chat.me });
+  const mentions = Array.isArray(f.mentions) ? f.mentions.filter((n) => typeof n === "string") : [];
+  if (mentions.length) el.dataset.mentions = mentions.join("\n");
+  messageView.setText(el, { text, mentions, me: chat.me, edited: typeof f.edited === "string" ? f.edited : null, deleted });
+  if (typeof f.replyTo === "number") {
+    el.dataset.replyTo = String(f.replyTo);
+    el.querySelector(".meta").after(messageView.replyQuote(f.replyTo, messageView.snippetOf(pane.bySeq(conv.key, f.replyTo))));
+  }
+  if (!deleted && f.reactions && typeof f.reactions === "object") {
+    const reactions = new Map();
+    for (const [emoji, users] of Object.entries(f.reactions)) {
+      if (Array.isArray(users)) reactions.set(emoji, users.filter((u) => typeof u === "string"));
+    }
+    reactionsOf.set(el, reactions);
+    messageView.renderReactions(el, reactions, chat.me);
+  }
+  return el;
+}
+
 function onMessage(f) {
   const conv = conversationOf(f);
-  if (!conv || typeof f.text !== "string") return;
+  if (!conv || (typeof f.text !== "string" && f.deleted !== true)) return;
   // A rejoin's replay waits for `joined`, which says whether it closes the gap or starts over.
   if (conv.kind === "room" && conv.replayBuffer) {
     conv.replayBuffer.push(f);
@@ -510,15 +600,16 @@ function onMessage(f) {
 
 /** Shows one message frame (live, replayed or from history) unless its seq is shown already. */
 function showMessage(conv, f, { live = true } = {}) {
-  if (typeof f.text !== "string") return false;
+  if (typeof f.text !== "string" && f.deleted !== true) return false;
   const from = typeof f.from === "string" ? f.from : "?";
   if (from === chat.me && ackedByEcho(conv, f)) return true;
   if (!conv.markSeq(f.seq)) return false; // duplicate
   saveSeqs();
   const date = view.parseTs(f.ts);
-  const el = view.createMessage({ from, text: f.text, date, seq: f.seq, own: from === chat.me });
+  const el = createMessageElement(conv, f, from);
   if (typeof f.seq === "number") pane.insertBySeq(conv.key, el, date, f.seq);
   else pane.append(conv.key, el, date);
+  resolveQuotes(conv);
   if (!live) return true; // from the history: neither news nor a sign that its author stopped typing
   if (conv.kind === "room") stopTyping(conv, from);
   if (from === chat.me) return true;
@@ -551,9 +642,10 @@ function onHistory(f) {
   const p = takePending(f.id);
   const conv = typeof f.room === "string" ? chat.get(f.room) : typeof f.with === "string" ? chat.dm(f.with) : null;
   if (!conv) return;
+  // every event of the page: messages as they stand (deleted ones without text) and the changes among them
   const messages = (Array.isArray(f.messages) ? f.messages : [])
-    .filter((m) => m && typeof m.text === "string")
-    .sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0));
+    .filter((m) => m && typeof m.seq === "number" && (typeof m.text === "string" || m.deleted === true || CHANGE_TYPES.has(m.type)))
+    .sort((x, y) => x.seq - y.seq);
   if (p?.mode === "latest") mergeLatest(conv, messages);
   else if (p?.mode === "gap") fillFromPage(conv, messages, p);
   else prependOlder(conv, messages);
@@ -566,11 +658,14 @@ function prependOlder(conv, messages) {
   const items = [];
   for (const m of messages) {
     if (typeof m.seq !== "number") continue;
+    if (CHANGE_TYPES.has(m.type)) {
+      conv.markSeq(m.seq); // its message in this page (or an older one) comes as it stands: nothing to apply
+      continue;
+    }
     const from = typeof m.from === "string" ? m.from : "?";
     if (from === chat.me && ackedByEcho(conv, m)) continue;
     if (conv.markSeq(m.seq)) {
-      const date = view.parseTs(m.ts);
-      items.push({ node: view.createMessage({ from, text: m.text, date, seq: m.seq, own: from === chat.me }), date });
+      items.push({ node: createMessageElement(conv, m, from), date: view.parseTs(m.ts) });
     }
   }
   if (!messages.length || messages[0].seq <= 1) {
@@ -578,6 +673,7 @@ function prependOlder(conv, messages) {
     if (conv.key === chat.current && !messages.length) dom.historyState.textContent = "No older messages.";
   }
   pane.prepend(conv.key, items);
+  resolveQuotes(conv);
   if (!conv.exhausted) fillView(conv);
 }
 
@@ -588,7 +684,7 @@ function prependOlder(conv, messages) {
  */
 function mergeLatest(conv, messages) {
   const fresh = conv.lastSeq === null;
-  for (const m of messages) showMessage(conv, m, { live: !fresh });
+  for (const m of messages) showEvent(conv, m, { live: !fresh });
   conv.synced = true;
   const newest = messages.length ? messages[messages.length - 1].seq : 0;
   if (fresh) conv.skipTo(newest); // this page's knowledge of the conversation starts here
@@ -635,7 +731,7 @@ function repairGap(conv) {
 function fillFromPage(conv, messages, p) {
   conv.repairing = false;
   const start = conv.lastSeq + 1;
-  for (const m of messages) if (typeof m.seq === "number") showMessage(conv, m, { live: false });
+  for (const m of messages) if (typeof m.seq === "number") showEvent(conv, m, { live: false });
   const reached = messages.length < p.limit || messages[0].seq <= start;
   if (reached && conv.lastSeq < p.before - 1) markLost(conv, p.before - 1);
   saveSeqs();

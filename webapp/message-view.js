@@ -44,12 +44,24 @@ export function textWithMentions(text, mentions, me) {
 
 /** The quote of the message a reply answers: a button that jumps to it (li.msg[data-seq]). */
 export function replyQuote(replyTo, snippet) {
+  const dataset = { target: String(replyTo) };
+  if (snippet == null) dataset.unresolved = "true"; // filled in once the message it answers is shown (resolveQuotes)
   return h(
     "button",
-    { type: "button", className: "reply-quote", dataset: { target: String(replyTo) }, title: "Show the message this answers" },
+    { type: "button", className: "reply-quote", dataset, title: "Show the message this answers" },
     h("span", { className: "reply-arrow", "aria-hidden": "true", text: "↩ " }),
     h("span", { className: "reply-snippet", dir: "auto", text: snippet ?? `message #${replyTo}` })
   );
+}
+
+/** Gives the quotes in `box` whose message was not shown yet its snippet, once `find(seq)` has it. */
+export function resolveQuotes(box, find) {
+  for (const quote of box.querySelectorAll(".reply-quote[data-unresolved]")) {
+    const snippet = snippetOf(find(Number(quote.dataset.target)));
+    if (snippet == null) continue;
+    quote.querySelector(".reply-snippet").textContent = snippet;
+    delete quote.dataset.unresolved;
+  }
 }
 
 /** The first line of a message's text, cut, for a reply's quote. */

@@ -246,6 +246,17 @@ export class MessagePane {
     if (inView) this.list.scrollTop += this.list.scrollHeight - before;
   }
 
+  /** The conversation's list (shown or detached), for a search among its messages. */
+  box(room) {
+    return this.#container(room) ?? null;
+  }
+
+  /** The message with this seq shown in the conversation, or null. */
+  bySeq(room, seq) {
+    const box = this.#container(room);
+    return (typeof seq === "number" && box && box.querySelector(`li.msg[data-seq="${seq}"]`)) || null;
+  }
+
   /** Lowest seq of a message shown in this conversation, or null. */
   lowestSeq(room) {
     const box = this.#container(room);
