@@ -307,6 +307,35 @@ class MessageChangesTest {
     }
 
     @Test
+    void aRestartKeepsEveryChangeAndTheCounts() throws Exception {
+        String room = room();
+        long kept;
+        long gone;
+        try (WsClient alice = client("mc-alice"); WsClient bob = client("mc-bob")) {
+            alice.join(room);
+            bob.join(room);
+            kept = post(alice, room, "draft for @mc-bob");
+            gone = post(alice, room, "oops");
+            acked(alice, Map.of("type", "edit", "room", room, "target", kept, "text", "final for @mc-bob", "id", "e"));
+            acked(bob, Map.of("type", "react", "room", room, "target", kept, "emoji", "👀", "id", "r"));
+            acked(alice, Map.of("type", "delete", "room", room, "target", gone, "id", "d"));
+        }
+        server = server.restart();
+        try (WsClient bob = WsClient.connect(server.ws(SeededUsers.token("mc-bob")), Map.of("Origin", server.origin()))) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> state = ((List<Map<String, Object>>) bob.expect("welcome").get("rooms")).stream()
+                    .filter(r -> room.equals(r.get("room"))).findFirst().orElseThrow();
+            assertEquals(List.of(1L, 1L), List.of(((Number) state.get("unread")).longValue(), ((Number) state.get("mentions")).longValue()),
+                    "one message of alice's left, and it mentions bob");
+            List<Map<String, Object>> page = history(bob, room);
+            assertEquals(List.of("message", "message", "edited", "reaction", "deleted"), page.stream().map(f -> f.get("type")).toList());
+            assertEquals(List.of("final for @mc-bob", List.of("mc-bob"), Map.of("👀", List.of("mc-bob"))),
+                    List.of(page.get(0).get("text"), page.get(0).get("mentions"), page.get(0).get("reactions")));
+            assertEquals(true, page.get(1).get("deleted"));
+        }
+    }
+
+    @Test
     void directConversationsTakeTheSameChangesKeyedByWith() throws Exception {
         try (WsClient alice = client("mc-alice"); WsClient bob = client("mc-bob")) {
             alice.send(Map.of("type", "send", "to", "mc-bob", "text", "psst", "id", "dm"));
