@@ -31,6 +31,9 @@ export const isolate = (name) => `\u2068${name}\u2069`;
 export const MIN_PASSWORD = 8;
 export const DEFAULT_ROOM = "general";
 
+/** The frame types that are events of a conversation with a seq: shown, or applied to the message they change. */
+export const CHANGE_TYPES = new Set(["edited", "deleted", "reaction"]);
+
 /**
  * A server frame carries one or several JSON objects separated by "\n".
  * Returns the parsed objects; malformed lines are logged and skipped so one
