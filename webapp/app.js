@@ -11,8 +11,9 @@
 //   protocolInfo                 GET api/protocol (null until it answered, or when it failed)
 //   serverSession, providerSession, activeSession, localAccounts   the sign-ins (see boot)
 //   toast(message, kind), announce(text)
-//   enterChat(), endSession(message), renderRooms(), openDmState(user)   calls across modules
-//                                that would otherwise import each other in a cycle
+//   enterChat(), endSession(message), renderRooms(), openDmState(user), markRead(conv)
+//                                calls across modules that would otherwise import each other in a cycle
+//   replyTo, editing             the composer's mode (message-actions.js)
 
 import * as api from "./api.js";
 import { Connection, ConnState, socketUrl } from "./connection.js";
@@ -28,6 +29,8 @@ import * as composer from "./composer.js";
 import { handleFrame } from "./frames.js";
 import * as messages from "./messages.js";
 import * as sidebar from "./sidebar.js";
+import * as membership from "./membership.js";
+import * as messageActions from "./message-actions.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -72,6 +75,11 @@ const dom = {
   messageLabel: $("message-label"),
   sendBtn: $("send-btn"),
   composerError: $("composer-error"),
+  replyBar: $("reply-bar"),
+  replyCancel: $("reply-cancel"),
+  editBar: $("edit-bar"),
+  editCancel: $("edit-cancel"),
+  mentionList: $("mention-list"),
   charCount: $("char-count"),
   members: $("members"),
   memberCount: $("member-count"),
@@ -105,6 +113,10 @@ const ctx = {
   endSession: (message) => endSession(message),
   renderRooms: () => sidebar.renderRooms(ctx),
   openDmState: (user) => sidebar.openDmState(ctx, user),
+  markRead: (conv) => membership.markRead(ctx, conv),
+  /** The composer's mode: null, or the message being answered / edited (see message-actions.js). */
+  replyTo: null,
+  editing: null,
 };
 ctx.sync = new Sync({
   chat: () => ctx.chat,
@@ -139,10 +151,15 @@ function enterChat() {
   pane.reset();
   dom.invitations.replaceChildren();
   const owned = new Set(session.loadOwnedRooms());
-  const rooms = (session.loadRooms() ?? [DEFAULT_ROOM]).filter((r) => ROOM_RE.test(r));
+  // Until the welcome lists the user's rooms (membership.adopt): those this tab kept, or the
+  // default room, which the welcome keeps only for a user in no room yet.
+  const kept = session.loadRooms();
+  const rooms = (kept ?? [DEFAULT_ROOM]).filter((r) => ROOM_RE.test(r));
   for (const name of rooms) {
     const room = chat.add(name);
     room.owned = owned.has(name);
+    if (kept) room.restored = true;
+    else room.fallback = true;
     pane.ensure(name);
   }
   for (const user of session.loadDms().filter(isUserName)) pane.ensure(chat.addDm(user).key);
@@ -181,6 +198,7 @@ function startConnection() {
 /** Terminal: forget everything and return to the login form. */
 function endSession(message = "") {
   const { dom } = ctx;
+  messageActions.cancelMode(ctx);
   ctx.activeSession.stop();
   if (ctx.conn) ctx.conn.stop(1000, "logout");
   ctx.conn = null;
@@ -249,7 +267,9 @@ function wire() {
   dom.reconnectBtn.addEventListener("click", () => ctx.conn?.reconnectNow());
   sidebar.wire(ctx);
   messages.wire(ctx);
+  messageActions.wire(ctx);
   composer.wire(ctx);
+  membership.wire(ctx);
   // Back online: don't wait for the rest of the backoff.
   window.addEventListener("online", () => {
     if (ctx.conn?.isWaiting) ctx.conn.reconnectNow();

@@ -20,6 +20,8 @@ import {
   stopTyping,
 } from "./messages.js";
 import { removeRoom, renderMembers, renderRoomHeader, renderRooms, saveRooms } from "./sidebar.js";
+import * as membership from "./membership.js";
+import { acked as changeAcked } from "./message-actions.js";
 
 /** Server frame type -> handler(ctx, frame). */
 const frameHandlers = Object.freeze({
@@ -39,6 +41,9 @@ const frameHandlers = Object.freeze({
   edited: onChange,
   deleted: onChange,
   reaction: onChange,
+  membership: membership.onMembership,
+  read: membership.onRead,
+  rooms: membership.onRooms,
   // The reply to a token-keeper's `refresh`: nothing to show, the tab holds the new token already.
   refreshed: () => {},
 });
@@ -61,7 +66,9 @@ function onWelcome(ctx, f) {
     session.updateUser(f.user);
   }
   if (f.protocol !== PROTOCOL_VERSION) ctx.toast(`Server speaks protocol ${f.protocol}; this page expects ${PROTOCOL_VERSION}.`, "info");
-  // (Re)join every room we are supposed to be in, from where we left off; see Sync.rejoin.
+  // The server's list of the user's conversations, with their counts; then (re)join every room
+  // in it, from where we left off (see Sync.rejoin).
+  membership.adopt(ctx, f.rooms);
   ctx.sync.rejoin(f.epoch, (conv) => startOver(ctx, conv));
 }
 
@@ -75,7 +82,8 @@ function onJoined(ctx, f) {
   room.replayBuffer = null;
   // What is shown stays. The replay goes in by seq: the whole gap (recovered), or with
   // `recovered:false` the latest messages only, and the gap below them is filled from the history.
-  for (const m of replayed) showEvent(ctx, room, m);
+  // (what was missed is counted by the server: its counts came with the welcome)
+  for (const m of replayed) showEvent(ctx, room, m, { live: false });
   sync.joined(room, f.seq, f.recovered);
   room.status = "joined";
   room.everJoined = true;
@@ -89,6 +97,7 @@ function onJoined(ctx, f) {
   sync.flush(room.key);
   repairGap(ctx, room);
   fillView(ctx, room);
+  ctx.markRead(room);
 }
 
 function onCreated(ctx, f) {
@@ -117,7 +126,9 @@ function onLeft(ctx, f) {
 
 function onAck(ctx, f) {
   const entry = ctx.sync.ack(f.id, f.seq);
-  if (entry) view.markSent(entry.el, f.seq);
+  if (entry) return view.markSent(entry.el, f.seq);
+  const p = ctx.sync.take(f.id);
+  if (p?.kind === "change") changeAcked(ctx, p, f.seq);
 }
 
 function onPresence(ctx, f) {
@@ -199,6 +210,11 @@ function onError(ctx, f) {
     if (f.code !== "unavailable") ctx.toast(`Could not load messages: ${message}`);
   } else if (p?.kind === "invite") {
     ctx.toast(`Could not invite ${p.user}: ${message}`);
+  } else if (p?.kind === "change") {
+    const what = { edit: "edit the message", delete: "delete the message", react: "react" }[p.change.type];
+    ctx.toast(`Could not ${what}: ${message}`);
+  } else if (p?.kind === "read") {
+    // the read position goes with the next read (a new message, another look at the conversation)
   } else {
     ctx.toast(message);
   }

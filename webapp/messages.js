@@ -115,6 +115,7 @@ export function createMessageElement(ctx, conv, f, from) {
     el.dataset.replyTo = String(f.replyTo);
     el.querySelector(".meta").after(messageView.replyQuote(f.replyTo, messageView.snippetOf(pane.bySeq(conv.key, f.replyTo))));
   }
+  if (!deleted) el.append(messageView.actions(from === chat.me));
   if (!deleted && f.reactions && typeof f.reactions === "object") {
     const reactions = new Map();
     for (const [emoji, users] of Object.entries(f.reactions)) {
@@ -153,14 +154,18 @@ export function showMessage(ctx, conv, f, { live = true } = {}) {
   if (typeof f.seq === "number") pane.insertBySeq(conv.key, el, date, f.seq);
   else pane.append(conv.key, el, date);
   resolveQuotes(ctx, conv);
-  if (!live) return true; // from the history: neither news nor a sign that its author stopped typing
+  // From the history or a join's replay: neither news (the server's counts have it) nor a sign that its author stopped typing.
+  if (!live || f.replay === true) return true;
   if (conv.kind === "room") stopTyping(ctx, conv, from);
   if (from === chat.me) return true;
   if (conv.key !== chat.current) {
+    // counted here until the server's next count of the conversation (read-state.js)
     conv.unread += 1;
+    if (Array.isArray(f.mentions) && f.mentions.includes(chat.me)) conv.mentions += 1;
     ctx.renderRooms();
   } else {
     ctx.announce(`${from}: ${truncate(f.text, 200)}`);
+    ctx.markRead(conv);
   }
   return true;
 }
@@ -235,6 +240,7 @@ export function mergeLatest(ctx, conv, messages) {
   ctx.sync.flush(conv.key);
   repairGap(ctx, conv);
   fillView(ctx, conv);
+  ctx.markRead(conv);
 }
 
 /**

@@ -7,6 +7,7 @@ import * as session from "./session.js";
 import { dmKey } from "./state.js";
 import * as view from "./view.js";
 import { clearTyping, dropOutbox, fillView, renderTyping, title } from "./messages.js";
+import { cancelMode } from "./message-actions.js";
 
 // =====================================================================
 // Rooms and direct conversations
@@ -79,9 +80,13 @@ export function openDm(ctx, user) {
 /** Brings a room or DM conversation (by pane key) into view. */
 export function switchTo(ctx, key, { focus = true } = {}) {
   const { chat, dom } = ctx;
+  if (chat.current !== key) cancelMode(ctx); // a reply or an edit belongs to the conversation it started in
   chat.current = key;
   const conv = key ? chat.byKey(key) : null;
-  if (conv) conv.unread = 0;
+  if (conv) {
+    conv.unread = 0; // the server's counts follow the read this sends (markRead, below)
+    conv.mentions = 0;
+  }
   ctx.pane.show(key);
   session.saveCurrentRoom(key);
   dom.historyState.textContent = "";
@@ -92,6 +97,7 @@ export function switchTo(ctx, key, { focus = true } = {}) {
   closePanels(ctx);
   if (conv) fillView(ctx, conv);
   if (focus && key) dom.messageInput.focus();
+  if (conv) ctx.markRead(conv);
 }
 
 export function saveRooms(ctx) {

@@ -23,6 +23,12 @@ class Conversation {
     /** Highest seq known to exist (seen, acked, or the room's seq in `joined`), or null. */
     this.knownSeq = null;
     this.unread = 0;
+    /** Messages after the read position that mention the user (the server's count, see read-state.js). */
+    this.mentions = 0;
+    /** The read position as this page last told or heard it, or null; readSentAt/readTimer pace `read` (membership.js). */
+    this.readSeq = null;
+    this.readSentAt = 0;
+    this.readTimer = 0;
     /** Older history: a request is in flight / the server has nothing older. */
     this.loadingOlder = false;
     this.exhausted = false;

@@ -20,7 +20,7 @@ export class Sync {
   #chat;
   #send;
   #isOpen;
-  /** In-flight requests other than sends, by id: {kind: "join"|"leave"|"history"|"create"|"invite", room?, key?, mode?} */
+  /** In-flight requests other than sends, by id: {kind: "join"|"leave"|"history"|"create"|"invite"|"read"|"change", room?, key?, mode?, change?} */
   #pending = new Map();
   /**
    * Own messages not acked yet, by request id, in the order they were written:
@@ -96,6 +96,21 @@ export class Sync {
     return this.#request("i", { kind: "invite", room, user }, { type: "invite", room, user });
   }
 
+  /** Tells the server the conversation is read up to `seq`; true when it went out. */
+  read(conv, seq) {
+    return this.#request("r", { kind: "read", key: conv.key }, { type: "read", seq }, conv);
+  }
+
+  /**
+   * An edit, delete or reaction (`frame` without its conversation, which `conv` gives); the pending
+   * request keeps it, for its ack to apply it here (the server sends a change to the author's
+   * other connections, not to the one that made it). True when it went out. A change is no
+   * message of the outbox: made offline, it is refused at once rather than kept.
+   */
+  change(conv, frame) {
+    return this.#request("x", { kind: "change", key: conv.key, change: frame }, frame, conv);
+  }
+
   /** The latest page of a direct conversation (no `before`), merged into what is shown. */
   requestLatest(dm) {
     this.#request("h", { kind: "history", key: dm.key, mode: "latest" }, { type: "history", with: dm.user, limit: HISTORY_PAGE });
@@ -129,7 +144,7 @@ export class Sync {
     const id = newId(kind);
     const out = { ...frame, id };
     if (conv?.kind === "room") out.room = conv.name;
-    else if (conv) out.with = conv.user;
+    else if (conv) out.with = conv.user; // history, read and changes name a direct conversation by the other user
     this.#pending.set(id, pending);
     if (this.#send(out)) return true;
     this.#pending.delete(id);
@@ -210,7 +225,7 @@ export class Sync {
 
   // ---------- own messages ----------
 
-  /** Queues an own message (target: {key, room?, to?}) under its request id until it is acked, across reconnects. */
+  /** Queues an own message (target: {key, room?, to?, replyTo?}) under its request id until it is acked, across reconnects. */
   queue(id, target, text, el) {
     const entry = { ...target, text, el, sentIn: 0 };
     this.#outbox.set(id, entry);
@@ -300,6 +315,7 @@ export class Sync {
     const entry = this.#outbox.get(id);
     if (!entry || entry.sentIn === this.#connGeneration || !this.isReady(entry.key)) return false;
     const frame = entry.room ? { type: "send", room: entry.room, text: entry.text, id } : { type: "send", to: entry.to, text: entry.text, id };
+    if (typeof entry.replyTo === "number") frame.replyTo = entry.replyTo;
     if (!this.#send(frame)) return false;
     entry.sentIn = this.#connGeneration;
     return true;

@@ -4,6 +4,7 @@
 // isolate marks of isolate(): right-to-left letters in a name never reorder what is around it.
 
 import { isolate } from "./protocol.js";
+import { badgeText } from "./read-state.js";
 
 const MAX_NODES_PER_ROOM = 1000;
 const STICK_THRESHOLD_PX = 80;
@@ -317,6 +318,7 @@ function createRoomItem(name) {
     { type: "button", className: "room-open" },
     h("span", { className: "room-hash", "aria-hidden": "true", text: "#" }),
     h("span", { className: "room-name", text: name }),
+    h("span", { className: "mention-count", "aria-hidden": "true", hidden: true, text: "0" }),
     h("span", { className: "unread", "aria-hidden": "true", hidden: true, text: "0" })
   );
   const leave = h(
@@ -330,16 +332,28 @@ function createRoomItem(name) {
 
 function updateRoomItem(li, room, isCurrent) {
   const open = li.querySelector(".room-open");
-  const badge = li.querySelector(".unread");
   li.classList.toggle("current", isCurrent);
   li.classList.toggle("joining", room.status !== "joined");
-  badge.textContent = String(room.unread);
-  badge.hidden = room.unread === 0;
   if (isCurrent) open.setAttribute("aria-current", "true");
   else open.removeAttribute("aria-current");
-  const extra = room.unread ? `, ${room.unread} unread` : "";
   const status = room.status !== "joined" ? ", joining" : "";
-  open.setAttribute("aria-label", `${room.name}${extra}${status}`);
+  open.setAttribute("aria-label", `${room.name}${setBadges(li, room)}${status}`);
+}
+
+/**
+ * The unread and mention badges of a room or DM entry, from the conversation's counts (the
+ * server's, see read-state.js); returns what a screen reader should hear of them.
+ */
+function setBadges(li, conv) {
+  const unread = li.querySelector(".unread");
+  const mentions = li.querySelector(".mention-count");
+  const m = conv.mentions ?? 0;
+  unread.textContent = badgeText(conv.unread);
+  unread.hidden = conv.unread === 0;
+  mentions.textContent = badgeText(m);
+  mentions.hidden = m === 0;
+  li.classList.toggle("has-mentions", m > 0);
+  return `${conv.unread ? `, ${badgeText(conv.unread)} unread` : ""}${m ? `, ${badgeText(m)} mentioning you` : ""}`;
 }
 
 /** Keyed update so focus on a room button survives re-renders. */
@@ -388,6 +402,7 @@ function createDmItem(user) {
       { type: "button", className: "room-open dm-open" },
       h("span", { className: "room-hash", "aria-hidden": "true", text: "@" }),
       h("span", { className: "room-name", dir: "auto", text: user }),
+      h("span", { className: "mention-count", "aria-hidden": "true", hidden: true, text: "0" }),
       h("span", { className: "unread", "aria-hidden": "true", hidden: true, text: "0" })
     )
   );
@@ -406,13 +421,10 @@ export function syncDmList(listEl, state) {
     }
     const isCurrent = dm.key === state.current;
     const open = li.querySelector(".dm-open");
-    const badge = li.querySelector(".unread");
     li.classList.toggle("current", isCurrent);
-    badge.textContent = String(dm.unread);
-    badge.hidden = dm.unread === 0;
     if (isCurrent) open.setAttribute("aria-current", "true");
     else open.removeAttribute("aria-current");
-    open.setAttribute("aria-label", `Direct messages with ${isolate(dm.user)}${dm.unread ? `, ${dm.unread} unread` : ""}`);
+    open.setAttribute("aria-label", `Direct messages with ${isolate(dm.user)}${setBadges(li, dm)}`);
   }
 }
 

@@ -29,6 +29,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -217,6 +218,31 @@ final class Browser implements AutoCloseable {
         find("#password").sendKeys("password-" + user);
         find("#register-btn").click();
         waitOnline();
+    }
+
+    /** Logs in through the form as a user registered before (another device of theirs); returns when online. */
+    void login(URI base, String user) {
+        load(base);
+        find("#username").sendKeys(user);
+        find("#password").sendKeys("password-" + user);
+        find("#login-btn").click();
+        waitOnline();
+    }
+
+    /**
+     * What a badge of a room or DM entry shows ({@code .unread} or {@code .mention-count}), or ""
+     * when it is hidden or there is no such entry.
+     */
+    String badge(String entry, String kind) {
+        Object t = js("const b = document.querySelector(arguments[0]); return b && !b.hidden ? b.textContent : '';", entry + " ." + kind);
+        return String.valueOf(t);
+    }
+
+    /** Points at a message (as a mouse would, so its actions show) and clicks one of them. */
+    void act(WebElement message, String action) {
+        js("arguments[0].scrollIntoView({block: 'center'})", message);
+        new Actions(driver).moveToElement(message).perform();
+        message.findElement(By.cssSelector(".msg-actions " + action)).click();
     }
 
     void waitOnline() {

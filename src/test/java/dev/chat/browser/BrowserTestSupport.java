@@ -155,6 +155,15 @@ abstract class BrowserTestSupport {
         return ids.stream().map(seqs::get).toList();
     }
 
+    /** The next frame of this type the client gets, skipping others (presence, typing, ...). */
+    static Map<String, Object> nextOf(WsClient client, String type) throws InterruptedException {
+        Map<String, Object> frame;
+        while (!type.equals((frame = client.next()).get("type"))) {
+            assertNotEquals("error", frame.get("type"), frame::toString);
+        }
+        return frame;
+    }
+
     static List<Long> seqs(long from, long to) {
         return LongStream.rangeClosed(from, to).boxed().toList();
     }
