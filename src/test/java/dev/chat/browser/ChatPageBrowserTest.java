@@ -225,6 +225,10 @@ class ChatPageBrowserTest extends BrowserTestSupport {
         a.find("#message-input").sendKeys(Keys.ENTER);
         b.message(alice, "Done typing");
         assertEquals("", b.find("#typing").getText(), "gone with the message, not after the timeout");
+        // typing again at once shows again: the 3 s between typing frames start over with a send
+        // (these few keystrokes all fall within the 3 s of the first typing frame)
+        a.find("#message-input").sendKeys("and more");
+        b.waiter().until(d -> (alice + " is typing…").equals(Browser.read(d.findElement(By.id("typing")).getText())));
     }
 
     @Test
