@@ -121,6 +121,11 @@ function closeCompletion(ctx) {
 
 /** Up/Down choose, Tab or Enter take the name, Esc closes the list; true when the key was the list's. */
 function onCompletionKey(ctx, event) {
+  const input = ctx.dom.messageInput;
+  if (!wordAt(input.value, input.selectionStart)) {
+    closeCompletion(ctx); // the caret left the word the list was for
+    return false;
+  }
   const options = [...ctx.dom.mentionList.children];
   const at = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
   if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -183,6 +188,11 @@ export function wire(ctx) {
   ctx.dom.messageInput.addEventListener("keydown", (event) => onComposerKeydown(ctx, event));
   ctx.dom.messageInput.addEventListener("input", () => onComposerInput(ctx));
   ctx.dom.messageInput.addEventListener("blur", () => setTimeout(() => closeCompletion(ctx), 150));
+  // the caret moved without typing: the list follows the word it is in now
+  ctx.dom.messageInput.addEventListener("click", () => updateCompletion(ctx));
+  ctx.dom.messageInput.addEventListener("keyup", (event) => {
+    if (["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) updateCompletion(ctx);
+  });
   // pointerdown, not click: it comes before the input's blur, so the list is still there
   ctx.dom.mentionList.addEventListener("pointerdown", (event) => {
     const option = event.target.closest("li[data-user]");

@@ -82,8 +82,9 @@ function onJoined(ctx, f) {
   room.replayBuffer = null;
   // What is shown stays. The replay goes in by seq: the whole gap (recovered), or with
   // `recovered:false` the latest messages only, and the gap below them is filled from the history.
-  // (what was missed is counted by the server: its counts came with the welcome)
-  for (const m of replayed) showEvent(ctx, room, m, { live: false });
+  // (the replay is counted by the server, its counts came with the welcome; live messages held
+  // back meanwhile came after the welcome, and are news)
+  for (const m of replayed) showEvent(ctx, room, m, { live: m.replay !== true });
   sync.joined(room, f.seq, f.recovered);
   room.status = "joined";
   room.everJoined = true;
@@ -128,7 +129,7 @@ function onAck(ctx, f) {
   const entry = ctx.sync.ack(f.id, f.seq);
   if (entry) return view.markSent(entry.el, f.seq);
   const p = ctx.sync.take(f.id);
-  if (p?.kind === "change") changeAcked(ctx, p, f.seq);
+  if (p?.kind === "change") changeAcked(ctx, p, f);
 }
 
 function onPresence(ctx, f) {
@@ -214,7 +215,8 @@ function onError(ctx, f) {
     const what = { edit: "edit the message", delete: "delete the message", react: "react" }[p.change.type];
     ctx.toast(`Could not ${what}: ${message}`);
   } else if (p?.kind === "read") {
-    // the read position goes with the next read (a new message, another look at the conversation)
+    // the read position goes again with the next read (a new message, another look at the conversation)
+    sync.unread(p);
   } else {
     ctx.toast(message);
   }

@@ -85,12 +85,13 @@ export function onMembership(ctx, f) {
 /** The counts of a conversation moved: the answer to our `read`, or another device's. */
 export function onRead(ctx, f) {
   const { chat } = ctx;
-  const p = ctx.sync.take(f.id);
+  ctx.sync.take(f.id);
   const conv = typeof f.room === "string" ? chat.get(f.room) : typeof f.with === "string" ? chat.dm(f.with) : null;
   const counts = { room: f.room, with: f.with, seq: f.seq, read: f.seq, unread: f.unread, mentions: f.mentions };
   if (!conv || !parse([counts]).length) return;
-  // our own answer may be older than what this page has seen since it asked: news after it stays unread
-  if (p && conv.readSeq != null && conv.readSeq > f.seq) return;
+  // older than the read position this page told or heard since (our answer to an earlier read,
+  // another device's that crossed ours): stale, as the server never moves a read position back
+  if (conv.readSeq != null && conv.readSeq > f.seq) return;
   applyCounts(conv, counts);
   renderRooms(ctx);
 }
@@ -107,28 +108,33 @@ export function onRooms(ctx, f) {
 
 /**
  * The conversation in view has shown its messages up to its gap-free seq: unless the page is
- * hidden, that is read, here at once and on the server (at most once per READ_INTERVAL_MS per
- * conversation; a read due meanwhile goes when the interval is over).
+ * hidden, that is read, here at once and on the server, at most once per READ_INTERVAL_MS per
+ * conversation; a read due meanwhile goes when the interval is over, even if the user has moved
+ * on by then (what was shown was read).
  */
 export function markRead(ctx, conv) {
   const { chat } = ctx;
   if (!conv || conv.key !== chat.current || document.visibilityState === "hidden") return;
   const seq = conv.lastSeq;
   if (!readIsDue(conv, seq) || !ctx.sync.isReady(conv.key)) return;
-  const now = Date.now();
-  const wait = (conv.readSentAt ?? 0) + READ_INTERVAL_MS - now;
-  if (wait > 0) {
-    if (!conv.readTimer) {
-      conv.readTimer = setTimeout(() => {
-        conv.readTimer = 0;
-        if (ctx.chat === chat) markRead(ctx, conv);
-      }, wait);
-    }
-    return;
-  }
+  const wait = conv.readSentAt + READ_INTERVAL_MS - Date.now();
+  if (wait <= 0) return sendRead(ctx, conv, seq);
+  conv.readDue = seq;
+  if (conv.readTimer) return;
+  conv.readTimer = setTimeout(() => {
+    conv.readTimer = 0;
+    const due = conv.readDue;
+    conv.readDue = null;
+    if (ctx.chat === chat && readIsDue(conv, due) && ctx.sync.isReady(conv.key)) sendRead(ctx, conv, due);
+  }, wait);
+}
+
+function sendRead(ctx, conv, seq) {
   if (!ctx.sync.read(conv, seq)) return;
-  conv.readSentAt = now;
-  applyCounts(conv, { unread: 0, mentions: 0, read: seq });
+  conv.readSentAt = Date.now();
+  // out of view by now (a read that waited), news counted since stays until the server's answer
+  const inView = conv.key === ctx.chat.current;
+  applyCounts(conv, { unread: inView ? 0 : conv.unread, mentions: inView ? 0 : conv.mentions, read: seq });
   renderRooms(ctx);
 }
 

@@ -22,10 +22,11 @@ function targetOf(ctx, li) {
   return conv && Number.isInteger(seq) ? { conv, seq } : null;
 }
 
+/** True when the change went out. */
 function send(ctx, conv, frame) {
-  if (!ctx.sync.isReady(conv.key) || !ctx.sync.change(conv, frame)) {
-    ctx.toast("You are offline; try again once connected.", "info");
-  }
+  if (ctx.sync.isReady(conv.key) && ctx.sync.change(conv, frame)) return true;
+  ctx.toast("You are offline; try again once connected.", "info");
+  return false;
 }
 
 // ---------- the composer's modes ----------
@@ -88,7 +89,8 @@ export function editLast(ctx) {
 /** Enter while editing: the new text goes as an `edit` (nothing when it did not change). */
 export function saveEdit(ctx, text) {
   const conv = ctx.chat?.byKey(ctx.editing.key);
-  if (conv && text !== ctx.editing.text) send(ctx, conv, { type: "edit", target: ctx.editing.seq, text });
+  // offline, the edit stays in the composer, to be saved once connected
+  if (conv && text !== ctx.editing.text && !send(ctx, conv, { type: "edit", target: ctx.editing.seq, text })) return;
   cancelMode(ctx);
 }
 
@@ -143,11 +145,12 @@ function openReactInput(ctx, li) {
 // ---------- answers ----------
 
 /**
- * The ack of a change we made: applied here as the others get it. Whether a reaction is now on
- * follows from what this page shows, as the server toggles what it has.
+ * The ack of a change we made: applied here as the others get it. Whether a reaction is now on is
+ * the ack's `on` (the server's toggle); from what this page shows only when the ack lacks it.
  */
-export function acked(ctx, p, seq) {
+export function acked(ctx, p, ack) {
   const conv = ctx.chat?.byKey(p.key);
+  const seq = ack.seq;
   if (!conv || typeof seq !== "number") return;
   const me = ctx.chat.me;
   const c = p.change;
@@ -157,7 +160,8 @@ export function acked(ctx, p, seq) {
   else if (c.type === "react") {
     const li = ctx.pane.bySeq(conv.key, c.target);
     const mine = [...(li?.querySelectorAll(".reaction") ?? [])].some((b) => b.dataset.emoji === c.emoji && b.getAttribute("aria-pressed") === "true");
-    applyChange(ctx, conv, { type: "reaction", seq, target: c.target, from: me, emoji: c.emoji, on: !mine, ts });
+    const on = typeof ack.on === "boolean" ? ack.on : !mine;
+    applyChange(ctx, conv, { type: "reaction", seq, target: c.target, from: me, emoji: c.emoji, on, ts });
   }
 }
 

@@ -158,15 +158,16 @@ export function showMessage(ctx, conv, f, { live = true } = {}) {
   if (!live || f.replay === true) return true;
   if (conv.kind === "room") stopTyping(ctx, conv, from);
   if (from === chat.me) return true;
-  if (conv.key !== chat.current) {
-    // counted here until the server's next count of the conversation (read-state.js)
+  if (conv.key !== chat.current || document.visibilityState === "hidden") {
+    // counted here until the server's next count of the conversation (read-state.js); a hidden
+    // tab's conversation in view too, read once the tab is seen (membership.js)
     conv.unread += 1;
     if (Array.isArray(f.mentions) && f.mentions.includes(chat.me)) conv.mentions += 1;
     ctx.renderRooms();
   } else {
     ctx.announce(`${from}: ${truncate(f.text, 200)}`);
-    ctx.markRead(conv);
   }
+  ctx.markRead(conv);
   return true;
 }
 
@@ -231,7 +232,8 @@ export function prependOlder(ctx, conv, messages) {
  */
 export function mergeLatest(ctx, conv, messages) {
   const fresh = conv.lastSeq === null;
-  for (const m of messages) showEvent(ctx, conv, m, { live: !fresh });
+  // never news: the welcome's counts have what came before it, live frames what came after
+  for (const m of messages) showEvent(ctx, conv, m, { live: false });
   conv.synced = true;
   const newest = messages.length ? messages[messages.length - 1].seq : 0;
   if (fresh) conv.skipTo(newest); // this page's knowledge of the conversation starts here
@@ -276,6 +278,7 @@ export function fillFromPage(ctx, conv, messages, p) {
   if (reached && conv.lastSeq < p.before - 1) markLost(ctx, conv, p.before - 1);
   ctx.sync.saveSeqs();
   repairGap(ctx, conv);
+  ctx.markRead(conv); // the gap-free seq moved: what is read moves with it
 }
 
 /** Seqs up to `upTo` that are still missing are gone for good: a line says so where they were, and the seqs go on past them. */

@@ -40,7 +40,8 @@ export function createRoom(ctx, name) {
 export function leaveRoom(ctx, name) {
   const room = ctx.chat.get(name);
   if (!room) return;
-  ctx.sync.leave(name);
+  // a leave that cannot go now is refused, not kept: the next welcome would list the room again
+  if (!ctx.sync.leave(name)) return ctx.toast(`You are offline; leave #${name} once connected.`, "info");
   dropOutbox(ctx, room.key);
   removeRoom(ctx, name);
   ctx.toast(`You left #${name}`, "info");
@@ -80,7 +81,8 @@ export function openDm(ctx, user) {
 /** Brings a room or DM conversation (by pane key) into view. */
 export function switchTo(ctx, key, { focus = true } = {}) {
   const { chat, dom } = ctx;
-  if (chat.current !== key) cancelMode(ctx); // a reply or an edit belongs to the conversation it started in
+  // a reply or an edit belongs to the conversation it started in (which may be gone: left, removed)
+  if ((ctx.editing ?? ctx.replyTo) && (ctx.editing ?? ctx.replyTo).key !== key) cancelMode(ctx);
   chat.current = key;
   const conv = key ? chat.byKey(key) : null;
   if (conv) {

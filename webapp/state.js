@@ -29,6 +29,7 @@ class Conversation {
     this.readSeq = null;
     this.readSentAt = 0;
     this.readTimer = 0;
+    this.readDue = null;
     /** Older history: a request is in flight / the server has nothing older. */
     this.loadingOlder = false;
     this.exhausted = false;
@@ -94,6 +95,8 @@ class Conversation {
     this.loadingOlder = false;
     this.repairing = false;
     this.filling = false;
+    this.readSeq = null;
+    this.readSentAt = 0;
   }
 }
 

@@ -83,8 +83,9 @@ export class Sync {
     }
   }
 
+  /** True when the leave went out. */
   leave(name) {
-    this.#request("l", { kind: "leave", room: name }, { type: "leave", room: name });
+    return this.#request("l", { kind: "leave", room: name }, { type: "leave", room: name });
   }
 
   create(name) {
@@ -98,7 +99,15 @@ export class Sync {
 
   /** Tells the server the conversation is read up to `seq`; true when it went out. */
   read(conv, seq) {
-    return this.#request("r", { kind: "read", key: conv.key }, { type: "read", seq }, conv);
+    return this.#request("r", { kind: "read", key: conv.key, previous: conv.readSeq }, { type: "read", seq }, conv);
+  }
+
+  /** A read that failed or was lost with the connection: the position is as before it, so it goes again. */
+  unread(p) {
+    const conv = this.#chat()?.byKey(p.key);
+    if (!conv) return;
+    conv.readSeq = p.previous;
+    conv.readSentAt = 0;
   }
 
   /**
@@ -200,6 +209,7 @@ export class Sync {
    * pending; they are sent again (same id) once their room is rejoined.
    */
   disconnected() {
+    for (const p of this.#pending.values()) if (p.kind === "read") this.unread(p);
     this.#pending.clear();
     const chat = this.#chat();
     if (!chat) return;

@@ -57,11 +57,19 @@ public sealed interface ServerFrame {
         @JsonbProperty("type") public String getType() { return "left"; }
     }
 
-    /** {@code to}: for a direct message, its recipient (and no room). */
-    @JsonbPropertyOrder({"getType", "room", "to", "id", "seq"})
-    record Ack(String room, String to, String id, long seq) implements ServerFrame {
+    /**
+     * {@code to}: for a direct message, its recipient (and no room). {@code on}: for a {@code react},
+     * whether the user's reaction is there now (the toggle's outcome, which the connection that made
+     * it learns only here: the {@code reaction} event goes to the others).
+     */
+    @JsonbPropertyOrder({"getType", "room", "to", "id", "seq", "on"})
+    record Ack(String room, String to, String id, long seq, Boolean on) implements ServerFrame {
         public Ack(String room, String id, long seq) {
-            this(room, null, id, seq);
+            this(room, null, id, seq, null);
+        }
+
+        public Ack(String room, String to, String id, long seq) {
+            this(room, to, id, seq, null);
         }
 
         @JsonbProperty("type") public String getType() { return "ack"; }

@@ -173,7 +173,9 @@ public final class Messages {
                 return;
             }
             long seq = appended.message().seq();
-            c.send(to == null ? new ServerFrame.Ack(room, id, seq) : new ServerFrame.Ack(null, to, id, seq));
+            RoomEvent.Detail committed = appended.message().details();
+            Boolean on = committed != null && RoomEvent.Detail.REACT.equals(committed.kind()) ? committed.on() : null;
+            c.send(new ServerFrame.Ack(to == null ? room : null, to, id, seq, on));
             if (!appended.duplicate()) {
                 // only a first commit: a resend answered from the store must not earn another free one
                 committedIds.committed(c.user(), room, id, System.nanoTime());

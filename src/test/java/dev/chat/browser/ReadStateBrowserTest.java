@@ -1,5 +1,6 @@
 package dev.chat.browser;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.WsClient;
@@ -103,26 +104,50 @@ class ReadStateBrowserTest extends BrowserTestSupport {
         String reader = user("reader");
         String writer = user("writer");
         String dm = "#dm-list li.dm[data-user='" + writer + "']";
-        server.token(reader);
-        try (WsClient w = server.client(server.token(writer))) {
+        String readerToken = server.token(reader);
+        try (WsClient w = server.client(server.token(writer)); WsClient watch = server.client(readerToken)) {
             w.send(Map.of("type", "send", "to", reader, "text", "@" + reader + " are you there?", "id", "d1"));
             nextOf(w, "ack");
             w.send(Map.of("type", "send", "to", reader, "text", "ping", "id", "d2"));
-            nextOf(w, "ack");
-        }
-        List<Browser> pages = desktops(2);
-        Browser first = pages.get(0);
-        first.login(base(), reader);
-        waitBadges(first, dm, "2", "1");
-        first.find(dm + " .dm-open").click();
-        first.message(writer, "ping");
-        waitBadges(first, dm, "", "");
+            long ping = ((Number) nextOf(w, "ack").get("seq")).longValue();
+            List<Browser> pages = desktops(2);
+            Browser first = pages.get(0);
+            first.login(base(), reader);
+            waitBadges(first, dm, "2", "1");
+            first.find(dm + " .dm-open").click();
+            first.message(writer, "ping");
+            // the server heard it: the user's other connection (a raw client here) is told
+            Map<String, Object> read = nextOf(watch, "read");
+            assertEquals(writer, read.get("with"));
+            assertEquals(List.of(ping, 0L, 0L), List.of(((Number) read.get("seq")).longValue(),
+                    ((Number) read.get("unread")).longValue(), ((Number) read.get("mentions")).longValue()));
+            waitBadges(first, dm, "", "");
 
-        // read there, read here: the next device shows the conversation with nothing unread
-        Browser second = pages.get(1);
-        second.login(base(), reader);
-        second.present(dm);
-        waitBadges(second, dm, "", "");
-        assertTrue(second.consoleErrors().isEmpty(), () -> String.valueOf(second.consoleErrors()));
+            // read there, read here: the next device shows the conversation with nothing unread
+            Browser second = pages.get(1);
+            second.login(base(), reader);
+            second.present(dm);
+            waitBadges(second, dm, "", "");
+
+            // news while another conversation is in view counts once, and a reload (which fetches
+            // the conversation's latest page again) does not count its messages a second time
+            first.find("#room-list li.room[data-room='general'] .room-open").click();
+            first.present("#room-list li.room.current[data-room='general']");
+            w.send(Map.of("type", "send", "to", reader, "text", "one more", "id", "d3"));
+            nextOf(w, "ack");
+            for (Browser page : pages) {
+                waitBadges(page, dm, "1", "");
+            }
+            first.tapWire();
+            first.driver().navigate().refresh();
+            first.waitOnline();
+            // once the DM's latest page (three messages of the writer) is in, the badge still says one
+            first.waiter().until(d -> first.received("history").stream().anyMatch(h -> writer.equals(h.get("with"))));
+            assertEquals("1", first.badge(dm, "unread"));
+            first.find(dm + " .dm-open").click();
+            first.message(writer, "one more");
+            assertEquals(3, seqsInView(first).size(), "each message once");
+            assertTrue(second.consoleErrors().isEmpty(), () -> String.valueOf(second.consoleErrors()));
+        }
     }
 }

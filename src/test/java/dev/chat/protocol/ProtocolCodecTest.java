@@ -84,6 +84,7 @@ class ProtocolCodecTest {
                         new ServerFrame.Message("general", "bob", "yo", null, 71, "2025-01-02T03:04:06.001Z")), "h1")),
                 Arguments.of("typing", new ServerFrame.Typing("general", "alice")),
                 Arguments.of("ack-direct", new ServerFrame.Ack(null, "bob", "d-1", 3)),
+                Arguments.of("ack-react", new ServerFrame.Ack("general", null, "r1", 23, true)),
                 Arguments.of("message-direct", new ServerFrame.Message(null, "alice", "bob", "psst", "d-1", 3,
                         "2025-01-02T03:04:05.678Z", null)),
                 Arguments.of("created", new ServerFrame.Created("team", true, "c-1")),

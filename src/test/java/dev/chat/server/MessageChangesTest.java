@@ -180,7 +180,10 @@ class MessageChangesTest {
             long on = acked(bob, Map.of("type", "react", "room", room, "target", m, "emoji", "👍", "id", "r1"));
             long carols = acked(carol, Map.of("type", "react", "room", room, "target", m, "emoji", "👍", "id", "r2"));
             long party = acked(carol, Map.of("type", "react", "room", room, "target", m, "emoji", "🎉", "id", "r3"));
-            long off = acked(carol, Map.of("type", "react", "room", room, "target", m, "emoji", "🎉", "id", "r4"));
+            carol.send(Map.of("type", "react", "room", room, "target", m, "emoji", "🎉", "id", "r4"));
+            Map<String, Object> offAck = reply(carol, "r4");
+            assertEquals(false, offAck.get("on"), () -> "the ack says the second react took it back: " + offAck);
+            long off = seq(offAck);
             Map<String, Object> reaction;
             while (!"reaction".equals((reaction = alice.next()).get("type"))) {
                 // presence, bob's message
