@@ -108,6 +108,8 @@ function updateCompletion(ctx) {
   );
   if (!dom.mentionList.querySelector("[aria-selected='true']")) dom.mentionList.firstElementChild.setAttribute("aria-selected", "true");
   dom.mentionList.hidden = false;
+  dom.mentionList.dataset.start = String(word.start);
+  dom.mentionList.dataset.prefix = word.prefix;
   input.setAttribute("aria-controls", "mention-list");
   input.setAttribute("aria-activedescendant", dom.mentionList.querySelector("[aria-selected='true']").id);
 }
@@ -122,7 +124,9 @@ function closeCompletion(ctx) {
 /** Up/Down choose, Tab or Enter take the name, Esc closes the list; true when the key was the list's. */
 function onCompletionKey(ctx, event) {
   const input = ctx.dom.messageInput;
-  if (!wordAt(input.value, input.selectionStart)) {
+  const list = ctx.dom.mentionList;
+  const word = input.selectionStart === input.selectionEnd ? wordAt(input.value, input.selectionStart) : null;
+  if (!word || String(word.start) !== list.dataset.start || word.prefix !== list.dataset.prefix) {
     closeCompletion(ctx); // the caret left the word the list was for
     return false;
   }

@@ -215,8 +215,7 @@ function onError(ctx, f) {
     const what = { edit: "edit the message", delete: "delete the message", react: "react" }[p.change.type];
     ctx.toast(`Could not ${what}: ${message}`);
   } else if (p?.kind === "read") {
-    // the read position goes again with the next read (a new message, another look at the conversation)
-    sync.unread(p);
+    membership.readRefused(ctx, p, f.code);
   } else {
     ctx.toast(message);
   }

@@ -7,6 +7,7 @@
 import { ROOM_RE, isUserName } from "./protocol.js";
 import { applyCounts, parseState, readIsDue } from "./read-state.js";
 import * as session from "./session.js";
+import { UNAVAILABLE_RETRY_MS } from "./sync.js";
 import { dropOutbox } from "./messages.js";
 import { removeRoom, renderRooms, saveRooms, switchTo } from "./sidebar.js";
 
@@ -109,13 +110,15 @@ export function onRooms(ctx, f) {
 /**
  * The conversation in view has shown its messages up to its gap-free seq: unless the page is
  * hidden, that is read, here at once and on the server, at most once per READ_INTERVAL_MS per
- * conversation; a read due meanwhile goes when the interval is over, even if the user has moved
- * on by then (what was shown was read).
+ * conversation. A read that is owed goes whether the conversation is in view or not (what was
+ * shown was read): one due during the interval, when it is over; one that failed or was lost
+ * with the connection (Sync.unread), at the next call (a retry, a rejoin, a new message).
  */
 export function markRead(ctx, conv) {
   const { chat } = ctx;
-  if (!conv || conv.key !== chat.current || document.visibilityState === "hidden") return;
-  const seq = conv.lastSeq;
+  if (!conv) return;
+  const inView = conv.key === chat.current && document.visibilityState !== "hidden";
+  const seq = Math.max(inView ? conv.lastSeq ?? 0 : 0, conv.readDue ?? 0);
   if (!readIsDue(conv, seq) || !ctx.sync.isReady(conv.key)) return;
   const wait = conv.readSentAt + READ_INTERVAL_MS - Date.now();
   if (wait <= 0) return sendRead(ctx, conv, seq);
@@ -123,19 +126,31 @@ export function markRead(ctx, conv) {
   if (conv.readTimer) return;
   conv.readTimer = setTimeout(() => {
     conv.readTimer = 0;
-    const due = conv.readDue;
-    conv.readDue = null;
-    if (ctx.chat === chat && readIsDue(conv, due) && ctx.sync.isReady(conv.key)) sendRead(ctx, conv, due);
+    if (ctx.chat === chat) markRead(ctx, conv);
   }, wait);
 }
 
 function sendRead(ctx, conv, seq) {
-  if (!ctx.sync.read(conv, seq)) return;
+  if (!ctx.sync.read(conv, seq)) {
+    conv.readDue = Math.max(conv.readDue ?? 0, seq); // offline: owed, it goes after the rejoin
+    return;
+  }
+  if (conv.readDue != null && conv.readDue <= seq) conv.readDue = null;
   conv.readSentAt = Date.now();
-  // out of view by now (a read that waited), news counted since stays until the server's answer
-  const inView = conv.key === ctx.chat.current;
+  // out of view by now (a read that waited, or owed), news counted since stays until the server's answer
+  const inView = conv.key === ctx.chat.current && document.visibilityState !== "hidden";
   applyCounts(conv, { unread: inView ? 0 : conv.unread, mentions: inView ? 0 : conv.mentions, read: seq });
   renderRooms(ctx);
+}
+
+/** Our read was refused: it is owed again; `unavailable` and `rate_limited` go again after a pause. */
+export function readRefused(ctx, p, code) {
+  ctx.sync.unread(p);
+  if (code !== "unavailable" && code !== "rate_limited") return;
+  const chat = ctx.chat;
+  setTimeout(() => {
+    if (ctx.chat === chat) markRead(ctx, chat.byKey(p.key));
+  }, UNAVAILABLE_RETRY_MS);
 }
 
 export function wire(ctx) {

@@ -99,15 +99,19 @@ export class Sync {
 
   /** Tells the server the conversation is read up to `seq`; true when it went out. */
   read(conv, seq) {
-    return this.#request("r", { kind: "read", key: conv.key, previous: conv.readSeq }, { type: "read", seq }, conv);
+    return this.#request("r", { kind: "read", key: conv.key, seq, previous: conv.readSeq }, { type: "read", seq }, conv);
   }
 
-  /** A read that failed or was lost with the connection: the position is as before it, so it goes again. */
+  /**
+   * A read that failed or was lost with the connection: unless the position moved on since (a
+   * later read, another device's), it is as before it, and the read is owed (readDue).
+   */
   unread(p) {
     const conv = this.#chat()?.byKey(p.key);
-    if (!conv) return;
+    if (!conv || conv.readSeq !== p.seq) return;
     conv.readSeq = p.previous;
     conv.readSentAt = 0;
+    conv.readDue = Math.max(conv.readDue ?? 0, p.seq);
   }
 
   /**
@@ -209,7 +213,8 @@ export class Sync {
    * pending; they are sent again (same id) once their room is rejoined.
    */
   disconnected() {
-    for (const p of this.#pending.values()) if (p.kind === "read") this.unread(p);
+    // newest first: each read lost puts back the position its own request found
+    for (const p of [...this.#pending.values()].reverse()) if (p.kind === "read") this.unread(p);
     this.#pending.clear();
     const chat = this.#chat();
     if (!chat) return;

@@ -147,7 +147,9 @@ class ReadStateBrowserTest extends BrowserTestSupport {
             first.find(dm + " .dm-open").click();
             first.message(writer, "one more");
             assertEquals(3, seqsInView(first).size(), "each message once");
-            assertTrue(second.consoleErrors().isEmpty(), () -> String.valueOf(second.consoleErrors()));
+            for (Browser page : pages) {
+                assertTrue(page.consoleErrors().isEmpty(), () -> String.valueOf(page.consoleErrors()));
+            }
         }
     }
 }
