@@ -117,8 +117,7 @@ export function onRooms(ctx, f) {
 export function markRead(ctx, conv) {
   const { chat } = ctx;
   if (!conv) return;
-  const inView = conv.key === chat.current && document.visibilityState !== "hidden";
-  const seq = Math.max(inView ? conv.lastSeq ?? 0 : 0, conv.readDue ?? 0);
+  const seq = Math.max(inView(ctx, conv) ? conv.lastSeq ?? 0 : 0, conv.readDue ?? 0);
   if (!readIsDue(conv, seq) || !ctx.sync.isReady(conv.key)) return;
   const wait = conv.readSentAt + READ_INTERVAL_MS - Date.now();
   if (wait <= 0) return sendRead(ctx, conv, seq);
@@ -130,6 +129,9 @@ export function markRead(ctx, conv) {
   }, wait);
 }
 
+/** The conversation is in view in a tab that is seen. */
+const inView = (ctx, conv) => conv.key === ctx.chat.current && document.visibilityState !== "hidden";
+
 function sendRead(ctx, conv, seq) {
   if (!ctx.sync.read(conv, seq)) {
     conv.readDue = Math.max(conv.readDue ?? 0, seq); // offline: owed, it goes after the rejoin
@@ -138,8 +140,8 @@ function sendRead(ctx, conv, seq) {
   if (conv.readDue != null && conv.readDue <= seq) conv.readDue = null;
   conv.readSentAt = Date.now();
   // out of view by now (a read that waited, or owed), news counted since stays until the server's answer
-  const inView = conv.key === ctx.chat.current && document.visibilityState !== "hidden";
-  applyCounts(conv, { unread: inView ? 0 : conv.unread, mentions: inView ? 0 : conv.mentions, read: seq });
+  const seen = inView(ctx, conv);
+  applyCounts(conv, { unread: seen ? 0 : conv.unread, mentions: seen ? 0 : conv.mentions, read: seq });
   renderRooms(ctx);
 }
 

@@ -6,6 +6,7 @@
 // author's other connections, not back to the one that made it. A quote jumps to its message.
 
 import { h } from "./view.js";
+import { snippetOf } from "./message-view.js";
 import { applyChange } from "./messages.js";
 
 /** The server's bound on an emoji: at most 16 code points, no white space (see the protocol's bad_request). */
@@ -50,9 +51,7 @@ function startReply(ctx, li) {
   const t = targetOf(ctx, li);
   if (!t) return;
   if (ctx.editing) cancelMode(ctx);
-  const text = li.querySelector(".text")?.textContent ?? "";
-  const line = text.split("\n")[0];
-  ctx.replyTo = { key: t.conv.key, seq: t.seq, snippet: line.length > 80 ? `${line.slice(0, 79)}…` : line };
+  ctx.replyTo = { key: t.conv.key, seq: t.seq, snippet: snippetOf(li) ?? "" };
   ctx.dom.replyBar.querySelector(".reply-from").textContent = li.dataset.from ?? "";
   ctx.dom.replyBar.querySelector(".reply-snippet").textContent = ctx.replyTo.snippet;
   ctx.dom.replyBar.hidden = false;

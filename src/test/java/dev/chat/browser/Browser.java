@@ -213,19 +213,19 @@ final class Browser implements AutoCloseable {
 
     /** Registers through the form; returns when the chat view is up and the socket is online. */
     void register(URI base, String user) {
-        load(base);
-        find("#username").sendKeys(user);
-        find("#password").sendKeys("password-" + user);
-        find("#register-btn").click();
-        waitOnline();
+        signIn(base, user, "#register-btn");
     }
 
     /** Logs in through the form as a user registered before (another device of theirs); returns when online. */
     void login(URI base, String user) {
+        signIn(base, user, "#login-btn");
+    }
+
+    private void signIn(URI base, String user, String button) {
         load(base);
         find("#username").sendKeys(user);
         find("#password").sendKeys("password-" + user);
-        find("#login-btn").click();
+        find(button).click();
         waitOnline();
     }
 

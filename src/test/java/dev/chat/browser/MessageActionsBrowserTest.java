@@ -45,6 +45,11 @@ class MessageActionsBrowserTest extends BrowserTestSupport {
         return page.present("#messages li.msg[data-seq='" + seq + "']");
     }
 
+    /** The text the message with this seq shows. */
+    private static String textOf(Browser page, long seq) {
+        return Browser.text(bySeq(page, seq).findElement(By.cssSelector(".text")));
+    }
+
     /** The seq of the page's own message with this text, once the server acked it. */
     private static long ownSeq(Browser page, String me, String text) {
         WebElement li = page.message(me, text);
@@ -70,7 +75,7 @@ class MessageActionsBrowserTest extends BrowserTestSupport {
             page.present("#composer[data-editing='" + seq + "']");
             input.sendKeys(Keys.ESCAPE);
             page.waiter().until(d -> composer(page).isEmpty() && page.findAll("#composer[data-editing]").isEmpty());
-            assertEquals("helo wrold", Browser.text(bySeq(page, seq).findElement(By.cssSelector(".text"))));
+            assertEquals("helo wrold", textOf(page, seq));
 
             input.sendKeys(Keys.ARROW_UP);
             page.present("#composer[data-editing='" + seq + "']");
@@ -78,7 +83,7 @@ class MessageActionsBrowserTest extends BrowserTestSupport {
             Map<String, Object> edited = nextOf(other, "edited");
             assertEquals(seq, ((Number) edited.get("target")).longValue());
             assertEquals("hello world", edited.get("text"));
-            page.waiter().until(d -> "hello world".equals(Browser.text(bySeq(page, seq).findElement(By.cssSelector(".text")))));
+            page.waiter().until(d -> "hello world".equals(textOf(page, seq)));
             page.present("#messages li.msg[data-seq='" + seq + "'] .meta .edited");
             assertTrue(page.findAll("#composer[data-editing]").isEmpty(), "the composer is back to writing");
             assertEquals("", composer(page));
@@ -101,7 +106,7 @@ class MessageActionsBrowserTest extends BrowserTestSupport {
             assertEquals(mine, ((Number) deleted.get("target")).longValue());
             assertEquals(r.me(), deleted.get("by"));
             page.present("#messages li.msg[data-seq='" + mine + "'].deleted");
-            assertEquals("This message was deleted.", Browser.text(bySeq(page, mine).findElement(By.cssSelector(".text"))));
+            assertEquals("This message was deleted.", textOf(page, mine));
         }
     }
 
@@ -127,7 +132,10 @@ class MessageActionsBrowserTest extends BrowserTestSupport {
 
             page.act(bySeq(page, seq), ".react-other");
             WebElement typed = page.visible("#messages li.msg[data-seq='" + seq + "'] input.react-input");
-            typed.sendKeys("☕", Keys.ENTER);
+            typed.sendKeys("☕ ☕", Keys.ENTER); // not one emoji: refused here, with a word why, and nothing sent
+            page.waiter().until(d -> Browser.text(page.find("#toast")).contains("A reaction is one emoji"));
+            assertEquals("true", typed.getDomAttribute("aria-invalid"));
+            typed.sendKeys(Keys.chord(Keys.CONTROL, "a"), "☕", Keys.ENTER);
             Map<String, Object> coffee = nextOf(other, "reaction");
             assertEquals("☕", coffee.get("emoji"));
             page.present("#messages li.msg[data-seq='" + seq + "'] .reactions .reaction[data-emoji='☕'][aria-pressed='true']");
