@@ -414,6 +414,7 @@ abstract class DeployedWarContract {
         String forged = sign("alice", "another-secret-another-secret-0123456789");
         Map<String, String> tokens = Map.of("alice", alice, "bob", bob, "carol", carol);
         ExecutorService pool = Executors.newFixedThreadPool(16);
+        java.util.concurrent.atomic.AtomicInteger containerErrors = new java.util.concurrent.atomic.AtomicInteger();
         try {
             for (int round = 0; round < 8; round++) {
                 List<Future<String>> results = new ArrayList<>();
@@ -422,28 +423,51 @@ abstract class DeployedWarContract {
                     String user = i % 4 == 3 ? null : List.of("alice", "bob", "carol").get(i % 4);
                     String token = user == null ? forged : tokens.get(user);
                     expected.add(user == null ? "closed 4500" : "welcome " + user);
-                    results.add(pool.submit(() -> {
-                        try (WsClient c = WsClient.connect(server.ws(token), Map.of("Origin", server.origin()))) {
-                            long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
-                            while (System.nanoTime() < deadline) {
-                                Map<String, Object> first = c.poll(Duration.ofMillis(20));
-                                if (first != null) {
-                                    return first.get("type") + " " + first.get("user");
-                                }
-                                if (c.isClosed()) {
-                                    return "closed " + c.awaitClose();
-                                }
-                            }
-                            return "neither a frame nor a close";
-                        }
-                    }));
+                    results.add(pool.submit(() -> firstVerdict(token, containerErrors)));
                 }
                 for (int i = 0; i < results.size(); i++) {
                     assertEquals(expected.get(i), results.get(i).get(30, TimeUnit.SECONDS), "connection " + i + " of round " + round);
                 }
             }
+            System.out.printf("%s: %d of 96 concurrent upgrades answered 5xx by the container, then retried%n",
+                    deployed.describe(), containerErrors.get());
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The first thing a client with {@code token} sees: {@code "welcome <user>"} or {@code "closed <code>"}.
+     * An upgrade the container itself answers with a 5xx is tried again, as every client reconnects:
+     * Payara's server-side closes can recycle a request object under a concurrent request (Payara
+     * issue 5432, README "Deploying the WAR"); such an answer carries no verdict, so it crosses none.
+     */
+    private String firstVerdict(String token, java.util.concurrent.atomic.AtomicInteger containerErrors) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            WsClient c;
+            try {
+                c = WsClient.connect(server.ws(token), Map.of("Origin", server.origin()));
+            } catch (ExecutionException e) {
+                if (attempt < 3 && e.getCause() instanceof WebSocketHandshakeException refused
+                        && refused.getResponse().statusCode() >= 500) {
+                    containerErrors.incrementAndGet();
+                    continue;
+                }
+                throw e;
+            }
+            try (c) {
+                long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+                while (System.nanoTime() < deadline) {
+                    Map<String, Object> first = c.poll(Duration.ofMillis(20));
+                    if (first != null) {
+                        return first.get("type") + " " + first.get("user");
+                    }
+                    if (c.isClosed()) {
+                        return "closed " + c.awaitClose();
+                    }
+                }
+                return "neither a frame nor a close";
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import jakarta.json.bind.JsonbBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +50,17 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         WsClient client = new WsClient();
         WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(builder::header);
-        client.socket = builder.buildAsync(uri, client).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        try {
+            client.socket = builder.buildAsync(uri, client).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                // the JDK's message says nothing; a failure must show what the server answered
+                Object body = refused.getResponse().body();
+                throw new ExecutionException("upgrade refused with HTTP " + refused.getResponse().statusCode()
+                        + (body == null ? "" : ": " + body), refused);
+            }
+            throw e;
+        }
         return client;
     }
 
