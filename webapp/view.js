@@ -72,15 +72,25 @@ function setMarker(el, kind) {
 }
 
 /** A chat message: li.msg[data-seq][data-from] > .meta(.author .time) + .text */
+/** A backend's bot posts as `bot:<name>` (no user's name has a colon): shown as its name with a "bot" badge. */
+const BOT = /^bot:(.+)$/;
+
+function author(from) {
+  const bot = BOT.exec(from);
+  if (!bot) return [h("span", { className: "author", dir: "auto", text: from })];
+  return [h("span", { className: "author", dir: "auto", text: bot[1] }), h("span", { className: "bot-badge", text: "bot" })];
+}
+
 export function createMessage({ from, text, date, seq, id, own, pending }) {
   const li = h("li", { className: "msg", dataset: { from } });
+  if (BOT.test(from)) li.classList.add("bot");
   if (typeof seq === "number") li.dataset.seq = String(seq);
   if (id) li.dataset.id = id;
   if (own) li.classList.add("own");
   const meta = h(
     "div",
     { className: "meta" },
-    h("span", { className: "author", dir: "auto", text: from }),
+    ...author(from),
     h("time", { className: "time", datetime: date.toISOString(), title: date.toLocaleString(), text: formatTime(date) })
   );
   li.append(meta, h("p", { className: "text", text }));

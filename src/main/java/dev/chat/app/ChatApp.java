@@ -187,8 +187,10 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
+        dev.chat.room.Administration admin = new dev.chat.room.Administration(messages, rooms, access, memberships, store, users, bus);
+        dev.chat.auth.ApiKeys apiKeys = new dev.chat.auth.ApiKeys(config.serverApi().keys(), config.serverApi().allowedAddresses());
         this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
-                health, logSampler, oidc);
+                health, logSampler, oidc, apiKeys, admin);
         metrics.gauge("chat.connections.open", "Open WebSocket connections", connections::size);
         metrics.gauge("chat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("chat.room.members", "Room memberships on this node", rooms::memberCount);

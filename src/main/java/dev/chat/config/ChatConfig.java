@@ -118,6 +118,7 @@ import java.util.Properties;
  *                              0 picks a free one; null (the default) serves them on {@code port}
  * @param metricsToken          a secret that {@code /metrics} asks for as {@code Authorization: Bearer <token>}
  *                              (else 401); never logged; null (the default) leaves {@code /metrics} open
+ * @param serverApi             the server API's keys and allowed addresses ({@code CHAT_API_KEYS}, {@code CHAT_API_ALLOWED_ADDRESSES})
  */
 public record ChatConfig(
         String host,
@@ -187,6 +188,7 @@ public record ChatConfig(
         Duration logSampleInterval,
         Integer managementPort,
         String metricsToken,
+        ServerApiSettings serverApi,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -376,6 +378,7 @@ public record ChatConfig(
             r.problem("CHAT_MANAGEMENT_PORT (" + managementPort + ") must differ from CHAT_PORT: it is a second listener");
         }
         String metricsToken = metricsToken(r);
+        ServerApiSettings serverApi = ServerApiSettings.read(r);
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -397,7 +400,7 @@ public record ChatConfig(
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
-                perAddress, handshakesPerAddress, trustedProxies, rfc7239Forwarded, logSampleLines, logSampleInterval, managementPort, metricsToken, warnings);
+                perAddress, handshakesPerAddress, trustedProxies, rfc7239Forwarded, logSampleLines, logSampleInterval, managementPort, metricsToken, serverApi, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -590,7 +593,8 @@ public record ChatConfig(
                 + ", forwardedHeader=" + (rfc7239Forwarded ? "Forwarded" : "X-Forwarded-For")
                 + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval
                 + ", managementPort=" + (managementPort == null ? "(none: on the chat port)" : managementPort)
-                + ", metricsToken=" + (metricsToken == null ? "(none: metrics open)" : "****") + "]";
+                + ", metricsToken=" + (metricsToken == null ? "(none: metrics open)" : "****")
+                + ", serverApi=[" + serverApi + "]]";
     }
 
     /** A JDBC URL's query may carry a password: it is left out of the log. */

@@ -36,6 +36,7 @@ final class ApiHandler extends HttpHandler {
         // read now: the request is recycled once the response is resumed
         String method = request.getMethod().getMethodString();
         String path = request.getRequestURI().replaceFirst("^/", "");
+        String query = request.getQueryString();
         if (!operations && !path.startsWith("api/")) {
             write(response, api.notFound());
             return;
@@ -49,7 +50,7 @@ final class ApiHandler extends HttpHandler {
                 forwardedFor, request.getHeader("Cookie"), request.getHeader("Authorization"), request.getHeader("X-Forwarded-Proto"),
                 request.isSecure(), "", forwarded);
         RequestBody.read(request, response, bodyTimeout, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(response,
-                failure == null ? api.handle(method, path, body, address, headers)
+                failure == null ? api.handle(method, path, query, body, address, headers)
                         : failure == RequestBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable()), logs);
     }
 

@@ -166,6 +166,20 @@ public final class ChatMetrics implements AutoCloseable {
         loginFailures.increment();
     }
 
+    private final Map<String, Counter> apiRequests = new ConcurrentHashMap<>();
+
+    /**
+     * One server API request: {@code key} the key's name (unknown ones count as {@code none}, so a
+     * guesser cannot add series), {@code status} its HTTP status class ({@code 2xx}, {@code 4xx}, {@code 5xx}).
+     */
+    public void apiRequest(String key, int status) {
+        String k = key == null ? "none" : key;
+        String s = (status / 100) + "xx";
+        apiRequests.computeIfAbsent(k + ' ' + s, x -> Counter.builder("chat.api.requests")
+                .description("Server API requests by key name and status class").tag("key", k).tag("status", s)
+                .register(registry)).increment();
+    }
+
     public void limitHit(String limit) {
         limitCounter(limit).increment();
     }

@@ -184,6 +184,59 @@ public final class Messages {
         });
     }
 
+    /**
+     * A backend's message (the server API): committed like a send, then to every member on every
+     * node. {@code key} dedupes like a client's id: the same (sender, key) within the window answers
+     * the first seq. Whoever calls has checked that the sender and the room may be used; a direct
+     * conversation a backend starts counts against nobody's daily quota.
+     *
+     * @param stored the room, or the direct conversation's room with {@code to}
+     * @throws Refusal when the text is too long or {@code replyTo} names no message there
+     * @throws StoreUnavailableException when the database cannot be asked
+     */
+    public java.util.concurrent.CompletableFuture<MessageStore.Appended> publish(String stored, String to, String from, String text,
+                                                                                 Long replyTo, String key, String origin) {
+        if (text.codePointCount(0, text.length()) > maxText) {
+            throw new Refusal(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters");
+        }
+        if (to != null && !knownConversations.contains(stored)) {
+            access.startDirect(stored, from, Integer.MAX_VALUE);
+            memberships.addDirect(stored, from, to);
+            if (knownConversations.size() >= MAX_KNOWN_CONVERSATIONS) {
+                knownConversations.clear();
+            }
+            knownConversations.add(stored);
+        }
+        if (replyTo != null) {
+            MessageStore.Target target = store.target(stored, replyTo);
+            if (target == null || target.deleted()) {
+                throw new Refusal(ErrorCode.NOT_FOUND, "there is no message " + replyTo + " to reply to");
+            }
+        }
+        RoomEvent.Posted message = new RoomEvent.Posted(stored, from, text, key, origin, null, 0, clock.millis(), System.nanoTime(),
+                replyTo == null ? null : RoomEvent.Detail.reply(replyTo));
+        return store.append(message).thenApply(appended -> {
+            if (!appended.duplicate()) {
+                bus.publish(appended.message());
+            }
+            return appended;
+        });
+    }
+
+    /** Why a request of the server API was refused, as the protocol's error code says it. */
+    public static final class Refusal extends RuntimeException {
+        private final ErrorCode code;
+
+        public Refusal(ErrorCode code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
+
+        public ErrorCode code() {
+            return code;
+        }
+    }
+
     /** A page of earlier messages of a room the connection is in. */
     public void history(Connection c, String name, Long before, int limit, String id) {
         if (!c.rooms().contains(name)) {

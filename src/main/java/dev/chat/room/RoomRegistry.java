@@ -530,6 +530,18 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
         return n;
     }
 
+    /** The users connected to the room now, on every node: this node's and what presence knows of the others. */
+    public Set<String> online(String name) {
+        Set<String> users = new java.util.TreeSet<>(presence.members(name));
+        Room room = rooms.get(name);
+        if (room != null) {
+            synchronized (room) {
+                users.addAll(room.userNames());
+            }
+        }
+        return users;
+    }
+
     /** Connections in a room on this node (for tests and metrics). */
     public int localMembers(String name) {
         Room room = rooms.get(name);

@@ -35,6 +35,7 @@ public final class JdbcMemberships implements Memberships {
     private static final String IS_MEMBER = "SELECT 1 FROM memberships WHERE user_name = ? AND room = ?";
     private static final String REMOVE = "DELETE FROM memberships WHERE user_name = ? AND room = ?";
     private static final String ROOMS = "SELECT room FROM memberships WHERE user_name = ? AND room NOT LIKE '@%' ORDER BY room";
+    private static final String MEMBERS = "SELECT user_name FROM memberships WHERE room = ? ORDER BY user_name";
     private static final String ROOM_LATEST = "SELECT last_seq FROM rooms WHERE name = ?";
     private static final String READ = "UPDATE memberships SET read_seq = ? WHERE user_name = ? AND room = ? AND read_seq < ?";
 
@@ -112,6 +113,22 @@ public final class JdbcMemberships implements Memberships {
                 }
             }
             return rooms;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public List<String> membersOf(String room) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(MEMBERS)) {
+            ps.setString(1, room);
+            List<String> members = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.add(rs.getString(1));
+                }
+            }
+            return members;
         } catch (SQLException e) {
             throw unavailable(e);
         }

@@ -20,6 +20,7 @@ public final class JdbcRoomAccess implements RoomAccess {
     private static final String ACL = "SELECT owner, is_private, last_seq,"
             + " (SELECT COUNT(*) FROM invitations i WHERE i.room = r.name AND i.user_name = ?) FROM rooms r WHERE r.name = ?";
     private static final String OWNER = "SELECT owner FROM rooms WHERE name = ?";
+    private static final String INFO = "SELECT owner, is_private, last_seq FROM rooms WHERE name = ?";
     private static final String HOLD = "INSERT INTO rooms (name, owner, is_private, last_seq, created_at) VALUES (?, ?, FALSE, 0, ?)"
             + " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner WHERE rooms.owner IS NULL";
     /** Direct conversations ('@a+b') record who started them as their owner, so both counts read the owner index. */
@@ -204,6 +205,18 @@ public final class JdbcRoomAccess implements RoomAccess {
             ps.setString(1, room);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public RoomInfo info(String room) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(INFO)) {
+            ps.setString(1, room);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new RoomInfo(rs.getString(1), rs.getBoolean(2), rs.getLong(3)) : null;
             }
         } catch (SQLException e) {
             throw unavailable(e);

@@ -38,4 +38,7 @@ public interface Memberships {
      * answers where the user stands now; null when the user is not a member.
      */
     RoomState markRead(String user, String room, long seq);
+
+    /** The room's members, by name; a direct conversation's two users. */
+    List<String> membersOf(String room);
 }

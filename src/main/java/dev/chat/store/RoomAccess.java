@@ -47,4 +47,10 @@ public interface RoomAccess {
 
     /** Takes an invitation back (a kicked user does not walk back in). */
     void revoke(String room, String user);
+
+    /** A room's row: its owner (null for none), whether it is private, its last seq. */
+    record RoomInfo(String owner, boolean isPrivate, long lastSeq) { }
+
+    /** The room's row, or null when the store has none (a room nobody created, held or wrote in). */
+    RoomInfo info(String room);
 }

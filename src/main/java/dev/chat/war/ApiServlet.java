@@ -41,18 +41,20 @@ public final class ApiServlet extends HttpServlet {
         ChatApp app = (ChatApp) getServletContext().getAttribute(ChatApp.class.getName());
         HttpApi api = app.httpApi();
         String method = req.getMethod();
-        String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
+        // raw, as the jar has it: the server API decodes its own path segments (a user name may hold a '%')
+        String path = req.getRequestURI().substring(req.getContextPath().length()).replaceFirst("^/", "");
+        String query = req.getQueryString();
         String address = req.getRemoteAddr();
         HttpApi.Headers headers = new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
                 java.util.Collections.list(req.getHeaders("X-Forwarded-For")), req.getHeader("Cookie"),
                 req.getHeader("Authorization"), req.getHeader("X-Forwarded-Proto"), req.isSecure(), req.getContextPath(),
                 java.util.Collections.list(req.getHeaders("Forwarded")));
         if (req.getContentLengthLong() == 0 || (req.getContentLengthLong() < 0 && req.getHeader("Transfer-Encoding") == null)) {
-            write(resp, api.handle(method, path, new byte[0], address, headers), false);
+            write(resp, api.handle(method, path, query, new byte[0], address, headers), false);
             return;
         }
         ServletBody.read(req, app.config().httpTimeout(), bodyTimeouts, HttpApi.MAX_BODY_BYTES, (body, failure) -> write(resp,
-                failure == null ? api.handle(method, path, body, address, headers)
+                failure == null ? api.handle(method, path, query, body, address, headers)
                         : failure == ServletBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable(),
                 failure != null || body == null), app.logSampler());
     }

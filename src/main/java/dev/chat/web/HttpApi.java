@@ -56,6 +56,8 @@ public final class HttpApi {
     private final ChatConfig config;
     private final Jsonb jsonb = JsonbBuilder.create();
     private final SessionApi sessionApi;
+    /** {@code api/server/*}: the backends' API, behind API keys. */
+    private final ServerApi serverApi;
     /** The provider in the page, or null: what {@code api/auth} tells the page. */
     private final OidcEndpoints oidc;
 
@@ -68,8 +70,9 @@ public final class HttpApi {
     public HttpApi(Accounts accounts, Sessions sessions, JwtTokenVerifier verifier, LoginThrottle throttle,
                    RegistrationThrottle registrations, OriginPolicy origins,
                    ClientAddress addresses, ChatConfig config, ChatMetrics metrics, Health health,
-                   LogSampler logs, OidcEndpoints oidc) {
+                   LogSampler logs, OidcEndpoints oidc, dev.chat.auth.ApiKeys apiKeys, dev.chat.room.Administration admin) {
         this.oidc = oidc;
+        this.serverApi = new ServerApi(apiKeys, admin, metrics, jsonb, logs);
         this.sessionApi = new SessionApi(sessions, accounts, throttle, verifier, metrics, jsonb);
         // anyone can cause these, as often as they like: sampled (metrics count them all)
         this.storeDown = logs.kind("user store unavailable", LOG, Level.WARNING);
@@ -123,7 +126,30 @@ public final class HttpApi {
      * @param from the request's headers that the API reads, and whether it came over HTTPS
      */
     public Response handle(String method, String path, byte[] body, String peer, Headers from) {
+        return handle(method, path, null, body, peer, from);
+    }
+
+    /**
+     * @param path  as the request line has it, still percent-encoded
+     * @param query the raw query string, or null
+     * @see #handle(String, String, byte[], String, Headers)
+     */
+    public Response handle(String method, String path, String query, byte[] body, String peer, Headers from) {
         String remoteAddress = addresses.resolve(peer, from.forwardedFor(), from.forwarded());
+        if (path.startsWith(ServerApi.PREFIX) && serverApi.enabled()) {
+            if (body == null) {
+                return json(413, Map.of("error", "body larger than " + MAX_BODY_BYTES + " bytes", "code", ErrorCode.TOO_LARGE.wire()));
+            }
+            try {
+                return serverApi.handle(method, path, query, object(body), jsonType(from.contentType()), remoteAddress,
+                        from.authorization());
+            } catch (RuntimeException e) {
+                if (failed.allow()) {
+                    LOG.log(Level.ERROR, "server API request failed", e);
+                }
+                return json(500, Map.of("error", "internal error", "code", ErrorCode.INTERNAL.wire()));
+            }
+        }
         // Secure cookies behind HTTPS: this request's own scheme, or what a trusted proxy says it was
         boolean secure = from.https() || addresses.forwardedHttps(peer, from.forwardedProto(), from.forwarded());
         try {
@@ -249,7 +275,7 @@ public final class HttpApi {
         }
         // A form or text/plain POST is one any web page may send from its visitors' browsers (with their
         // address: a lockout or a registration in their name); a JSON one needs a preflight we never grant.
-        if (from.contentType() == null || !from.contentType().trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (!jsonType(from.contentType())) {
             return error(415, "use Content-Type: application/json");
         }
         if (!origins.allows(from.origin(), from.host())) {
@@ -260,6 +286,10 @@ public final class HttpApi {
         }
         Map<String, Object> object = object(body);
         return object == null ? error(400, "body must be a JSON object") : action.apply(object);
+    }
+
+    private static boolean jsonType(String contentType) {
+        return contentType != null && contentType.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json");
     }
 
     /** Beside an identity provider local accounts are off unless CHAT_LOCAL_ACCOUNTS=true: one name, one identity. */

@@ -24,7 +24,27 @@ class ChatPageBrowserTest extends BrowserTestSupport {
 
     @BeforeAll
     static void startServer() {
-        serve(Map.of());
+        serve(Map.of("CHAT_API_KEYS", dev.chat.testing.ServerApiClient.KEYS));
+    }
+
+    /** A backend's bot posts through the server API: the page shows its name with a "bot" badge, as text. */
+    @Test
+    void aBotsMessageShowsItsNameWithABotBadge() throws Exception {
+        String reader = user("reader");
+        Browser page = desktops(1).get(0);
+        page.register(base(), reader);
+        page.waitJoined("general", reader);
+        var posted = dev.chat.testing.ServerApiClient.of(server.base()).post("messages",
+                "{\"room\":\"general\",\"from\":\"bot:<b>ci</b>\",\"text\":\"build 7 passed\"}");
+        assertEquals(404, posted.statusCode(), "a bot's name is a local account's name: no markup in it");
+        posted = dev.chat.testing.ServerApiClient.of(server.base()).post("messages",
+                "{\"room\":\"general\",\"from\":\"bot:ci\",\"text\":\"build 7 passed\"}");
+        assertEquals(201, posted.statusCode(), posted::body);
+        WebElement m = page.message("bot:ci", "build 7 passed");
+        assertEquals("ci", Browser.text(m.findElement(By.cssSelector(".author"))));
+        assertEquals("bot", Browser.text(m.findElement(By.cssSelector(".bot-badge"))));
+        assertTrue(m.getAttribute("class").contains("bot"), m.getAttribute("class"));
+        assertFalse(m.getAttribute("class").contains("own"));
     }
 
     @Test

@@ -365,6 +365,42 @@ class ClusterIT {
         }
     }
 
+    /** The server API acts cluster-wide: a bot's post and a disconnect made on one node reach the other's clients; both nodes read the same room. */
+    @Test
+    void theServerApiOnOneNodeActsOnTheOthersClients(TestInfo test) throws Exception {
+        Map<String, String> keys = Map.of("CHAT_API_KEYS", dev.chat.testing.ServerApiClient.KEYS);
+        JarNode a = node(test, keys);
+        JarNode b = node(test, keys);
+        dev.chat.testing.ServerApiClient onA = dev.chat.testing.ServerApiClient.of(java.net.URI.create(a.base()));
+        dev.chat.testing.ServerApiClient onB = dev.chat.testing.ServerApiClient.of(java.net.URI.create(b.base()));
+        WsClient bob = client(b, b.token("bob"));
+        WsClient bob2 = client(b, b.login("bob"));
+        bob.join("ops");
+        bob2.expectMembership("ops", "joined");
+
+        java.net.http.HttpResponse<String> posted = onA.post("messages", "{\"room\":\"ops\",\"from\":\"bot:pager\",\"text\":\"disk full\",\"idempotencyKey\":\"alert-1\"}");
+        assertEquals(201, posted.statusCode(), posted::body);
+        long seq = ((Number) dev.chat.testing.ServerApiClient.json(posted).get("seq")).longValue();
+        for (WsClient device : List.of(bob, bob2)) {
+            Map<String, Object> m = past(device, "message");
+            assertEquals(List.of("bot:pager", "disk full", seq), List.of(m.get("from"), m.get("text"), seq(m)));
+        }
+        java.net.http.HttpResponse<String> again = onB.post("messages", "{\"room\":\"ops\",\"from\":\"bot:pager\",\"text\":\"disk full\",\"idempotencyKey\":\"alert-1\"}");
+        assertEquals(200, again.statusCode(), again::body);
+        assertEquals(seq, ((Number) dev.chat.testing.ServerApiClient.json(again).get("seq")).longValue(), "the key is the cluster's, not the node's");
+
+        Map<String, Object> room = dev.chat.testing.ServerApiClient.json(onA.get("rooms/ops"));
+        assertEquals(List.of(List.of("bob"), List.of("bob"), seq), List.of(room.get("members"), room.get("online"), ((Number) room.get("seq")).longValue()),
+                "online across nodes: bob is connected to the other node");
+        assertEquals(true, dev.chat.testing.ServerApiClient.json(onA.get("users/bob")).get("online"));
+
+        assertEquals(202, onA.post("users/bob/disconnect", "{}").statusCode());
+        assertEquals(4503, bob.awaitClose());
+        assertEquals(4503, bob2.awaitClose());
+        assertEquals(401, new dev.chat.testing.ServerApiClient(java.net.URI.create(b.base()), "not-the-key-not-the-key-not-the-key")
+                .get("rooms/ops").statusCode());
+    }
+
     @Test
     void aKilledNodesUsersLeaveWithinThePresenceTtl(TestInfo test) throws Exception {
         Map<String, String> ttl = Map.of("CHAT_PRESENCE_TTL", "2s");

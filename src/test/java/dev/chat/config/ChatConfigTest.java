@@ -479,6 +479,33 @@ class ChatConfigTest {
     }
 
     @Test
+    void apiKeysAreNamedSecretsValidatedWithoutEchoingThemAndMasked() {
+        String secret = "0123456789abcdef0123456789abcdef-api";
+        ChatConfig c = load(Map.of("CHAT_API_KEYS", "billing:" + secret + ", ops:" + secret + "-2",
+                "CHAT_API_ALLOWED_ADDRESSES", "10.0.0.0/8, ::1"));
+        assertEquals(List.of("billing", "ops"), List.copyOf(c.serverApi().keys().keySet()));
+        assertEquals(secret, c.serverApi().keys().get("billing"));
+        assertEquals(List.of("10.0.0.0/8", "::1"), c.serverApi().allowedAddresses());
+        assertFalse(c.toString().contains(secret), c::toString);
+        assertTrue(c.toString().contains("billing,ops"), c::toString);
+        assertFalse(load(Map.of()).serverApi().enabled(), "no keys: no server API");
+        Map<String, String> bad = Map.of(
+                "short:0123456789", "CHAT_API_KEYS key short is invalid: its secret must be at least 32",
+                "no-secret-at-all-but-long-enough-to-be-one", "CHAT_API_KEYS entry 1 is invalid",
+                "a:" + secret + ",a:" + secret + "x", "CHAT_API_KEYS names key a twice",
+                "a:" + secret + ",b:" + secret, "CHAT_API_KEYS key b has the secret of another key",
+                "bad name:" + secret, "CHAT_API_KEYS entry 1 is invalid");
+        bad.forEach((value, problem) -> {
+            ConfigException e = rejected(Map.of("CHAT_API_KEYS", value));
+            assertEquals(1, e.problems().size(), e.problems()::toString);
+            assertTrue(e.problems().get(0).startsWith(problem), e.problems()::toString);
+            assertFalse(e.getMessage().contains(secret) || e.getMessage().contains("0123456789"), e::getMessage);
+        });
+        assertTrue(rejected(Map.of("CHAT_API_ALLOWED_ADDRESSES", "10.0.0.0/33")).problems().get(0)
+                .startsWith("CHAT_API_ALLOWED_ADDRESSES"));
+    }
+
+    @Test
     void anOidcIssuerIsAProviderWhoseIssuerTheTokensMustCarry() {
         ChatConfig c = load(Map.of("CHAT_OIDC_ISSUER", "https://id.example.com/realms/acme", "CHAT_OIDC_CLIENT_ID", "chat-web"));
         assertEquals("https://id.example.com/realms/acme", c.oidcIssuer().toString());

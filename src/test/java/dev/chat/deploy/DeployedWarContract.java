@@ -83,7 +83,8 @@ abstract class DeployedWarContract {
             // the tests' own address plays a reverse proxy, so each test can be a client of its own
             "chat.trusted.proxies", "127.0.0.1",
             "chat.max.connections.per.address", Integer.toString(MAX_CONNECTIONS_PER_ADDRESS),
-            "chat.max.connections.per.user", "1000"); // one user holds the connections of the per-address test
+            "chat.max.connections.per.user", "1000", // one user holds the connections of the per-address test
+            "chat.api.keys", dev.chat.testing.ServerApiClient.KEYS);
 
     private DeployedServer deployed;
     private RemoteServer server;
@@ -498,6 +499,29 @@ abstract class DeployedWarContract {
     }
 
     // ---- rooms ---------------------------------------------------------------------------------
+
+    /** The server API in the container: its path is read raw (a user name with a '%' stays itself), the key works, a bot posts. */
+    @Test
+    void theServerApiPostsAsABotAndReadsTheRoomWithAKeyOnly() throws Exception {
+        dev.chat.testing.ServerApiClient api = dev.chat.testing.ServerApiClient.of(server.base());
+        try (WsClient a = server.client(alice)) {
+            a.join("war-api");
+            HttpResponse<String> posted = api.post("messages", "{\"room\":\"war-api\",\"from\":\"bot:ops\",\"text\":\"from a backend\"}");
+            assertEquals(201, posted.statusCode(), posted::body);
+            Map<String, Object> m = a.expect("message");
+            assertEquals("bot:ops", m.get("from"));
+            assertEquals("from a backend", m.get("text"));
+            Map<String, Object> room = TestServer.json(api.get("rooms/war-api").body());
+            assertEquals(List.of("alice"), room.get("members"), room::toString);
+            HttpResponse<String> page = api.get("rooms/war-api/messages?limit=1");
+            assertEquals(200, page.statusCode(), page::body);
+            assertTrue(page.body().contains("\"text\":\"from a backend\""), page::body);
+        }
+        assertEquals(401, new dev.chat.testing.ServerApiClient(server.base(), null).get("rooms/war-api").statusCode());
+        HttpResponse<String> odd = api.get("users/no%25body");
+        assertEquals(404, odd.statusCode(), odd::body);
+        assertTrue(odd.body().contains("there is no user no%body"), odd::body);
+    }
 
     @Test
     void threeClientsChatWithSeqAckMessageAndPresence() throws Exception {

@@ -1,0 +1,154 @@
+package dev.chat.room;
+
+import dev.chat.auth.UserStore;
+import dev.chat.bus.Bus;
+import dev.chat.event.RoomEvent;
+import dev.chat.protocol.ErrorCode;
+import dev.chat.protocol.ProtocolCodec;
+import dev.chat.protocol.ServerFrame;
+import dev.chat.protocol.UserName;
+import dev.chat.store.Memberships;
+import dev.chat.store.MessageStore;
+import dev.chat.store.RoomAccess;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+
+/**
+ * What a backend may do and see through the server API, on any node and for the whole cluster:
+ * post as a user or a bot, read a room and its history, see a user, end a user's connections.
+ * Messages take the clients' path (the store, then the bus to every node), so a member cannot tell
+ * a backend's message from a user's but by its sender. Every method may throw
+ * {@link Messages.Refusal} (with the protocol's error code) or
+ * {@link dev.chat.store.StoreUnavailableException}.
+ */
+public final class Administration {
+    /** A bot's name: {@code bot:} and a local account's name; no user can have it (a user name has no {@code :}). */
+    public static final Pattern BOT = Pattern.compile("bot:[A-Za-z0-9_.-]{1,32}");
+
+    /** A committed message: its room (or the other user, {@code to}, of a direct one), seq and time. */
+    public record Posted(String room, String to, long seq, String ts, boolean duplicate) { }
+
+    /** A room as the API shows it: members from the store, online from every node. */
+    public record RoomView(String room, boolean isPrivate, String owner, long seq, List<String> members, List<String> online) { }
+
+    /** A user as the API shows it. */
+    public record UserView(String user, boolean online, List<String> rooms) { }
+
+    private final Messages messages;
+    private final RoomRegistry rooms;
+    private final RoomAccess access;
+    private final Memberships memberships;
+    private final MessageStore store;
+    private final UserStore users;
+    private final Bus bus;
+
+    public Administration(Messages messages, RoomRegistry rooms, RoomAccess access, Memberships memberships, MessageStore store,
+                          UserStore users, Bus bus) {
+        this.messages = messages;
+        this.rooms = rooms;
+        this.access = access;
+        this.memberships = memberships;
+        this.store = store;
+        this.users = users;
+        this.bus = bus;
+    }
+
+    /**
+     * Posts {@code text} from {@code from} (a user, who must be a member of the room, or a bot) to a
+     * room or, with {@code to}, to that user directly.
+     *
+     * @param key    the idempotency key (a client's message id): the same sender and key answer the first seq
+     * @param origin the API key's name, for the record ({@code api:<name>} as the sending "connection")
+     */
+    public CompletableFuture<Posted> post(String room, String to, String from, String text, Long replyTo, String key, String origin) {
+        if ((room == null) == (to == null)) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "name either room or to");
+        }
+        if (text == null || text.isEmpty()) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "text must be a non-empty string");
+        }
+        if (key != null && (key.isEmpty() || key.length() > ProtocolCodec.MAX_ID_LENGTH)) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "idempotencyKey must be 1 to " + ProtocolCodec.MAX_ID_LENGTH + " characters");
+        }
+        boolean bot = from != null && BOT.matcher(from).matches();
+        if (from == null || !bot && !knownUser(from)) {
+            throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "from must be an existing user or bot:<name> (" + UserName.LOCAL_RULE + ")");
+        }
+        String stored;
+        if (room != null) {
+            if (!exists(room)) {
+                throw new Messages.Refusal(ErrorCode.NOT_FOUND, "there is no room " + room);
+            }
+            if (!bot && !memberships.membersOf(room).contains(from)) {
+                throw new Messages.Refusal(ErrorCode.FORBIDDEN, from + " is not a member of room " + room);
+            }
+            stored = room;
+        } else {
+            if (!knownUser(to) || to.equals(from)) {
+                throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "there is no other user " + to);
+            }
+            stored = RoomEvent.directRoom(from, to);
+        }
+        return messages.publish(stored, to, from, text, replyTo, key, "api:" + origin).thenApply(a -> new Posted(room, to,
+                a.message().seq(), a.message().isoTs(), a.duplicate()));
+    }
+
+    /** The room, or null when there is none (no row, no member). */
+    public RoomView room(String room) {
+        if (!ProtocolCodec.ROOM_NAME.matcher(room).matches()) {
+            return null;
+        }
+        RoomAccess.RoomInfo info = access.info(room);
+        List<String> members = memberships.membersOf(room);
+        if (info == null && members.isEmpty()) {
+            return null;
+        }
+        String owner = info == null || RoomAccess.SERVER.equals(info.owner()) ? null : info.owner();
+        return new RoomView(room, info != null && info.isPrivate(), owner, info == null ? 0 : info.lastSeq(), members,
+                List.copyOf(rooms.online(room)));
+    }
+
+    /** A page of the room's history (newest last), before {@code before} (null: the latest), as the protocol's objects. */
+    public List<ServerFrame> history(String room, Long before, int limit) {
+        return store.before(room, before == null ? Long.MAX_VALUE : before, limit).messages().stream()
+                .map(p -> WireMessages.of(p, false)).toList();
+    }
+
+    /** The user, or null when nobody has the name. */
+    public UserView user(String user) {
+        if (!knownUser(user)) {
+            return null;
+        }
+        List<String> of = memberships.roomsOf(user);
+        boolean online = !rooms.connectionsOf(user).isEmpty();
+        for (int i = 0; i < of.size() && !online; i++) {
+            online = rooms.online(of.get(i)).contains(user);
+        }
+        return new UserView(user, online, of);
+    }
+
+    /**
+     * Closes every connection of {@code user} on every node with 4503: the end of all of the user's
+     * sessions' connections, carried on the user's channel. The sessions themselves stay valid (a
+     * page may sign in again); a ban is what keeps a user out.
+     *
+     * @return false when nobody has the name
+     */
+    public boolean disconnect(String user) {
+        if (!knownUser(user)) {
+            return false;
+        }
+        bus.toUser(user, new RoomEvent.SessionsEnded(user, List.of(), true));
+        return true;
+    }
+
+    private boolean knownUser(String name) {
+        return UserName.isValid(name) && users.known(name);
+    }
+
+    private boolean exists(String room) {
+        return ProtocolCodec.ROOM_NAME.matcher(room).matches()
+                && (access.info(room) != null || !memberships.membersOf(room).isEmpty());
+    }
+}
