@@ -50,7 +50,7 @@ final class SessionEnds implements Bus.Listener {
         for (Connection c : rooms.connectionsOf(ended.user())) {
             if (ended.all() || (c.principal().session() != null && ended.sessions().contains(c.principal().session()))) {
                 closed++;
-                close(c);
+                close(c, code(ended.code()));
             }
         }
         LOG.log(Level.DEBUG, "sessions of {0} ended: {1} connections here closed", LogText.name(ended.user()), closed);
@@ -87,10 +87,26 @@ final class SessionEnds implements Bus.Listener {
     }
 
     private void close(Connection c) {
+        close(c, CloseCode.SESSION_REVOKED);
+    }
+
+    private void close(Connection c, CloseCode code) {
         try {
-            closer.execute(() -> c.close(CloseCode.SESSION_REVOKED));
+            closer.execute(() -> c.close(code));
         } catch (RejectedExecutionException e) {
-            c.close(CloseCode.SESSION_REVOKED); // stopping
+            c.close(code); // stopping
         }
+    }
+
+    /** The close code a node asked for (a backend's disconnect), if it is one of the table's; else 4503. */
+    private static CloseCode code(Integer asked) {
+        if (asked != null) {
+            for (CloseCode c : CloseCode.values()) {
+                if (c.code() == asked) {
+                    return c;
+                }
+            }
+        }
+        return CloseCode.SESSION_REVOKED;
     }
 }

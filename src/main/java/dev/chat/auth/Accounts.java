@@ -54,6 +54,11 @@ public final class Accounts {
         return hasher.verify(password, stored);
     }
 
+    /** Whether a backend banned the user (the server API): then no login and no refresh, even with the right password. */
+    public boolean banned(String username) {
+        return users.banned(username);
+    }
+
     /** The outcomes of a password change. */
     public enum PasswordChange { CHANGED, WRONG_PASSWORD, INVALID_PASSWORD }
 

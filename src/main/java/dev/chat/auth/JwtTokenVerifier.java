@@ -196,6 +196,7 @@ public final class JwtTokenVerifier {
         if (!UserName.isLocal(user) || !exists(user)) {
             throw new TokenRejectedException("unknown user", false);
         }
+        refuseBanned(user);
         Object role = claims.getClaim("role");
         if (!(role instanceof String r) || !ROLES.contains(r)) {
             throw new TokenRejectedException("unknown role", false);
@@ -225,7 +226,13 @@ public final class JwtTokenVerifier {
             // the reason names the offending code point, never the name itself (it is logged)
             throw new TokenRejectedException("user claim " + provider.userClaim() + " missing or not a valid user name: it " + problem, false);
         }
+        if (u.startsWith(UserName.BOT_PREFIX)) {
+            // the server API's bots are "bot:<name>": a user so named would read what bots write to others
+            throw new TokenRejectedException("user claim " + provider.userClaim() + " starts with " + UserName.BOT_PREFIX
+                    + ", which names the server API's bots", false);
+        }
         String role = provider.role(claims.getClaims());
+        refuseBanned(u);
         try {
             if (users.exists(u)) {
                 // the name's conversations are the local account's: the provider's user may not read them
@@ -237,6 +244,23 @@ public final class JwtTokenVerifier {
             LOG.log(Level.DEBUG, "provider user not recorded while the database is away: {0}", e.getMessage());
         }
         return new Principal(u, role, exp);
+    }
+
+    /**
+     * A banned user's token is refused as a revoked session (4503 at the handshake, {@code unauthorized}
+     * for an in-band refresh). While the database is away a ban cannot be read, and the token is
+     * believed, as the user check does: refusing would log everyone out during an outage.
+     */
+    private void refuseBanned(String user) throws TokenRejectedException {
+        boolean banned;
+        try {
+            banned = users.banned(user);
+        } catch (UserStoreUnavailableException e) {
+            banned = false;
+        }
+        if (banned) {
+            throw new TokenRejectedException("banned", false, true);
+        }
     }
 
     /** {@code exp} required and not past, {@code nbf} not ahead, each give or take the leeway; returns exp. */

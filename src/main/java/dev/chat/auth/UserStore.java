@@ -36,4 +36,14 @@ public interface UserStore {
     /** A user of the identity provider connected: from now on the name is known (and no local account can take it). */
     default void providerUserSeen(String username) {
     }
+
+    /** Whether a backend banned the name (the server API): no login, refresh, connection or direct message. */
+    default boolean banned(String username) {
+        return false;
+    }
+
+    /** Bans the name ({@code by}: the API key's name) or lifts the ban; true when that changed anything. */
+    default boolean setBanned(String username, boolean banned, String by) {
+        throw new UnsupportedOperationException("this user store is read only");
+    }
 }

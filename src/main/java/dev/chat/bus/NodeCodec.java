@@ -29,13 +29,13 @@ public final class NodeCodec {
     public record Wire(String k, String room, Long seq, String from, String text, String id, String origin,
                        String trace, String ts, String node, Long acc, String user, String state, String by,
                        java.util.List<String> sids, Boolean all, Long unread, Long mentions,
-                       String kind, Long target, Long reply, String emoji, Boolean on, java.util.List<String> at) { }
+                       String kind, Long target, Long reply, String emoji, Boolean on, java.util.List<String> at, Integer code) { }
 
     /** A room event's wire form: none of the fields of sessions, reads or message details (one constructor: JSON-B builds it). */
     private static Wire wire(String k, String room, Long seq, String from, String text, String id, String origin,
                              String trace, String ts, String node, Long acc, String user, String state, String by) {
         return new Wire(k, room, seq, from, text, id, origin, trace, ts, node, acc, user, state, by, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /** A message or change: what a plain message does not have is left out ({@code kind} of a message included). */
@@ -48,7 +48,7 @@ public final class NodeCodec {
         return new Wire("m", p.room(), p.seq(), p.from(), p.text(), p.clientId(), p.originConnection(), p.originTrace(),
                 p.isoTs(), nodeId, p.acceptedNanos(), null, null, null, null, null, null, null,
                 RoomEvent.Detail.MESSAGE.equals(d.kind()) ? null : d.kind(), d.target() == 0 ? null : d.target(), d.replyTo(),
-                d.emoji(), d.on(), d.mentions());
+                d.emoji(), d.on(), d.mentions(), null);
     }
 
     /** The detail of a decoded message or change; null when it had none, or one that makes no sense (the event is then dropped). */
@@ -98,12 +98,12 @@ public final class NodeCodec {
             w = wire("x", x.room(), null, null, null, null, null, null, null, null, null, x.user(), null, x.by());
         } else if (event instanceof RoomEvent.SessionsEnded e) {
             w = new Wire("s", null, null, null, null, null, null, null, null, null, null, e.user(), null, null, e.sessions(), e.all(),
-                    null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, e.code());
         } else if (event instanceof RoomEvent.Membership m) {
             w = wire("j", m.room(), null, null, null, null, m.originConnection(), null, null, null, null, m.user(), m.state(), null);
         } else if (event instanceof RoomEvent.ReadMoved r) {
             w = new Wire("r", r.room(), r.read(), null, null, null, r.originConnection(), null, null, null, null, r.user(), null, null,
-                    null, null, r.unread(), r.mentions(), null, null, null, null, null, null);
+                    null, null, r.unread(), r.mentions(), null, null, null, null, null, null, null);
         } else if (event instanceof RoomEvent.Tip tip) {
             w = wire("tip", tip.room(), tip.seq(), null, null, null, null, null, null, null, null, null, null, null);
         } else {
@@ -125,7 +125,7 @@ public final class NodeCodec {
         }
         if (w != null && "s".equals(w.k())) {
             return w.user() == null || w.sids() == null || w.all() == null || w.sids().stream().anyMatch(java.util.Objects::isNull) ? null
-                    : new RoomEvent.SessionsEnded(w.user(), w.sids(), w.all());
+                    : new RoomEvent.SessionsEnded(w.user(), w.sids(), w.all(), w.code());
         }
         if (w == null || w.k() == null || w.room() == null) {
             return null;

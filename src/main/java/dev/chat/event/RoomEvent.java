@@ -168,11 +168,16 @@ public sealed interface RoomEvent {
      * To one user's connections: these sessions of the user ended (logout, a password change, a
      * reused refresh token); the connections of those sessions close with 4503, and with
      * {@code all} (logout everywhere) every connection of the user does. Not about a room: its
-     * {@link #room} is empty.
+     * {@link #room} is empty. {@code code}: the close code instead of 4503 (a backend's disconnect), or null.
      */
-    record SessionsEnded(String user, java.util.List<String> sessions, boolean all) implements RoomEvent {
+    record SessionsEnded(String user, java.util.List<String> sessions, boolean all, Integer code) implements RoomEvent {
         public SessionsEnded {
             sessions = java.util.List.copyOf(sessions);
+        }
+
+        /** A session's end: closed with 4503. */
+        public SessionsEnded(String user, java.util.List<String> sessions, boolean all) {
+            this(user, sessions, all, null);
         }
 
         @Override

@@ -26,6 +26,11 @@ import java.util.regex.Pattern;
 public final class UserName {
     /** Longest name, in code points. */
     public static final int MAX = 64;
+    /**
+     * Names that start with this are the server API's bots ({@code bot:<local name>}); no user may
+     * have one (a local name has no {@code :}, and a provider's such name is refused at the handshake).
+     */
+    public static final String BOT_PREFIX = "bot:";
     /** The local-account rule; also the syntax names had before this version, so every stored name passes it. */
     public static final Pattern LOCAL = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
     /** The local rule as the error messages and the README say it. */

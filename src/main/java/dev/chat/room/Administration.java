@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class Administration {
     /** A bot's name: {@code bot:} and a local account's name; no user can have it (a user name has no {@code :}). */
-    public static final Pattern BOT = Pattern.compile("bot:[A-Za-z0-9_.-]{1,32}");
+    public static final Pattern BOT = Pattern.compile(Pattern.quote(UserName.BOT_PREFIX) + "[A-Za-z0-9_.-]{1,32}");
 
     /** A committed message: its room (or the other user, {@code to}, of a direct one), seq and time. */
     public record Posted(String room, String to, long seq, String ts, boolean duplicate) { }
@@ -33,7 +33,7 @@ public final class Administration {
     public record RoomView(String room, boolean isPrivate, String owner, long seq, List<String> members, List<String> online) { }
 
     /** A user as the API shows it. */
-    public record UserView(String user, boolean online, List<String> rooms) { }
+    public record UserView(String user, boolean online, List<String> rooms, boolean banned) { }
 
     private final Messages messages;
     private final RoomRegistry rooms;
@@ -71,9 +71,15 @@ public final class Administration {
         if (key != null && (key.isEmpty() || key.length() > ProtocolCodec.MAX_ID_LENGTH)) {
             throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "idempotencyKey must be 1 to " + ProtocolCodec.MAX_ID_LENGTH + " characters");
         }
-        boolean bot = from != null && BOT.matcher(from).matches();
-        if (from == null || !bot && !knownUser(from)) {
+        if (from == null) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "from must be an existing user or bot:<name>");
+        }
+        boolean bot = BOT.matcher(from).matches();
+        if (!bot && (from.startsWith(UserName.BOT_PREFIX) || !knownUser(from))) {
             throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "from must be an existing user or bot:<name> (" + UserName.LOCAL_RULE + ")");
+        }
+        if (!bot && users.banned(from)) {
+            throw new Messages.Refusal(ErrorCode.FORBIDDEN, from + " is banned");
         }
         String stored;
         if (room != null) {
@@ -87,6 +93,9 @@ public final class Administration {
         } else {
             if (!knownUser(to) || to.equals(from)) {
                 throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "there is no other user " + to);
+            }
+            if (users.banned(to)) {
+                throw new Messages.Refusal(ErrorCode.FORBIDDEN, to + " is banned and cannot be messaged");
             }
             stored = RoomEvent.directRoom(from, to);
         }
@@ -125,26 +134,46 @@ public final class Administration {
         for (int i = 0; i < of.size() && !online; i++) {
             online = rooms.online(of.get(i)).contains(user);
         }
-        return new UserView(user, online, of);
+        return new UserView(user, online, of, users.banned(user));
     }
 
     /**
-     * Closes every connection of {@code user} on every node with 4503: the end of all of the user's
-     * sessions' connections, carried on the user's channel. The sessions themselves stay valid (a
-     * page may sign in again); a ban is what keeps a user out.
+     * Closes every connection of {@code user} on every node with {@code code} (4503 when null),
+     * carried on the user's channel. The sessions themselves stay valid (a page may sign in again);
+     * a ban is what keeps a user out.
      *
+     * @param code one of the close-code table's codes, or null
      * @return false when nobody has the name
      */
-    public boolean disconnect(String user) {
+    public boolean disconnect(String user, Integer code) {
         if (!knownUser(user)) {
             return false;
         }
-        bus.toUser(user, new RoomEvent.SessionsEnded(user, List.of(), true));
+        bus.toUser(user, new RoomEvent.SessionsEnded(user, List.of(), true, code));
+        return true;
+    }
+
+    /**
+     * Bans the user (or lifts the ban): stored, so every node refuses their login, refresh, handshake
+     * and direct messages to them from the next check on; a ban also closes every connection of theirs
+     * on every node with 4503, as {@link #disconnect} does. A provider's user not seen here yet can be
+     * banned too (a valid name is enough), so a ban can come before the first sign-in.
+     *
+     * @return false when the name is not a valid user name
+     */
+    public boolean ban(String user, boolean banned, String by) {
+        if (!UserName.isValid(user) || user.startsWith(UserName.BOT_PREFIX)) {
+            return false;
+        }
+        users.setBanned(user, banned, by);
+        if (banned) {
+            bus.toUser(user, new RoomEvent.SessionsEnded(user, List.of(), true));
+        }
         return true;
     }
 
     private boolean knownUser(String name) {
-        return UserName.isValid(name) && users.known(name);
+        return UserName.isValid(name) && !name.startsWith(UserName.BOT_PREFIX) && users.known(name);
     }
 
     private boolean exists(String room) {

@@ -124,6 +124,10 @@ public final class Messages {
                 c.send(new ServerFrame.Error(ErrorCode.NO_SUCH_USER, "there is no user " + to, id));
                 return;
             }
+            if (users.banned(to)) {
+                c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, to + " is banned and cannot be messaged", id));
+                return;
+            }
         } catch (UserStoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
             return;
@@ -188,7 +192,8 @@ public final class Messages {
      * A backend's message (the server API): committed like a send, then to every member on every
      * node. {@code key} dedupes like a client's id: the same (sender, key) within the window answers
      * the first seq. Whoever calls has checked that the sender and the room may be used; a direct
-     * conversation a backend starts counts against nobody's daily quota.
+     * conversation a backend starts is not refused by a quota (it is recorded as started by
+     * {@code from}, so a user's own count includes the ones started in their name).
      *
      * @param stored the room, or the direct conversation's room with {@code to}
      * @throws Refusal when the text is too long or {@code replyTo} names no message there

@@ -27,6 +27,9 @@ public final class JdbcUserStore implements UserStore {
             + " ON CONFLICT (name) DO NOTHING";
     private static final String SET_HASH = "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash IS NOT NULL";
     private static final String KNOWN = "SELECT 1 FROM users WHERE name = ?";
+    private static final String BANNED = "SELECT 1 FROM bans WHERE user_name = ?";
+    private static final String BAN = "INSERT INTO bans (user_name, banned_by, created_at) VALUES (?, ?, ?) ON CONFLICT (user_name) DO NOTHING";
+    private static final String UNBAN = "DELETE FROM bans WHERE user_name = ?";
 
     private final Database db;
     private final Clock clock;
@@ -178,6 +181,33 @@ public final class JdbcUserStore implements UserStore {
             n += c > 0 ? c : 0; // SUCCESS_NO_INFO (-2) would count nothing: only exact counts are reported
         }
         return n;
+    }
+
+    /** Never remembered: a ban made on another node holds here at the next check. One primary-key lookup. */
+    @Override
+    public boolean banned(String username) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(BANNED)) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public boolean setBanned(String username, boolean banned, String by) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(banned ? BAN : UNBAN)) {
+            ps.setString(1, username);
+            if (banned) {
+                ps.setString(2, by);
+                ps.setLong(3, clock.millis());
+            }
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
     }
 
     private UserStoreUnavailableException unavailable(SQLException e) {

@@ -41,8 +41,7 @@ public final class ApiServlet extends HttpServlet {
         ChatApp app = (ChatApp) getServletContext().getAttribute(ChatApp.class.getName());
         HttpApi api = app.httpApi();
         String method = req.getMethod();
-        // raw, as the jar has it: the server API decodes its own path segments (a user name may hold a '%')
-        String path = req.getRequestURI().substring(req.getContextPath().length()).replaceFirst("^/", "");
+        String path = path(req);
         String query = req.getQueryString();
         String address = req.getRemoteAddr();
         HttpApi.Headers headers = new HttpApi.Headers(req.getContentType(), req.getHeader("Origin"), req.getHeader("Host"),
@@ -57,6 +56,20 @@ public final class ApiServlet extends HttpServlet {
                 failure == null ? api.handle(method, path, query, body, address, headers)
                         : failure == ServletBody.Failure.TIMED_OUT ? api.bodyTimedOut() : api.bodyUnreadable(),
                 failure != null || body == null), app.logSampler());
+    }
+
+    /**
+     * The path below the context root, decoded; the server API's raw, as the jar has it (it decodes
+     * its own path segments: a user name may hold a '%').
+     */
+    private static String path(HttpServletRequest req) {
+        String path = (req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo())).replaceFirst("^/", "");
+        if (path.startsWith("api/server/")) {
+            String raw = req.getRequestURI();
+            int root = raw.indexOf("/api/server/");
+            return root < 0 ? path : raw.substring(root + 1);
+        }
+        return path;
     }
 
     /** @param close whether the connection should end after it: the rest of its body is not coming, or not wanted */

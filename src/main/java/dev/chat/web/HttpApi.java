@@ -137,12 +137,9 @@ public final class HttpApi {
     public Response handle(String method, String path, String query, byte[] body, String peer, Headers from) {
         String remoteAddress = addresses.resolve(peer, from.forwardedFor(), from.forwarded());
         if (path.startsWith(ServerApi.PREFIX) && serverApi.enabled()) {
-            if (body == null) {
-                return json(413, Map.of("error", "body larger than " + MAX_BODY_BYTES + " bytes", "code", ErrorCode.TOO_LARGE.wire()));
-            }
             try {
-                return serverApi.handle(method, path, query, object(body), jsonType(from.contentType()), remoteAddress,
-                        from.authorization());
+                return serverApi.handle(method, path, query, body == null ? null : object(body), body != null && body.length == 0,
+                        body == null, jsonType(from.contentType()), remoteAddress, from.authorization());
             } catch (RuntimeException e) {
                 if (failed.allow()) {
                     LOG.log(Level.ERROR, "server API request failed", e);
@@ -292,6 +289,9 @@ public final class HttpApi {
         return contentType != null && contentType.trim().toLowerCase(java.util.Locale.ROOT).startsWith("application/json");
     }
 
+    /** What a banned user's login and refresh answer (403). */
+    static final String BANNED = "this account is banned";
+
     /** Beside an identity provider local accounts are off unless CHAT_LOCAL_ACCOUNTS=true: one name, one identity. */
     private static final String LOCAL_OFF = "local accounts are off: sign in with the identity provider";
 
@@ -341,6 +341,10 @@ public final class HttpApi {
             return error(401, "invalid credentials"); // counted by begin
         }
         throttle.succeeded(c.username(), remoteAddress);
+        if (accounts.banned(c.username())) {
+            // only after the right password: a guess learns nothing about bans
+            return error(403, BANNED);
+        }
         return sessionApi.loggedIn(c.username(), request);
     }
 

@@ -5,6 +5,7 @@ import dev.chat.auth.UserStoreUnavailableException;
 import dev.chat.log.LogSampler;
 import dev.chat.log.LogText;
 import dev.chat.metrics.ChatMetrics;
+import dev.chat.protocol.CloseCode;
 import dev.chat.protocol.ErrorCode;
 import dev.chat.protocol.ProtocolCodec;
 import dev.chat.protocol.ServerFrame;
@@ -34,6 +35,9 @@ final class ServerApi {
     static final String PREFIX = "api/server/";
     /** A commit takes milliseconds; past this the database is in trouble and the caller retries with its key. */
     private static final long COMMIT_WAIT_SECONDS = 10;
+    /** {@code POST messages} waiting for their commit at once, at most; more answer 429. */
+    static final int MAX_WAITING = 4;
+    private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(MAX_WAITING);
 
     private final ApiKeys keys;
     private final Administration admin;
@@ -58,10 +62,12 @@ final class ServerApi {
      * @param path   below the context root, starting with {@link #PREFIX}
      * @param query  the raw query string, or null
      * @param client the client's address (after the trusted proxies)
-     * @param object the body as a JSON object; null when there was none or it was not one
+     * @param object   the body as a JSON object; null when there was none or it was not one
+     * @param empty    whether the request had no body at all
+     * @param oversize whether the body was over {@link HttpApi#MAX_BODY_BYTES} (and not read)
      */
-    HttpApi.Response handle(String method, String path, String query, Map<String, Object> object, boolean jsonBody, String client,
-                            String authorization) {
+    HttpApi.Response handle(String method, String path, String query, Map<String, Object> object, boolean empty, boolean oversize,
+                            boolean jsonBody, String client, String authorization) {
         if (!keys.allows(client)) {
             metrics.apiRequest(null, 403);
             return error(403, ErrorCode.FORBIDDEN, "the server API does not answer this address");
@@ -78,11 +84,15 @@ final class ServerApi {
         }
         HttpApi.Response answer;
         try {
-            answer = route(method, List.of(path.substring(PREFIX.length()).split("/", -1)), query, object, jsonBody, key);
+            answer = oversize ? error(413, ErrorCode.TOO_LARGE, "body larger than " + HttpApi.MAX_BODY_BYTES + " bytes")
+                    : route(method, List.of(path.substring(PREFIX.length()).split("/", -1)), query, object, empty, jsonBody, key);
         } catch (Messages.Refusal r) {
             answer = error(status(r.code()), r.code(), r.getMessage());
         } catch (StoreUnavailableException | UserStoreUnavailableException e) {
             answer = error(503, ErrorCode.UNAVAILABLE, "the database is unreachable; try again shortly");
+        } catch (RuntimeException e) {
+            metrics.apiRequest(key, 500);
+            throw e;
         }
         metrics.apiRequest(key, answer.status());
         if (answer.status() >= 500 || "POST".equals(method)) {
@@ -92,7 +102,8 @@ final class ServerApi {
         return answer;
     }
 
-    private HttpApi.Response route(String method, List<String> p, String query, Map<String, Object> body, boolean jsonBody, String key) {
+    private HttpApi.Response route(String method, List<String> p, String query, Map<String, Object> body, boolean empty, boolean jsonBody,
+                                   String key) {
         if (p.size() == 1 && p.get(0).equals("messages")) {
             return "POST".equals(method) ? withBody(body, jsonBody, b -> postMessage(b, key)) : notAllowed("POST");
         }
@@ -111,7 +122,16 @@ final class ServerApi {
                 return "GET".equals(method) ? user(user) : notAllowed("GET");
             }
             if (p.size() == 3 && p.get(2).equals("disconnect")) {
-                return "POST".equals(method) ? withBody(body, jsonBody, b -> disconnect(user, b)) : notAllowed("POST");
+                // the body is optional: a bare POST is a disconnect with the default code
+                return !"POST".equals(method) ? notAllowed("POST") : empty ? disconnect(user, Map.of())
+                        : withBody(body, jsonBody, b -> disconnect(user, b));
+            }
+            if (p.size() == 3 && p.get(2).equals("ban")) {
+                return switch (method) {
+                    case "POST" -> ban(user, true, key);
+                    case "DELETE" -> ban(user, false, key);
+                    default -> notAllowed("POST, DELETE");
+                };
             }
         }
         return error(404, ErrorCode.NOT_FOUND, "no such endpoint of the server API");
@@ -125,6 +145,13 @@ final class ServerApi {
         String idempotencyKey = string(b, "idempotencyKey");
         Long replyTo = seq(b, "replyTo");
         Administration.Posted posted;
+        // the answer waits for the commit on this (the runtime's HTTP) thread: only a few at once, so a
+        // stalled database cannot take every worker of the node (its WebSockets share them in the jar)
+        if (!waiting.tryAcquire()) {
+            return new HttpApi.Response(429, HttpApi.Response.JSON, jsonb.toJson(Map.of("error", MAX_WAITING
+                    + " messages of the server API wait for the database already; retry shortly", "code", ErrorCode.RATE_LIMITED.wire())),
+                    Map.of("Retry-After", "1"));
+        }
         try {
             posted = admin.post(room, to, from, text, replyTo, idempotencyKey, key).get(COMMIT_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -133,6 +160,8 @@ final class ServerApi {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return error(503, ErrorCode.UNAVAILABLE, "the server is stopping; send the message again with the same idempotencyKey");
+        } finally {
+            waiting.release();
         }
         Map<String, Object> out = new LinkedHashMap<>();
         if (posted.room() != null) {
@@ -142,8 +171,8 @@ final class ServerApi {
         }
         out.put("seq", posted.seq());
         out.put("ts", posted.ts());
-        // the same key again: the first message's seq, and 200 rather than 201 (nothing new was created)
-        return json(posted.duplicate() ? 200 : 201, out);
+        // the same key again answers as the first time did: 201 with the first message's seq
+        return json(201, out);
     }
 
     private HttpApi.Response room(String room) {
@@ -194,19 +223,41 @@ final class ServerApi {
         out.put("user", v.user());
         out.put("online", v.online());
         out.put("rooms", v.rooms());
+        out.put("banned", v.banned());
         return json(200, out);
     }
 
+    /** {@code {"code"?}}: one of the close-code table's codes (its reconnect meaning is the page's cue); default 4503. */
     private HttpApi.Response disconnect(String user, Map<String, Object> b) {
-        Object code = b.get("code");
-        if (code != null && !(code instanceof Number n && n.intValue() == dev.chat.protocol.CloseCode.SESSION_REVOKED.code())) {
-            // other codes would need their reconnect meaning carried to every node: not yet
-            return error(400, ErrorCode.BAD_REQUEST, "code may only be " + dev.chat.protocol.CloseCode.SESSION_REVOKED.code() + " for now");
+        Object asked = b.get("code");
+        CloseCode code = CloseCode.SESSION_REVOKED;
+        if (asked != null) {
+            code = asked instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) ? closeCode(n.doubleValue()) : null;
+            if (code == null) {
+                return error(400, ErrorCode.BAD_REQUEST, "code must be one of the close codes of api/protocol");
+            }
         }
-        if (!admin.disconnect(user)) {
+        if (!admin.disconnect(user, code.code())) {
             return error(404, ErrorCode.NO_SUCH_USER, "there is no user " + user);
         }
-        return json(202, Map.of("user", user, "code", dev.chat.protocol.CloseCode.SESSION_REVOKED.code()));
+        return json(202, Map.of("user", user, "code", code.code()));
+    }
+
+    private static CloseCode closeCode(double n) {
+        for (CloseCode c : CloseCode.values()) {
+            if (c.code() == n) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** A ban needs no body (none is read); the same call twice is the same state, answered alike. */
+    private HttpApi.Response ban(String user, boolean banned, String key) {
+        if (!admin.ban(user, banned, key)) {
+            return error(404, ErrorCode.NO_SUCH_USER, "not a user name: " + user);
+        }
+        return json(200, Map.of("user", user, "banned", banned));
     }
 
     private HttpApi.Response withBody(Map<String, Object> body, boolean jsonBody, java.util.function.Function<Map<String, Object>, HttpApi.Response> action) {

@@ -77,6 +77,10 @@ final class SessionApi {
         }
         Sessions.Refresh outcome = sessions.refresh(token);
         if (outcome instanceof Sessions.Refresh.Refreshed ok) {
+            if (accounts.banned(ok.issued().user())) {
+                sessions.end(ok.issued().user(), ok.issued().session()); // the rotated token is never handed out
+                return error(403, HttpApi.BANNED, r.fromCookie() ? List.of(clearCookie(r)) : List.of());
+            }
             return issued(ok.issued(), r);
         }
         return error(401, ENDED, r.fromCookie() ? List.of(clearCookie(r)) : List.of());

@@ -42,6 +42,8 @@ class NodeCodecTest {
                 Arguments.of(Named.of("tip", "tip.json"), new RoomEvent.Tip("general", 120)),
                 Arguments.of(Named.of("sessions ended", "sessions-ended.json"),
                         new RoomEvent.SessionsEnded("bob", java.util.List.of("s1", "s2"), true)),
+                Arguments.of(Named.of("a backend's disconnect with its code", "disconnect.json"),
+                        new RoomEvent.SessionsEnded("bob", java.util.List.of(), true, 1001)),
                 Arguments.of(Named.of("reaction", "reaction.json"), new RoomEvent.Posted("general", "bob", "", "r1", "node-a-1", null, 23,
                         java.time.Instant.parse("2025-01-02T03:07:00Z").toEpochMilli(), 5L,
                         RoomEvent.Detail.react(17, "\ud83d\udc4d").withOn(true))),

@@ -386,7 +386,7 @@ class ClusterIT {
             assertEquals(List.of("bot:pager", "disk full", seq), List.of(m.get("from"), m.get("text"), seq(m)));
         }
         java.net.http.HttpResponse<String> again = onB.post("messages", "{\"room\":\"ops\",\"from\":\"bot:pager\",\"text\":\"disk full\",\"idempotencyKey\":\"alert-1\"}");
-        assertEquals(200, again.statusCode(), again::body);
+        assertEquals(201, again.statusCode(), again::body);
         assertEquals(seq, ((Number) dev.chat.testing.ServerApiClient.json(again).get("seq")).longValue(), "the key is the cluster's, not the node's");
 
         Map<String, Object> room = dev.chat.testing.ServerApiClient.json(onA.get("rooms/ops"));
@@ -397,6 +397,12 @@ class ClusterIT {
         assertEquals(202, onA.post("users/bob/disconnect", "{}").statusCode());
         assertEquals(4503, bob.awaitClose());
         assertEquals(4503, bob2.awaitClose());
+        WsClient bob3 = client(b, b.login("bob"));
+        assertEquals(200, onA.post("users/bob/ban", "{}").statusCode());
+        assertEquals(4503, bob3.awaitClose(), "a ban on one node closes the user's connections on the other");
+        assertEquals(403, b.post("api/login", TestServer.credentials("bob", "password-bob")).statusCode(), "and every node refuses the login");
+        assertEquals(200, onB.call("DELETE", "users/bob/ban", null).statusCode());
+        assertEquals(200, a.post("api/login", TestServer.credentials("bob", "password-bob")).statusCode());
         assertEquals(401, new dev.chat.testing.ServerApiClient(java.net.URI.create(b.base()), "not-the-key-not-the-key-not-the-key")
                 .get("rooms/ops").statusCode());
     }

@@ -119,8 +119,15 @@ class LoggingTest {
         try (WsClient alice = WsClient.connect(server.ws(token),
                 Map.of("Origin", server.origin(), "traceparent", TRACEPARENT))) {
             alice.welcome();
-            Connection c = server.server().app().connections().all().stream()
-                    .filter(x -> x.traceId().equals(TRACE_ID)).findFirst().orElse(null);
+            // the welcome leaves while the connection is being admitted: it may be listed a moment later
+            Connection c = null;
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); c == null && System.nanoTime() < deadline; ) {
+                c = server.server().app().connections().all().stream()
+                        .filter(x -> x.traceId().equals(TRACE_ID)).findFirst().orElse(null);
+                if (c == null) {
+                    Thread.sleep(10);
+                }
+            }
             assertNotNull(c, "the connection took the traceparent's trace id");
             assertEquals("log-alice", c.user());
             connectionId = c.id();

@@ -95,6 +95,17 @@ class ProviderNamesTest {
         return (List<Map<String, Object>>) h.get("messages");
     }
 
+    /** "bot:<name>" is the server API's bots' namespace: a provider's user so named would read what a bot writes to others. */
+    @Test
+    void aProviderUserNamedLikeABotIsRefused() throws Exception {
+        try (WsClient c = WsClient.connect(server.ws(token("bot:hr")), Map.of("Origin", server.origin()))) {
+            assertEquals(4500, c.awaitClose());
+        }
+        try (WsClient c = provider("bot-hr")) { // a name that only looks alike is a name like any other
+            c.join("names-bots");
+        }
+    }
+
     @Test
     void anEmailAUnicodeNameAndALocalAccountChatInARoomWithTheirExactNames() throws Exception {
         try (WsClient erin = provider(EMAIL); WsClient uni = provider(UNI); WsClient bob = local(LOCAL)) {

@@ -95,7 +95,7 @@ class ServerApiTest {
                 assertEquals("build-42", m.get("id"), "the key is the message's id, as a client's would be");
             }
             HttpResponse<String> again = api.post("messages", body);
-            assertEquals(200, again.statusCode(), again::body);
+            assertEquals(201, again.statusCode(), again::body);
             assertEquals(answer.get("seq"), ServerApiClient.json(again).get("seq"), "the same key: the same message");
             a.assertNothingPending("deploys");
             b.assertNothingPending("deploys");
@@ -114,6 +114,7 @@ class ServerApiTest {
             assertError(403, "forbidden", api.post("messages", "{\"room\":\"members-only\",\"from\":\"bob\",\"text\":\"x\"}"));
             assertError(404, "no_such_user", api.post("messages", "{\"room\":\"members-only\",\"from\":\"nobody\",\"text\":\"x\"}"));
             assertError(404, "no_such_user", api.post("messages", "{\"room\":\"members-only\",\"from\":\"bot:\",\"text\":\"x\"}"));
+            assertError(400, "bad_request", api.post("messages", "{\"room\":\"members-only\",\"text\":\"x\"}"));
             assertError(404, "not_found", api.post("messages", "{\"room\":\"no-such-room\",\"from\":\"bot:x\",\"text\":\"x\"}"));
             assertError(400, "bad_request", api.post("messages", "{\"room\":\"members-only\",\"to\":\"bob\",\"from\":\"bot:x\",\"text\":\"x\"}"));
             assertError(400, "bad_request", api.post("messages", "{\"room\":\"members-only\",\"from\":\"bot:x\",\"text\":7}"));
@@ -124,6 +125,10 @@ class ServerApiTest {
             assertError(413, "too_large", api.post("messages", "{\"room\":\"members-only\",\"from\":\"bot:x\",\"text\":\""
                     + "y".repeat(5000) + "\"}"));
             assertError(415, "bad_request", api.call("POST", "messages", null));
+            assertError(413, "too_large", api.post("messages", "{\"room\":\"members-only\",\"from\":\"bot:x\",\"text\":\""
+                    + "z".repeat(20_000) + "\"}"));
+            assertEquals(401, new ServerApiClient(server.base(), null).post("messages", "{\"text\":\"" + "z".repeat(20_000) + "\"}").statusCode(),
+                    "the key before anything about the body");
             assertError(404, "not_found", api.get("nothing-here"));
             HttpResponse<String> wrongMethod = api.get("messages");
             assertEquals(405, wrongMethod.statusCode());
@@ -194,7 +199,7 @@ class ServerApiTest {
         one.join("carols-room");
         two.expectMembership("carols-room", "joined");
         Map<String, Object> user = ServerApiClient.json(api.get("users/carol"));
-        assertEquals(Map.of("user", "carol", "online", true, "rooms", List.of("carols-room")), user);
+        assertEquals(Map.of("user", "carol", "online", true, "rooms", List.of("carols-room"), "banned", false), user);
 
         HttpResponse<String> d = api.post("users/carol/disconnect", "{}");
         assertEquals(202, d.statusCode(), d::body);
@@ -207,5 +212,54 @@ class ServerApiTest {
         assertError(404, "no_such_user", api.get("users/nobody"));
         assertError(404, "no_such_user", api.post("users/nobody/disconnect", "{}"));
         assertError(400, "bad_request", api.post("users/carol/disconnect", "{\"code\":4000}"));
+        assertError(400, "bad_request", api.post("users/carol/disconnect", "{\"code\":4503.5}"));
+        WsClient three = server.client(carol);
+        HttpResponse<String> going = api.call("POST", "users/carol/disconnect", null); // no body: the defaults
+        assertEquals(202, going.statusCode(), going::body);
+        assertEquals(4503, three.awaitClose());
+        WsClient four = server.client(carol);
+        assertEquals(202, api.post("users/carol/disconnect", "{\"code\":1001}").statusCode());
+        assertEquals(1001, four.awaitClose(), "a code of the table: going_away, the page reconnects");
+    }
+
+    @Test
+    void aBanEndsTheConnectionsAndBlocksLoginRefreshConnectAndDirectMessagesUntilLifted() throws Exception {
+        String dave = server.token("dave");
+        HttpResponse<String> login = server.post("api/login", "{\"username\":\"dave\",\"password\":\"password-dave\",\"refreshToken\":true}");
+        String refresh = (String) TestServer.json(login.body()).get("refreshToken");
+        WsClient connected = server.client(dave);
+        HttpResponse<String> banned = api.post("users/dave/ban", "{}");
+        assertEquals(200, banned.statusCode(), banned::body);
+        assertEquals(Map.of("user", "dave", "banned", true), ServerApiClient.json(banned));
+        assertEquals(4503, connected.awaitClose(), "banned: closed on every node");
+
+        HttpResponse<String> again = server.post("api/login", TestServer.credentials("dave", "password-dave"));
+        assertEquals(403, again.statusCode(), again::body);
+        assertEquals("this account is banned", TestServer.json(again.body()).get("error"));
+        assertEquals(401, server.post("api/login", TestServer.credentials("dave", "wrong-password")).statusCode(),
+                "a wrong password learns nothing of the ban");
+        HttpResponse<String> refreshed = server.post("api/refresh", "{\"refreshToken\":\"" + refresh + "\"}");
+        assertEquals(403, refreshed.statusCode(), refreshed::body);
+        try (WsClient back = WsClient.connect(server.ws(dave), Map.of("Origin", server.origin()))) {
+            assertEquals(4503, back.awaitClose(), "a token from before the ban connects no more");
+        }
+        try (WsClient a = server.client(alice)) {
+            a.send(Map.of("type", "send", "to", "dave", "text", "are you there?", "id", "dm-1"));
+            Map<String, Object> refused = a.expect("error");
+            assertEquals(List.of("forbidden", "dm-1"), List.of(refused.get("code"), refused.get("id")), refused::toString);
+        }
+        assertError(403, "forbidden", api.post("messages", "{\"to\":\"dave\",\"from\":\"bot:hr\",\"text\":\"x\"}"));
+        assertEquals(true, ServerApiClient.json(api.get("users/dave")).get("banned"));
+
+        HttpResponse<String> lifted = api.call("DELETE", "users/dave/ban", null);
+        assertEquals(200, lifted.statusCode(), lifted::body);
+        assertEquals(Map.of("user", "dave", "banned", false), ServerApiClient.json(lifted));
+        try (WsClient back = server.client(server.login("dave")); WsClient a = server.client(alice)) {
+            a.send(Map.of("type", "send", "to", "dave", "text", "welcome back", "id", "dm-2"));
+            assertEquals("dm-2", a.expect("ack").get("id"));
+            assertEquals("welcome back", back.expect("message").get("text"));
+        }
+        assertError(404, "no_such_user", api.post("users/bot:x/ban", "{}"));
+        assertEquals(405, api.get("users/dave/ban").statusCode());
     }
 }
