@@ -101,6 +101,9 @@ public final class ChatApp implements AutoCloseable {
      */
     private final ExecutorService writer = Executors.newFixedThreadPool(SendStarts.WRITER_THREADS, daemon("chat-write"));
     private volatile boolean stopping;
+    private final JdbcUserStore users;
+    /** The bus listener that closes ended sessions' and banned users' connections; set by {@link #start}. */
+    private volatile SessionEnds sessionEnds;
     /** Set once {@link #start} has started every part: the startup check's answer. */
     private volatile boolean started;
     private final Health health;
@@ -131,6 +134,7 @@ public final class ChatApp implements AutoCloseable {
         this.database = Database.open(config, metrics);
         this.epoch = database.epoch();
         JdbcUserStore users = new JdbcUserStore(database, clock);
+        this.users = users;
         this.store = new JdbcMessageStore(database, clock, config.dedupeWindow(), metrics);
         this.retention = config.retention() == null ? null : new Retention(database, config.retention(), clock);
         JdbcRoomAccess access = new JdbcRoomAccess(database, clock);
@@ -187,7 +191,8 @@ public final class ChatApp implements AutoCloseable {
                 config.loginMaxFailuresPerAddress(), config.loginFailureWindow(), System::nanoTime);
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
-        dev.chat.room.Administration admin = new dev.chat.room.Administration(messages, rooms, access, memberships, store, users, bus);
+        dev.chat.room.Administration admin = new dev.chat.room.Administration(messages, rooms, access, memberships, store, users, bus,
+                config.maxRoomsPerUser());
         dev.chat.auth.ApiKeys apiKeys = new dev.chat.auth.ApiKeys(config.serverApi().keys(), config.serverApi().allowedAddresses());
         this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
                 health, logSampler, oidc, apiKeys, admin);
@@ -261,7 +266,8 @@ public final class ChatApp implements AutoCloseable {
     public static ChatApp start(ChatConfig config) {
         ChatApp app = new ChatApp(config);
         app.presence.start(app.order::onEvent);
-        app.bus.start(new SessionEnds(app.order, app.sessions, app.rooms, app.closer, app.connections::all));
+        app.sessionEnds = new SessionEnds(app.order, app.sessions, app.rooms, app.closer, app.connections::all, app.users::banned);
+        app.bus.start(app.sessionEnds);
         if (app.retention != null) {
             app.retention.start();
         }
@@ -381,6 +387,14 @@ public final class ChatApp implements AutoCloseable {
     /** The node's health checks, which {@code health/*} answers; a runtime may register them with its container too. */
     public Health health() {
         return health;
+    }
+
+    /** A connection was admitted: a ban stored since its handshake closes it still (see {@link SessionEnds#admitted}). */
+    public void admitted(dev.chat.connection.Connection c) {
+        SessionEnds ends = sessionEnds;
+        if (ends != null) {
+            ends.admitted(c);
+        }
     }
 
     /** Where transports are closed: off the broadcasting and inbound threads. */

@@ -28,9 +28,16 @@ final class SessionEnds implements Bus.Listener {
     private final RoomRegistry rooms;
     private final Executor closer;
     private final Supplier<Collection<Connection>> all;
+    /** Whether a backend banned the user (the database's answer; throws while it is away). */
+    private final java.util.function.Predicate<String> banned;
 
-    /** @param all this node's open connections, checked again after a bus outage (ends may have been missed) */
-    SessionEnds(Bus.Listener next, Sessions sessions, RoomRegistry rooms, Executor closer, Supplier<Collection<Connection>> all) {
+    /**
+     * @param all    this node's open connections, checked again after a bus outage (ends may have been missed)
+     * @param banned the store's ban check
+     */
+    SessionEnds(Bus.Listener next, Sessions sessions, RoomRegistry rooms, Executor closer, Supplier<Collection<Connection>> all,
+                java.util.function.Predicate<String> banned) {
+        this.banned = banned;
         this.next = next;
         this.sessions = sessions;
         this.rooms = rooms;
@@ -71,13 +78,14 @@ final class SessionEnds implements Bus.Listener {
         try {
             closer.execute(() -> {
                 java.util.Map<String, Boolean> active = new java.util.HashMap<>();
+                java.util.Map<String, Boolean> bannedUsers = new java.util.HashMap<>();
                 for (Connection c : all.get()) {
                     String session = c.principal().session();
                     if (session != null && !active.computeIfAbsent(session, s -> {
                         sessions.forget(java.util.List.of(s)); // what was believed before the outage no longer counts
                         return sessions.active(s);
-                    })) {
-                        close(c);
+                    }) || bannedUsers.computeIfAbsent(c.user(), this::bannedNow)) {
+                        close(c); // a ban made meanwhile reached only its own node
                     }
                 }
             });
@@ -88,6 +96,33 @@ final class SessionEnds implements Bus.Listener {
 
     private void close(Connection c) {
         close(c, CloseCode.SESSION_REVOKED);
+    }
+
+    /**
+     * A connection was just admitted: its handshake read no ban, but a ban stored since then was
+     * published before the connection could be reached (its welcome goes out first, and a node
+     * subscribes to the user's channel as the user's first connection opens). Asked once more, off
+     * the handshake's thread; one primary-key lookup per connection.
+     */
+    void admitted(Connection c) {
+        try {
+            closer.execute(() -> {
+                if (bannedNow(c.user())) {
+                    c.close(CloseCode.SESSION_REVOKED);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** False while the database is away: a ban that cannot be read is not enforced, as at the handshake. */
+    private boolean bannedNow(String user) {
+        try {
+            return banned.test(user);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private void close(Connection c, CloseCode code) {

@@ -42,9 +42,12 @@ public final class Administration {
     private final MessageStore store;
     private final UserStore users;
     private final Bus bus;
+    private final int maxRoomsPerUser;
 
+    /** @param maxRoomsPerUser {@code CHAT_MAX_ROOMS_PER_USER}: a member added here counts like a join */
     public Administration(Messages messages, RoomRegistry rooms, RoomAccess access, Memberships memberships, MessageStore store,
-                          UserStore users, Bus bus) {
+                          UserStore users, Bus bus, int maxRoomsPerUser) {
+        this.maxRoomsPerUser = maxRoomsPerUser;
         this.messages = messages;
         this.rooms = rooms;
         this.access = access;
@@ -101,6 +104,79 @@ public final class Administration {
         }
         return messages.publish(stored, to, from, text, replyTo, key, "api:" + origin).thenApply(a -> new Posted(room, to,
                 a.message().seq(), a.message().isoTs(), a.duplicate()));
+    }
+
+    /**
+     * Creates a room owned by {@code owner}, private or not, with the owner and {@code members} in it
+     * (their connections everywhere enter it at once, as after a join on another device).
+     *
+     * @throws Messages.Refusal {@code room_exists} when the room exists (a row, members or messages)
+     */
+    public RoomView createRoom(String room, boolean isPrivate, String owner, List<String> members) {
+        if (room == null || !ProtocolCodec.ROOM_NAME.matcher(room).matches()) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "room must match " + ProtocolCodec.ROOM_NAME.pattern());
+        }
+        if (owner == null || !knownUser(owner)) {
+            throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "owner must be an existing user");
+        }
+        for (String m : members) {
+            if (!knownUser(m)) {
+                throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "there is no user " + m);
+            }
+        }
+        if (exists(room) || !access.create(room, owner, isPrivate)) {
+            throw new Messages.Refusal(ErrorCode.ROOM_EXISTS, "room " + room + " exists already");
+        }
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        all.add(owner);
+        all.addAll(members);
+        for (String m : all) {
+            addMember(room, m);
+        }
+        return room(room);
+    }
+
+    /**
+     * Makes {@code user} a member of the room (invited first, if it is private); the user's
+     * connections everywhere enter it. False when the user was a member already.
+     */
+    public boolean addMember(String room, String user) {
+        RoomAccess.RoomInfo info = ProtocolCodec.ROOM_NAME.matcher(room).matches() ? access.info(room) : null;
+        if (info == null && !exists(room)) {
+            throw new Messages.Refusal(ErrorCode.NOT_FOUND, "there is no room " + room);
+        }
+        if (!knownUser(user)) {
+            throw new Messages.Refusal(ErrorCode.NO_SUCH_USER, "there is no user " + user);
+        }
+        if (users.banned(user)) {
+            throw new Messages.Refusal(ErrorCode.FORBIDDEN, user + " is banned");
+        }
+        if (info != null && info.isPrivate() && !user.equals(info.owner())) {
+            access.invite(room, info.owner(), user);
+        }
+        Memberships.Added added = memberships.add(user, room, maxRoomsPerUser);
+        if (added == Memberships.Added.LIMIT) {
+            throw new Messages.Refusal(ErrorCode.TOO_MANY_ROOMS, user + " is a member of " + maxRoomsPerUser + " rooms already");
+        }
+        if (added == Memberships.Added.ADDED) {
+            bus.toUser(user, new RoomEvent.Membership(room, user, RoomEvent.JOINED, null));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Removes {@code user} from the room (a kick): the membership and any invitation are taken back,
+     * and the user's connections on every node get {@code removed}. False when they were no member.
+     */
+    public boolean removeMember(String room, String user, String by) {
+        if (!exists(room)) {
+            throw new Messages.Refusal(ErrorCode.NOT_FOUND, "there is no room " + room);
+        }
+        access.revoke(room, user);
+        boolean was = memberships.remove(user, room);
+        bus.toUser(user, new RoomEvent.Kicked(room, user, by));
+        return was;
     }
 
     /** The room, or null when there is none (no row, no member). */

@@ -124,10 +124,7 @@ public final class Messages {
                 c.send(new ServerFrame.Error(ErrorCode.NO_SUCH_USER, "there is no user " + to, id));
                 return;
             }
-            if (users.banned(to)) {
-                c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, to + " is banned and cannot be messaged", id));
-                return;
-            }
+
         } catch (UserStoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
             return;
@@ -165,6 +162,16 @@ public final class Messages {
     void post(Connection c, String room, String to, String text, RoomEvent.Detail detail, String id) {
         if (text.codePointCount(0, text.length()) > maxText) {
             c.send(new ServerFrame.Error(ErrorCode.TOO_LARGE, "text is longer than " + maxText + " characters", id));
+            return;
+        }
+        try {
+            // messages and their edits, deletes and reactions alike: nothing new reaches a banned user
+            if (to != null && users.banned(to)) {
+                c.send(new ServerFrame.Error(ErrorCode.FORBIDDEN, to + " is banned and cannot be messaged", id));
+                return;
+            }
+        } catch (UserStoreUnavailableException e) {
+            c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
             return;
         }
         long acceptedAt = System.nanoTime();

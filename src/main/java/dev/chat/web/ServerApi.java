@@ -107,6 +107,9 @@ final class ServerApi {
         if (p.size() == 1 && p.get(0).equals("messages")) {
             return "POST".equals(method) ? withBody(body, jsonBody, b -> postMessage(b, key)) : notAllowed("POST");
         }
+        if (p.size() == 1 && p.get(0).equals("rooms")) {
+            return "POST".equals(method) ? withBody(body, jsonBody, this::createRoom) : notAllowed("POST");
+        }
         if (p.size() >= 2 && p.get(0).equals("rooms") && !p.get(1).isEmpty()) {
             String room = decode(p.get(1));
             if (p.size() == 2) {
@@ -114,6 +117,13 @@ final class ServerApi {
             }
             if (p.size() == 3 && p.get(2).equals("messages")) {
                 return "GET".equals(method) ? history(room, query) : notAllowed("GET");
+            }
+            if (p.size() == 3 && p.get(2).equals("members")) {
+                return "POST".equals(method) ? withBody(body, jsonBody, b -> addMember(room, b)) : notAllowed("POST");
+            }
+            if (p.size() == 4 && p.get(2).equals("members") && !p.get(3).isEmpty()) {
+                String user = decode(p.get(3));
+                return "DELETE".equals(method) ? removeMember(room, user, key) : notAllowed("DELETE");
             }
         }
         if (p.size() >= 2 && p.get(0).equals("users") && !p.get(1).isEmpty()) {
@@ -175,11 +185,49 @@ final class ServerApi {
         return json(201, out);
     }
 
+    /** {@code {"room","private"?,"owner","members"?}} → 201 and the room as {@code GET rooms/{room}} shows it. */
+    private HttpApi.Response createRoom(Map<String, Object> b) {
+        Object isPrivate = b.get("private");
+        if (isPrivate != null && !(isPrivate instanceof Boolean)) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "private must be true or false");
+        }
+        Object members = b.get("members");
+        List<String> names = new java.util.ArrayList<>();
+        if (members != null) {
+            if (!(members instanceof List<?> list) || list.size() > MAX_MEMBERS_AT_CREATE || list.stream().anyMatch(m -> !(m instanceof String))) {
+                throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "members must be a list of at most " + MAX_MEMBERS_AT_CREATE + " user names");
+            }
+            list.forEach(m -> names.add((String) m));
+        }
+        return json(201, view(admin.createRoom(string(b, "room"), Boolean.TRUE.equals(isPrivate), string(b, "owner"), names)));
+    }
+
+    /** Members named at a room's creation, at most: a body of 16 KiB holds about this many names anyway. */
+    static final int MAX_MEMBERS_AT_CREATE = 1000;
+
+    private HttpApi.Response addMember(String room, Map<String, Object> b) {
+        String user = string(b, "user");
+        if (user == null) {
+            throw new Messages.Refusal(ErrorCode.BAD_REQUEST, "user must be a user name");
+        }
+        boolean added = admin.addMember(room, user);
+        return json(added ? 201 : 200, Map.of("room", room, "user", user));
+    }
+
+    private HttpApi.Response removeMember(String room, String user, String key) {
+        admin.removeMember(room, user, "api:" + key);
+        return json(200, Map.of("room", room, "user", user));
+    }
+
     private HttpApi.Response room(String room) {
         Administration.RoomView v = admin.room(room);
         if (v == null) {
             return error(404, ErrorCode.NOT_FOUND, "there is no room " + room);
         }
+        return json(200, view(v));
+    }
+
+    private static Map<String, Object> view(Administration.RoomView v) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("room", v.room());
         out.put("private", v.isPrivate());
@@ -187,7 +235,7 @@ final class ServerApi {
         out.put("seq", v.seq());
         out.put("members", v.members());
         out.put("online", v.online());
-        return json(200, out);
+        return out;
     }
 
     private HttpApi.Response history(String room, String query) {

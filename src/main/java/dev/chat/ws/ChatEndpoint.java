@@ -97,6 +97,7 @@ public final class ChatEndpoint {
         Connection c = ((Connections.Admission.Admitted) admission).connection();
         sink.owner(c);
         connection = c;
+        app.admitted(c);
     }
 
     @OnMessage

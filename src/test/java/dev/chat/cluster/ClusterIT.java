@@ -389,6 +389,15 @@ class ClusterIT {
         assertEquals(201, again.statusCode(), again::body);
         assertEquals(seq, ((Number) dev.chat.testing.ServerApiClient.json(again).get("seq")).longValue(), "the key is the cluster's, not the node's");
 
+        assertEquals(201, onA.post("rooms", "{\"room\":\"war-room\",\"private\":true,\"owner\":\"bob\"}").statusCode());
+        for (WsClient device : List.of(bob, bob2)) {
+            Map<String, Object> joined = past(device, "membership");
+            assertEquals(List.of("war-room", "joined"), List.of(joined.get("room"), joined.get("state")), "a room made on a enters b's devices");
+        }
+        assertEquals(200, onB.call("DELETE", "rooms/war-room/members/bob", null).statusCode());
+        for (WsClient device : List.of(bob, bob2)) {
+            assertEquals("war-room", past(device, "removed").get("room"), "a kick on b reaches both devices");
+        }
         Map<String, Object> room = dev.chat.testing.ServerApiClient.json(onA.get("rooms/ops"));
         assertEquals(List.of(List.of("bob"), List.of("bob"), seq), List.of(room.get("members"), room.get("online"), ((Number) room.get("seq")).longValue()),
                 "online across nodes: bob is connected to the other node");
@@ -398,6 +407,9 @@ class ClusterIT {
         assertEquals(4503, bob.awaitClose());
         assertEquals(4503, bob2.awaitClose());
         WsClient bob3 = client(b, b.login("bob"));
+        // a message on bob's channel proves node b listens to it again (it subscribes as bob comes back)
+        assertEquals(201, onA.post("messages", "{\"to\":\"bob\",\"from\":\"bot:pager\",\"text\":\"still there?\"}").statusCode());
+        assertEquals("still there?", past(bob3, "message").get("text"));
         assertEquals(200, onA.post("users/bob/ban", "{}").statusCode());
         assertEquals(4503, bob3.awaitClose(), "a ban on one node closes the user's connections on the other");
         assertEquals(403, b.post("api/login", TestServer.credentials("bob", "password-bob")).statusCode(), "and every node refuses the login");

@@ -37,6 +37,19 @@ class ServerApiTest {
         server.close();
     }
 
+    private static void awaitOnline(String user) throws Exception {
+        long deadline = System.nanoTime() + WsClient.WAIT.toNanos();
+        while (!Boolean.TRUE.equals(ServerApiClient.json(api.get("users/" + user)).get("online"))) {
+            assertTrue(System.nanoTime() < deadline, user + " never showed online");
+            Thread.sleep(10);
+        }
+    }
+
+    private static void assertError(int status, String code, HttpResponse<String> r, String why) {
+        assertEquals(status, r.statusCode(), () -> why + ": " + r.body());
+        assertEquals(code, ServerApiClient.json(r).get("code"), r::body);
+    }
+
     private static void assertError(int status, String code, HttpResponse<String> r) {
         assertEquals(status, r.statusCode(), r::body);
         assertEquals(code, ServerApiClient.json(r).get("code"), r::body);
@@ -214,10 +227,12 @@ class ServerApiTest {
         assertError(400, "bad_request", api.post("users/carol/disconnect", "{\"code\":4000}"));
         assertError(400, "bad_request", api.post("users/carol/disconnect", "{\"code\":4503.5}"));
         WsClient three = server.client(carol);
+        awaitOnline("carol"); // its welcome leaves a moment before the node lists it as the user's
         HttpResponse<String> going = api.call("POST", "users/carol/disconnect", null); // no body: the defaults
         assertEquals(202, going.statusCode(), going::body);
         assertEquals(4503, three.awaitClose());
         WsClient four = server.client(carol);
+        awaitOnline("carol");
         assertEquals(202, api.post("users/carol/disconnect", "{\"code\":1001}").statusCode());
         assertEquals(1001, four.awaitClose(), "a code of the table: going_away, the page reconnects");
     }
@@ -228,6 +243,7 @@ class ServerApiTest {
         HttpResponse<String> login = server.post("api/login", "{\"username\":\"dave\",\"password\":\"password-dave\",\"refreshToken\":true}");
         String refresh = (String) TestServer.json(login.body()).get("refreshToken");
         WsClient connected = server.client(dave);
+        awaitOnline("dave");
         HttpResponse<String> banned = api.post("users/dave/ban", "{}");
         assertEquals(200, banned.statusCode(), banned::body);
         assertEquals(Map.of("user", "dave", "banned", true), ServerApiClient.json(banned));
@@ -261,5 +277,49 @@ class ServerApiTest {
         }
         assertError(404, "no_such_user", api.post("users/bot:x/ban", "{}"));
         assertEquals(405, api.get("users/dave/ban").statusCode());
+    }
+
+    @Test
+    void aBackendCreatesAPrivateRoomWithMembersAddsOneAndKicksOne() throws Exception {
+        String erin = server.token("erin");
+        String frank = server.token("frank");
+        try (WsClient e = server.client(erin); WsClient f = server.client(frank)) {
+            HttpResponse<String> created = api.post("rooms", "{\"room\":\"board\",\"private\":true,\"owner\":\"alice\",\"members\":[\"erin\"]}");
+            assertEquals(201, created.statusCode(), created::body);
+            Map<String, Object> room = ServerApiClient.json(created);
+            assertEquals(List.of("board", true, "alice", List.of("alice", "erin")),
+                    List.of(room.get("room"), room.get("private"), room.get("owner"), room.get("members")), room::toString);
+            e.expectMembership("board", "joined");
+            assertError(409, "room_exists", api.post("rooms", "{\"room\":\"board\",\"owner\":\"bob\"}"));
+
+            f.send(Map.of("type", "join", "room", "board", "id", "j-1"));
+            assertEquals("forbidden", f.expect("error").get("code"), "private: only the invited");
+            HttpResponse<String> added = api.post("rooms/board/members", "{\"user\":\"frank\"}");
+            assertEquals(201, added.statusCode(), added::body);
+            f.expectMembership("board", "joined");
+            assertEquals(200, api.post("rooms/board/members", "{\"user\":\"frank\"}").statusCode(), "a member already");
+
+            assertEquals(201, api.post("messages", "{\"room\":\"board\",\"from\":\"bot:minutes\",\"text\":\"agenda\"}").statusCode());
+            assertEquals("frank", e.expect("presence").get("user"), "frank entered the room");
+            assertEquals("agenda", e.expect("message").get("text"));
+            assertEquals("agenda", f.expect("message").get("text"));
+
+            HttpResponse<String> kicked = api.call("DELETE", "rooms/board/members/erin", null);
+            assertEquals(200, kicked.statusCode(), kicked::body);
+            Map<String, Object> removed = e.expect("removed");
+            assertEquals(List.of("board", "kicked"), List.of(removed.get("room"), removed.get("reason")), removed::toString);
+            assertEquals(List.of("alice", "frank"), ServerApiClient.json(api.get("rooms/board")).get("members"));
+            e.send(Map.of("type", "join", "room", "board", "id", "j-2"));
+            assertEquals("forbidden", e.expect("error").get("code"), "the invitation was taken back with the membership");
+        }
+        assertError(400, "bad_request", api.post("rooms", "{\"room\":\"no spaces\",\"owner\":\"alice\"}"));
+        assertError(404, "no_such_user", api.post("rooms", "{\"room\":\"ownerless\",\"owner\":\"nobody\"}"));
+        assertError(404, "no_such_user", api.post("rooms", "{\"room\":\"ownerless\",\"owner\":\"alice\",\"members\":[\"nobody\"]}"));
+        assertError(400, "bad_request", api.post("rooms", "{\"room\":\"ownerless\",\"owner\":\"alice\",\"members\":\"erin\"}"));
+        assertError(400, "bad_request", api.post("rooms", "{\"room\":\"ownerless\",\"owner\":\"alice\",\"private\":\"yes\"}"));
+        assertError(404, "not_found", api.get("rooms/ownerless"), "nothing was created by the refusals");
+        assertError(404, "not_found", api.post("rooms/no-such-room/members", "{\"user\":\"erin\"}"));
+        assertError(404, "no_such_user", api.post("rooms/board/members", "{\"user\":\"nobody\"}"));
+        assertError(404, "not_found", api.call("DELETE", "rooms/no-such-room/members/erin", null));
     }
 }
