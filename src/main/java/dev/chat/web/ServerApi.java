@@ -95,7 +95,7 @@ final class ServerApi {
             throw e;
         }
         metrics.apiRequest(key, answer.status());
-        if (answer.status() >= 500 || "POST".equals(method)) {
+        if (answer.status() >= 500 || !"GET".equals(method)) { // every change a backend makes: an audit line
             LOG.log(answer.status() >= 500 ? Level.WARNING : Level.INFO, "server API {0} {1} by key {2}: {3}", method,
                     LogText.quote(path), key, Integer.toString(answer.status()));
         }
