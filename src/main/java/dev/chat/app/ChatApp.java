@@ -266,7 +266,7 @@ public final class ChatApp implements AutoCloseable {
     public static ChatApp start(ChatConfig config) {
         ChatApp app = new ChatApp(config);
         app.presence.start(app.order::onEvent);
-        app.sessionEnds = new SessionEnds(app.order, app.sessions, app.rooms, app.closer, app.connections::all, app.users::banned);
+        app.sessionEnds = new SessionEnds(app.order, app.sessions, app.rooms, app.closer, app.connections::all, app.users::bannedIfReadable);
         app.bus.start(app.sessionEnds);
         if (app.retention != null) {
             app.retention.start();

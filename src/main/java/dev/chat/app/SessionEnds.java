@@ -28,12 +28,12 @@ final class SessionEnds implements Bus.Listener {
     private final RoomRegistry rooms;
     private final Executor closer;
     private final Supplier<Collection<Connection>> all;
-    /** Whether a backend banned the user (the database's answer; throws while it is away). */
+    /** Whether a backend banned the user; false while the database cannot say. */
     private final java.util.function.Predicate<String> banned;
 
     /**
      * @param all    this node's open connections, checked again after a bus outage (ends may have been missed)
-     * @param banned the store's ban check
+     * @param banned the store's ban check ({@code UserStore#bannedIfReadable})
      */
     SessionEnds(Bus.Listener next, Sessions sessions, RoomRegistry rooms, Executor closer, Supplier<Collection<Connection>> all,
                 java.util.function.Predicate<String> banned) {
@@ -84,7 +84,7 @@ final class SessionEnds implements Bus.Listener {
                     if (session != null && !active.computeIfAbsent(session, s -> {
                         sessions.forget(java.util.List.of(s)); // what was believed before the outage no longer counts
                         return sessions.active(s);
-                    }) || bannedUsers.computeIfAbsent(c.user(), this::bannedNow)) {
+                    }) || bannedUsers.computeIfAbsent(c.user(), banned::test)) {
                         close(c); // a ban made meanwhile reached only its own node
                     }
                 }
@@ -107,21 +107,12 @@ final class SessionEnds implements Bus.Listener {
     void admitted(Connection c) {
         try {
             closer.execute(() -> {
-                if (bannedNow(c.user())) {
+                if (banned.test(c.user())) {
                     c.close(CloseCode.SESSION_REVOKED);
                 }
             });
         } catch (RejectedExecutionException e) {
             // stopping
-        }
-    }
-
-    /** False while the database is away: a ban that cannot be read is not enforced, as at the handshake. */
-    private boolean bannedNow(String user) {
-        try {
-            return banned.test(user);
-        } catch (RuntimeException e) {
-            return false;
         }
     }
 
@@ -135,13 +126,7 @@ final class SessionEnds implements Bus.Listener {
 
     /** The close code a node asked for (a backend's disconnect), if it is one of the table's; else 4503. */
     private static CloseCode code(Integer asked) {
-        if (asked != null) {
-            for (CloseCode c : CloseCode.values()) {
-                if (c.code() == asked) {
-                    return c;
-                }
-            }
-        }
-        return CloseCode.SESSION_REVOKED;
+        CloseCode c = asked == null ? null : CloseCode.of(asked);
+        return c == null ? CloseCode.SESSION_REVOKED : c;
     }
 }

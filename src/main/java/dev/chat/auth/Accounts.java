@@ -59,6 +59,11 @@ public final class Accounts {
         return users.banned(username);
     }
 
+    /** {@link #banned}, or false while the store cannot be read (see {@link UserStore#bannedIfReadable}). */
+    public boolean bannedIfReadable(String username) {
+        return users.bannedIfReadable(username);
+    }
+
     /** The outcomes of a password change. */
     public enum PasswordChange { CHANGED, WRONG_PASSWORD, INVALID_PASSWORD }
 

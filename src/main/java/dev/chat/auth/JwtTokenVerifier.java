@@ -252,13 +252,7 @@ public final class JwtTokenVerifier {
      * believed, as the user check does: refusing would log everyone out during an outage.
      */
     private void refuseBanned(String user) throws TokenRejectedException {
-        boolean banned;
-        try {
-            banned = users.banned(user);
-        } catch (UserStoreUnavailableException e) {
-            banned = false;
-        }
-        if (banned) {
+        if (users.bannedIfReadable(user)) {
             throw new TokenRejectedException("banned", false, true);
         }
     }

@@ -42,6 +42,18 @@ public interface UserStore {
         return false;
     }
 
+    /**
+     * {@link #banned}, or false while the store cannot be read: where refusing would log everyone
+     * out during an outage (a handshake, a refresh, a re-check), a ban that cannot be read is not enforced.
+     */
+    default boolean bannedIfReadable(String username) {
+        try {
+            return banned(username);
+        } catch (UserStoreUnavailableException e) {
+            return false;
+        }
+    }
+
     /** Bans the name ({@code by}: the API key's name) or lifts the ban; true when that changed anything. */
     default boolean setBanned(String username, boolean banned, String by) {
         throw new UnsupportedOperationException("this user store is read only");

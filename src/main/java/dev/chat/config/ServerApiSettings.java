@@ -31,11 +31,6 @@ public record ServerApiSettings(Map<String, String> keys, List<String> allowedAd
         allowedAddresses = List.copyOf(allowedAddresses);
     }
 
-    /** No keys: the server API is off. */
-    public static ServerApiSettings off() {
-        return new ServerApiSettings(Map.of(), List.of());
-    }
-
     public boolean enabled() {
         return !keys.isEmpty();
     }

@@ -46,6 +46,16 @@ public enum CloseCode {
         return code;
     }
 
+    /** The table's entry for {@code code}, or null when the table has none. */
+    public static CloseCode of(int code) {
+        for (CloseCode c : values()) {
+            if (c.code == code) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** The short name sent as the close reason and shown in the README. */
     public String label() {
         return label;

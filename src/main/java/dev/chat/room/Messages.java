@@ -81,6 +81,14 @@ public final class Messages {
         post(c, name, null, text, replyTo == null ? null : RoomEvent.Detail.reply(replyTo), id);
     }
 
+    /** A direct conversation seen to exist: its next message asks the store nothing about starting it. */
+    private void remember(String room) {
+        if (knownConversations.size() >= MAX_KNOWN_CONVERSATIONS) {
+            knownConversations.clear();
+        }
+        knownConversations.add(room);
+    }
+
     /** Whether a new event of the room may be posted: the connection is in it, and the room is under its rate. */
     boolean admitted(Connection c, String name, String id) {
         if (!c.rooms().contains(name)) {
@@ -124,7 +132,6 @@ public final class Messages {
                 c.send(new ServerFrame.Error(ErrorCode.NO_SUCH_USER, "there is no user " + to, id));
                 return;
             }
-
         } catch (UserStoreUnavailableException e) {
             c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
             return;
@@ -144,10 +151,7 @@ public final class Messages {
                 c.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "the database is unreachable: the message was not stored; resend it shortly", id));
                 return;
             }
-            if (knownConversations.size() >= MAX_KNOWN_CONVERSATIONS) {
-                knownConversations.clear();
-            }
-            knownConversations.add(room);
+            remember(room);
         }
         if (replyTo != null && !replyable(c, room, replyTo, id)) {
             return;
@@ -214,10 +218,7 @@ public final class Messages {
         if (to != null && !knownConversations.contains(stored)) {
             access.startDirect(stored, from, Integer.MAX_VALUE);
             memberships.addDirect(stored, from, to);
-            if (knownConversations.size() >= MAX_KNOWN_CONVERSATIONS) {
-                knownConversations.clear();
-            }
-            knownConversations.add(stored);
+            remember(stored);
         }
         if (replyTo != null) {
             MessageStore.Target target = store.target(stored, replyTo);

@@ -280,7 +280,8 @@ final class ServerApi {
         Object asked = b.get("code");
         CloseCode code = CloseCode.SESSION_REVOKED;
         if (asked != null) {
-            code = asked instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) ? closeCode(n.doubleValue()) : null;
+            code = asked instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 1e6
+                    ? CloseCode.of(n.intValue()) : null;
             if (code == null) {
                 return error(400, ErrorCode.BAD_REQUEST, "code must be one of the close codes of api/protocol");
             }
@@ -289,15 +290,6 @@ final class ServerApi {
             return error(404, ErrorCode.NO_SUCH_USER, "there is no user " + user);
         }
         return json(202, Map.of("user", user, "code", code.code()));
-    }
-
-    private static CloseCode closeCode(double n) {
-        for (CloseCode c : CloseCode.values()) {
-            if (c.code() == n) {
-                return c;
-            }
-        }
-        return null;
     }
 
     /** A ban needs no body (none is read); the same call twice is the same state, answered alike. */

@@ -77,25 +77,15 @@ final class SessionApi {
         }
         Sessions.Refresh outcome = sessions.refresh(token);
         if (outcome instanceof Sessions.Refresh.Refreshed ok) {
-            if (bannedNow(ok.issued().user())) {
+            // asked after the rotation: a database blip must not cost the user the new token (a retry
+            // with the old one would count as reuse and end the session), so unreadable is not banned
+            if (accounts.bannedIfReadable(ok.issued().user())) {
                 sessions.end(ok.issued().user(), ok.issued().session()); // the rotated token is never handed out
                 return error(403, HttpApi.BANNED, r.fromCookie() ? List.of(clearCookie(r)) : List.of());
             }
             return issued(ok.issued(), r);
         }
         return error(401, ENDED, r.fromCookie() ? List.of(clearCookie(r)) : List.of());
-    }
-
-    /**
-     * Asked after the rotation, so a database blip here must not cost the user the new token (a
-     * retry with the old one would count as reuse and end the session): unreadable, not banned.
-     */
-    private boolean bannedNow(String user) {
-        try {
-            return accounts.banned(user);
-        } catch (dev.chat.auth.UserStoreUnavailableException e) {
-            return false;
-        }
     }
 
     /** Ends the session of the refresh token (or of a Bearer token's {@code sid}); {@code "everywhere":true} every session of its user. */
