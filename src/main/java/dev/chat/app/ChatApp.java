@@ -113,6 +113,9 @@ public final class ChatApp implements AutoCloseable {
     private final List<Map.Entry<String, String>> pageHeaders;
     /** Samples the log lines any client can cause at will (rejected handshakes, failed logins): see {@link LogSampler}. */
     private final LogSampler logSampler;
+    /** Webhooks ({@code CHAT_WEBHOOK_URL}): the sender and the online users' reports; both null when off. */
+    private final dev.chat.webhook.WebhookDelivery webhooks;
+    private final dev.chat.webhook.OnlineUsers onlineUsers;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
@@ -135,9 +138,11 @@ public final class ChatApp implements AutoCloseable {
         this.epoch = database.epoch();
         JdbcUserStore users = new JdbcUserStore(database, clock);
         this.users = users;
-        this.store = new JdbcMessageStore(database, clock, config.dedupeWindow(), metrics);
+        dev.chat.store.WebhookOutbox outbox = config.webhooks().enabled() ? dev.chat.store.WebhookOutbox.of(database)
+                : dev.chat.store.WebhookOutbox.off();
+        this.store = new JdbcMessageStore(database, clock, config.dedupeWindow(), metrics, outbox);
         this.retention = config.retention() == null ? null : new Retention(database, config.retention(), clock);
-        JdbcRoomAccess access = new JdbcRoomAccess(database, clock);
+        JdbcRoomAccess access = new JdbcRoomAccess(database, clock, outbox);
         holdPublicRooms(access, config.publicRooms());
         if (config.clustered()) {
             this.redis = new RedisLink(config.redisUrl(), config.redisPrefix(), metrics);
@@ -165,7 +170,7 @@ public final class ChatApp implements AutoCloseable {
         this.clientAddress = ClientAddress.trusting(config.trustedProxies(), config.rfc7239Forwarded());
         this.authenticator = new HandshakeAuthenticator(verifier, origins, clientAddress,
                 config.maxHandshakesPerAddressPerSecond(), System::nanoTime);
-        JdbcMemberships memberships = new JdbcMemberships(database, clock);
+        JdbcMemberships memberships = new JdbcMemberships(database, clock, outbox);
         this.rooms = new RoomRegistry(bus, presence, store, access, memberships, metrics, config.maxRoomsPerUser(),
                 config.maxRoomMembers(), config.replayLimit(), config.historyOnJoin());
         this.order = new DeliveryOrder(rooms, store, metrics);
@@ -184,6 +189,15 @@ public final class ChatApp implements AutoCloseable {
                 config.maxConnections(), config.maxConnectionsPerUser(), config.maxConnectionsPerAddress(),
                 config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
+        if (outbox.enabled()) {
+            this.webhooks = new dev.chat.webhook.WebhookDelivery(config.webhooks(), outbox, nodeId, epoch, metrics);
+            this.onlineUsers = new dev.chat.webhook.OnlineUsers(new dev.chat.store.JdbcOnlineUsers(database, outbox, clock), nodeId,
+                    config.webhooks().offlineDebounce());
+            connections.tellUsers(onlineUsers);
+        } else {
+            this.webhooks = null;
+            this.onlineUsers = null;
+        }
         this.dispatcher = new RequestDispatcher(rooms, messages, new MessageChanges(messages, store, access), privateRooms,
                 verifier, metrics, accepted);
         this.health = new Health(healthChecks());
@@ -214,6 +228,11 @@ public final class ChatApp implements AutoCloseable {
                         () -> Map.of("node", nodeId, "version", dev.chat.config.Version.current())),
                 new Health.Check("accepting", Health.Kind.READINESS, () -> !stopping, () -> Map.of("connections", connections.size())),
                 new Health.Check("database", Health.Kind.READINESS, database::healthy, () -> Map.of("store", store))));
+        if (config.webhooks().enabled()) {
+            // the receiver is no dependency: always UP, its backlog shown
+            checks.add(new Health.Check("webhooks", Health.Kind.READINESS, () -> true,
+                    () -> Map.of("queued", webhooks.queued(), "oldestAgeSeconds", webhooks.oldestAgeSeconds())));
+        }
         if (config.clustered()) {
             checks.add(new Health.Check("redis", Health.Kind.READINESS, bus::healthy, () -> Map.of("prefix", config.redisPrefix())));
         }
@@ -271,6 +290,10 @@ public final class ChatApp implements AutoCloseable {
         if (app.retention != null) {
             app.retention.start();
         }
+        if (app.webhooks != null) {
+            app.onlineUsers.start();
+            app.webhooks.start();
+        }
         long ping = config.pingInterval().toMillis();
         app.heartbeat.scheduleWithFixedDelay(app::beat, ping, ping, TimeUnit.MILLISECONDS);
         // a flood that stops still gets its "suppressed N similar lines" line
@@ -318,6 +341,10 @@ public final class ChatApp implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             heartbeat.shutdownNow();
+            if (webhooks != null) {
+                onlineUsers.close(); // the connections are closed: their users are off this node now
+                webhooks.close();
+            }
             closer.shutdown();
             writer.shutdown();
             if (retention != null) {

@@ -119,6 +119,7 @@ import java.util.Properties;
  * @param metricsToken          a secret that {@code /metrics} asks for as {@code Authorization: Bearer <token>}
  *                              (else 401); never logged; null (the default) leaves {@code /metrics} open
  * @param serverApi             the server API's keys and allowed addresses ({@code CHAT_API_KEYS}, {@code CHAT_API_ALLOWED_ADDRESSES})
+ * @param webhooks              where events are POSTed and how ({@code CHAT_WEBHOOK_*}); off by default
  */
 public record ChatConfig(
         String host,
@@ -189,6 +190,7 @@ public record ChatConfig(
         Integer managementPort,
         String metricsToken,
         ServerApiSettings serverApi,
+        WebhookSettings webhooks,
         List<String> warnings) {
 
     /** Settings of earlier versions that no longer do anything, with what replaced them. */
@@ -379,6 +381,7 @@ public record ChatConfig(
         }
         String metricsToken = metricsToken(r);
         ServerApiSettings serverApi = ServerApiSettings.read(r);
+        WebhookSettings webhooks = WebhookSettings.read(r);
         if (redis != null && secret == null) {
             r.problem("CHAT_JWT_SECRET must be set when CHAT_REDIS_URL is: every node must verify the others' tokens");
         }
@@ -400,7 +403,7 @@ public record ChatConfig(
                 connections, perUser, rate, burst, grace, redis, nodeId, prefix, presenceTtl, dbUrl, dbUser, dbPassword,
                 dbJndi, dbPoolSize, sqliteSync, logFormat, retention, replayLimit, historyOnJoin, dedupeWindow, loginPerUser, loginPerAddress,
                 loginWindow, registerPerAddress, ownedRooms, invitations, newDirects, roomRate, slowConsumerGrace, publicRooms,
-                perAddress, handshakesPerAddress, trustedProxies, rfc7239Forwarded, logSampleLines, logSampleInterval, managementPort, metricsToken, serverApi, warnings);
+                perAddress, handshakesPerAddress, trustedProxies, rfc7239Forwarded, logSampleLines, logSampleInterval, managementPort, metricsToken, serverApi, webhooks, warnings);
     }
 
     private static byte[] secret(SettingsReader r) {
@@ -594,7 +597,7 @@ public record ChatConfig(
                 + ", logSampleLines=" + logSampleLines + ", logSampleInterval=" + logSampleInterval
                 + ", managementPort=" + (managementPort == null ? "(none: on the chat port)" : managementPort)
                 + ", metricsToken=" + (metricsToken == null ? "(none: metrics open)" : "****")
-                + ", serverApi=[" + serverApi + "]]";
+                + ", serverApi=[" + serverApi + "], webhooks=[" + webhooks + "]]";
     }
 
     /** A JDBC URL's query may carry a password: it is left out of the log. */

@@ -46,6 +46,25 @@ public final class Connections implements Connection.ConnectionListener {
     private volatile boolean accepting = true;
     private final ExpiryTimers expiry;
 
+    /** Told once when each admitted connection opens and once when it closes, by its user (the webhooks' online users). */
+    public interface UserListener {
+        UserListener NONE = new UserListener() {
+            @Override
+            public void connected(String user) {
+            }
+
+            @Override
+            public void disconnected(String user) {
+            }
+        };
+
+        void connected(String user);
+
+        void disconnected(String user);
+    }
+
+    private volatile UserListener users = UserListener.NONE;
+
     public Connections(String nodeId, Connection.Limits limits, int maxConnections, int maxPerUser, int maxPerAddress,
                        long idleTimeoutNanos, java.time.Duration tokenLeeway, java.time.Clock clock,
                        Connection.ConnectionListener rooms, Executor closer, Executor writer, ChatMetrics metrics) {
@@ -62,6 +81,11 @@ public final class Connections implements Connection.ConnectionListener {
         this.closer = closer;
         this.metrics = metrics;
         this.expiry = new ExpiryTimers(tokenLeeway, clock);
+    }
+
+    /** Set once while the node is wired, before the first admission. */
+    public void tellUsers(UserListener listener) {
+        this.users = listener;
     }
 
     /** The outcome of {@link #admit}: a connection, or the close code that refuses it. */
@@ -110,6 +134,7 @@ public final class Connections implements Connection.ConnectionListener {
         open.put(id, c);
         expiry.arm(c);
         rooms.opened(c);
+        users.connected(c.user());
         metrics.connected();
         LOG.log(Level.INFO, "open {0}", c);
         return new Admission.Admitted(c);
@@ -125,6 +150,7 @@ public final class Connections implements Connection.ConnectionListener {
                 perAddress.release(address);
             }
             count.decrementAndGet();
+            users.disconnected(connection.user());
             metrics.disconnected(code);
             LOG.log(Level.INFO, "close {0} code {1}", connection, Integer.toString(code));
         }

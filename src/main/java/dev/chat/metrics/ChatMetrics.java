@@ -180,6 +180,45 @@ public final class ChatMetrics implements AutoCloseable {
                 .register(registry)).increment();
     }
 
+    private final Map<String, Counter> webhookFailures = new ConcurrentHashMap<>();
+    private volatile Counter webhookDelivered;
+    private volatile Counter webhookRetries;
+
+    /**
+     * Webhooks are on: their counters exist from now (at 0), and {@code queued} and {@code ageSeconds}
+     * report the outbox's backlog as the delivery last saw it.
+     */
+    public void webhooks(Supplier<Number> queued, Supplier<Number> ageSeconds) {
+        webhookDelivered = Counter.builder("chat.webhook.delivered").description("Webhook events the receiver took (2xx)").register(registry);
+        webhookRetries = Counter.builder("chat.webhook.retried").description("Webhook batches posted again after a timeout, 5xx, 408 or 429").register(registry);
+        for (String reason : java.util.List.of("rejected", "expired")) {
+            webhookFailure(reason);
+        }
+        gauge("chat.webhook.queue.events", "Webhook events in the outbox, not yet taken by the receiver", queued);
+        gauge("chat.webhook.queue.age.seconds", "Age of the oldest webhook event not yet taken by the receiver (0: none)", ageSeconds);
+    }
+
+    public void webhookDelivered(int events) {
+        webhookDelivered.increment(events);
+    }
+
+    public void webhookRetried() {
+        webhookRetries.increment();
+    }
+
+    /**
+     * Webhook events given up: {@code rejected} (the receiver answered a 4xx other than 408 and 429, or
+     * a 3xx) or {@code expired} (still not taken after {@code CHAT_WEBHOOK_RETRY_FOR}).
+     */
+    public void webhookFailed(String reason, int events) {
+        webhookFailure(reason).increment(events);
+    }
+
+    private Counter webhookFailure(String reason) {
+        return webhookFailures.computeIfAbsent(reason, r -> Counter.builder("chat.webhook.failed")
+                .description("Webhook events given up, by reason").tag("reason", r).register(registry));
+    }
+
     public void limitHit(String limit) {
         limitCounter(limit).increment();
     }

@@ -71,6 +71,8 @@ final class GroupCommit implements AutoCloseable {
     private final Clock clock;
     private final long dedupeWindowMillis;
     private final ChatMetrics metrics;
+    /** Webhooks' events of the batch are written in its transaction (nothing when off). */
+    private final WebhookOutbox outbox;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private final Thread thread = new Thread(this::run, "chat-store-writer");
@@ -79,8 +81,9 @@ final class GroupCommit implements AutoCloseable {
     private final Thread completer = new Thread(this::complete, "chat-store-acks");
     private volatile boolean running = true;
 
-    GroupCommit(Database db, Clock clock, long dedupeWindowMillis, ChatMetrics metrics) {
+    GroupCommit(Database db, Clock clock, long dedupeWindowMillis, ChatMetrics metrics, WebhookOutbox outbox) {
         this.db = db;
+        this.outbox = outbox;
         this.clock = clock;
         this.dedupeWindowMillis = dedupeWindowMillis;
         this.metrics = metrics;
@@ -283,6 +286,7 @@ final class GroupCommit implements AutoCloseable {
         PreparedStatement insert = s.insert();
         PreparedStatement advance = s.advance();
         boolean pendingInserts = false;
+        List<dev.chat.event.WebhookEvent> events = outbox.enabled() ? new ArrayList<>() : null;
         for (Map.Entry<String, List<Integer>> e : byRoom.entrySet()) {
             String room = e.getKey();
             long seq = lockRoom(lock, room, now);
@@ -330,6 +334,12 @@ final class GroupCommit implements AutoCloseable {
                 insert.setString(13, EventRows.joined(d.mentions()));
                 insert.addBatch();
                 pendingInserts = true;
+                if (events != null) {
+                    dev.chat.event.WebhookEvent event = webhookEvent(committed);
+                    if (event != null) {
+                        events.add(event);
+                    }
+                }
             }
             if (seq > first) {
                 advance.setLong(1, seq);
@@ -339,7 +349,23 @@ final class GroupCommit implements AutoCloseable {
         }
         insert.executeBatch();
         advance.executeBatch();
+        if (events != null) {
+            outbox.append(s.connection(), events);
+        }
         return List.of(results);
+    }
+
+    /** What a webhook reports of a committed event of a room: a reaction is no news to it (null). */
+    private static dev.chat.event.WebhookEvent webhookEvent(RoomEvent.Posted m) {
+        RoomEvent.Detail d = m.details();
+        return switch (d.kind()) {
+            case RoomEvent.Detail.MESSAGE -> new dev.chat.event.WebhookEvent.MessageCreated(m.room(), m.seq(), m.from(), m.text(),
+                    d.replyTo(), m.ts());
+            case RoomEvent.Detail.EDIT -> new dev.chat.event.WebhookEvent.MessageEdited(m.room(), m.seq(), d.target(), m.from(),
+                    m.text(), m.ts());
+            case RoomEvent.Detail.DELETE -> new dev.chat.event.WebhookEvent.MessageDeleted(m.room(), m.seq(), d.target(), m.from(), m.ts());
+            default -> null;
+        };
     }
 
     private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {

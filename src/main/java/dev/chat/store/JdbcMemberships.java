@@ -42,24 +42,42 @@ public final class JdbcMemberships implements Memberships {
     private final Database db;
     private final Clock clock;
 
+    private final WebhookOutbox outbox;
+
     public JdbcMemberships(Database db, Clock clock) {
+        this(db, clock, WebhookOutbox.off());
+    }
+
+    /** With webhooks: a room's membership begins and ends with its {@code member.joined} and {@code member.left}. */
+    public JdbcMemberships(Database db, Clock clock, WebhookOutbox outbox) {
         this.db = db;
         this.clock = clock;
+        this.outbox = outbox;
     }
 
     @Override
     public Added add(String user, String room, int maxRooms) {
         try (Connection c = db.connection()) {
-            try (PreparedStatement ps = c.prepareStatement(ADD)) {
-                ps.setString(1, user);
-                ps.setString(2, room);
-                ps.setLong(3, clock.millis());
-                ps.setString(4, room);
-                ps.setString(5, user);
-                ps.setInt(6, maxRooms);
-                if (ps.executeUpdate() == 1) {
-                    return Added.ADDED;
+            long now = clock.millis();
+            boolean added = outbox.transaction(c, (tx, emit) -> {
+                try (PreparedStatement ps = tx.prepareStatement(ADD)) {
+                    ps.setString(1, user);
+                    ps.setString(2, room);
+                    ps.setLong(3, now);
+                    ps.setString(4, room);
+                    ps.setString(5, user);
+                    ps.setInt(6, maxRooms);
+                    if (ps.executeUpdate() != 1) {
+                        return false;
+                    }
                 }
+                if (!room.startsWith("@")) {
+                    emit.accept(new dev.chat.event.WebhookEvent.MemberJoined(room, user, now));
+                }
+                return true;
+            });
+            if (added) {
+                return Added.ADDED;
             }
             return isMember(c, user, room) ? Added.ALREADY : Added.LIMIT;
         } catch (SQLException e) {
@@ -93,10 +111,20 @@ public final class JdbcMemberships implements Memberships {
 
     @Override
     public boolean remove(String user, String room) {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(REMOVE)) {
-            ps.setString(1, user);
-            ps.setString(2, room);
-            return ps.executeUpdate() > 0;
+        try (Connection c = db.connection()) {
+            return outbox.transaction(c, (tx, emit) -> {
+                try (PreparedStatement ps = tx.prepareStatement(REMOVE)) {
+                    ps.setString(1, user);
+                    ps.setString(2, room);
+                    if (ps.executeUpdate() == 0) {
+                        return false;
+                    }
+                }
+                if (!room.startsWith("@")) { // a direct conversation is no room of the webhooks' member events
+                    emit.accept(new dev.chat.event.WebhookEvent.MemberLeft(room, user, clock.millis()));
+                }
+                return true;
+            });
         } catch (SQLException e) {
             throw unavailable(e);
         }

@@ -35,8 +35,13 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
     private final GroupCommit writer;
 
     public JdbcMessageStore(Database db, Clock clock, Duration dedupeWindow, ChatMetrics metrics) {
+        this(db, clock, dedupeWindow, metrics, WebhookOutbox.off());
+    }
+
+    /** With webhooks: every message, edit and delete commits its event with it ({@code outbox}). */
+    public JdbcMessageStore(Database db, Clock clock, Duration dedupeWindow, ChatMetrics metrics, WebhookOutbox outbox) {
         this.db = db;
-        this.writer = new GroupCommit(db, clock, dedupeWindow.toMillis(), metrics);
+        this.writer = new GroupCommit(db, clock, dedupeWindow.toMillis(), metrics, outbox);
     }
 
     @Override

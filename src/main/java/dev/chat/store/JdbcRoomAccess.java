@@ -42,19 +42,36 @@ public final class JdbcRoomAccess implements RoomAccess {
     private final Clock clock;
     private final ConcurrentHashMap<String, Boolean> seenPublic = new ConcurrentHashMap<>();
 
+    private final WebhookOutbox outbox;
+
     public JdbcRoomAccess(Database db, Clock clock) {
+        this(db, clock, WebhookOutbox.off());
+    }
+
+    /** With webhooks: a room's creation commits its {@code room.created} with it. */
+    public JdbcRoomAccess(Database db, Clock clock, WebhookOutbox outbox) {
         this.db = db;
         this.clock = clock;
+        this.outbox = outbox;
     }
 
     @Override
     public boolean create(String room, String owner, boolean isPrivate) {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(CREATE)) {
-            ps.setString(1, room);
-            ps.setString(2, owner);
-            ps.setBoolean(3, isPrivate);
-            ps.setLong(4, clock.millis());
-            boolean created = ps.executeUpdate() == 1;
+        try (Connection c = db.connection()) {
+            long now = clock.millis();
+            boolean created = outbox.transaction(c, (tx, emit) -> {
+                try (PreparedStatement ps = tx.prepareStatement(CREATE)) {
+                    ps.setString(1, room);
+                    ps.setString(2, owner);
+                    ps.setBoolean(3, isPrivate);
+                    ps.setLong(4, now);
+                    if (ps.executeUpdate() != 1) {
+                        return false;
+                    }
+                }
+                emit.accept(new dev.chat.event.WebhookEvent.RoomCreated(room, owner, isPrivate, now));
+                return true;
+            });
             if (created) {
                 remember(room, !isPrivate);
             }

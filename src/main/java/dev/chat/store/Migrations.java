@@ -19,12 +19,13 @@ import org.flywaydb.core.api.resource.LoadableResource;
 final class Migrations implements ResourceProvider {
     /** Under {@code db/migration/} on the classpath, in version order. */
     static final List<String> FILES = List.of("V1__schema.sql", "V2__owner_indexes.sql", "V3__session_tokens.sql",
-            "V4__longer_direct_rooms.sql", "V5__message_events.sql", "V6__bans.sql");
+            "V4__longer_direct_rooms.sql", "V5__message_events.sql", "V6__bans.sql",
+            "V7__webhooks.sql");
     /**
      * The few whose SQL one of the two databases does not accept, each written twice, under
      * {@code db/migration/postgresql/} and {@code db/migration/sqlite/}; the rest are shared.
      */
-    static final java.util.Set<String> PER_DATABASE = java.util.Set.of("V4__longer_direct_rooms.sql");
+    static final java.util.Set<String> PER_DATABASE = java.util.Set.of("V4__longer_direct_rooms.sql", "V7__webhooks.sql");
     private static final String DIR = "db/migration/";
 
     private final Database.Kind kind;

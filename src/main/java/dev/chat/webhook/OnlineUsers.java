@@ -1,0 +1,152 @@
+package dev.chat.webhook;
+
+import dev.chat.store.JdbcOnlineUsers;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns this node's connections into {@code user.online} and {@code user.offline}: a user's first
+ * connection here is reported at once, the close of their last one after {@code CHAT_WEBHOOK_OFFLINE_DEBOUNCE}
+ * (a reload, or a reconnect through another node, is no news: that node reports its connection before
+ * this one reports the close), and the store decides from every node's reports whether the user's
+ * state changed ({@link JdbcOnlineUsers}). All of it on one thread ({@code chat-webhook-online}), so a
+ * user's reports from this node never overtake each other; the connection threads only count.
+ */
+public final class OnlineUsers implements dev.chat.connection.Connections.UserListener, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(OnlineUsers.class.getName());
+    /** How often due reports are made and failed ones tried again. */
+    private static final long TICK_MILLIS = 200;
+    /** A report the database refused is tried again this much later. */
+    private static final long RETRY_MILLIS = 1000;
+    /** How often this node says it is alive ... */
+    static final long BEAT_MILLIS = 5000;
+    /** ... and how long a node may be silent before the others take its users off (three beats missed). */
+    static final long NODE_TIMEOUT_MILLIS = 3 * BEAT_MILLIS;
+
+    private final JdbcOnlineUsers store;
+    private final String node;
+    private final long debounceMillis;
+    /** This node's open connections per user; an entry lives while its user has one. */
+    private final ConcurrentHashMap<String, Integer> connected = new ConcurrentHashMap<>();
+    /** Users whose report is due, with when (epoch millis). */
+    private final ConcurrentHashMap<String, Long> due = new ConcurrentHashMap<>();
+    /** Users the store was told this node has; only the executor's thread touches it. */
+    private final Set<String> reported = new HashSet<>();
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chat-webhook-online");
+        t.setDaemon(true);
+        return t;
+    });
+    private long beatAt;
+
+    public OnlineUsers(JdbcOnlineUsers store, String node, Duration debounce) {
+        this.store = store;
+        this.node = node;
+        this.debounceMillis = debounce.toMillis();
+    }
+
+    /**
+     * Beats, takes back what a node of this name reported before it stopped (its connections are gone),
+     * then reports every {@link #TICK_MILLIS}. Before the first connection: those reports go first.
+     */
+    public void start() {
+        executor.execute(() -> {
+            try {
+                store.beat(node);
+                beatAt = System.currentTimeMillis();
+                for (String user : store.usersOf(node)) {
+                    store.report(user, node, false);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "who this node had online before its start could not be taken back ({0});"
+                        + " the other nodes take it back when its rows time out", e.toString());
+            }
+        });
+        executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A connection of {@code user} opened here. */
+    @Override
+    public void connected(String user) {
+        if (connected.merge(user, 1, Integer::sum) == 1) {
+            due.put(user, 0L);
+            executor.execute(this::tick);
+        }
+    }
+
+    /** A connection of {@code user} closed here. */
+    @Override
+    public void disconnected(String user) {
+        boolean[] last = {false};
+        connected.computeIfPresent(user, (u, n) -> {
+            last[0] = n <= 1;
+            return last[0] ? null : n - 1;
+        });
+        if (last[0]) {
+            due.put(user, System.currentTimeMillis() + debounceMillis);
+        }
+    }
+
+    private void tick() {
+        long now = System.currentTimeMillis();
+        try {
+            if (now - beatAt >= BEAT_MILLIS) {
+                beatAt = now;
+                store.beat(node);
+                store.reap(node, NODE_TIMEOUT_MILLIS);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "the online beat failed ({0}); it is tried again", e.toString());
+        }
+        for (Map.Entry<String, Long> d : due.entrySet()) {
+            if (d.getValue() <= now && due.remove(d.getKey(), d.getValue())) {
+                report(d.getKey(), now);
+            }
+        }
+    }
+
+    private void report(String user, long now) {
+        boolean here = connected.containsKey(user);
+        if (here == reported.contains(user)) {
+            return; // back within the debounce, or gone before it was reported
+        }
+        try {
+            store.report(user, node, here);
+            if (here) {
+                reported.add(user);
+            } else {
+                reported.remove(user);
+            }
+        } catch (RuntimeException e) {
+            due.putIfAbsent(user, now + RETRY_MILLIS); // the database logged its outage; the report waits for it
+        }
+    }
+
+    /** Stops; this node's users are taken off it now (a stopping node's connections are closed already). */
+    @Override
+    public void close() {
+        executor.execute(() -> {
+            for (String user : Set.copyOf(reported)) {
+                try {
+                    store.report(user, node, false);
+                } catch (RuntimeException e) {
+                    return; // the other nodes take them off when this node's rows time out
+                }
+            }
+            reported.clear();
+        });
+        executor.shutdown();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+-- Webhooks (issue 17). The outbox: every event a webhook reports, written in the transaction that
+-- stores what it describes (a message's commit, a room's creation, a membership), so an event
+-- exists exactly when its cause does, once however many nodes there are; the one node that holds
+-- webhook_lease posts the rows in id order and deletes them once the receiver took them.
+-- Columns by event: message.* room, user_name (from, or by for a delete), seq, target, reply_to,
+-- text; member.* room, user_name; room.created room, owner, is_private; user.* user_name.
+-- Per database only for the id column:
+-- PostgreSQL: an identity column (a sequence), which never hands an id out twice.
+CREATE TABLE webhook_outbox (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    happened_at BIGINT       NOT NULL,
+    type        VARCHAR(24)  NOT NULL,
+    room        VARCHAR(400),
+    user_name   VARCHAR(64),
+    seq         BIGINT,
+    target      BIGINT,
+    reply_to    BIGINT,
+    text        TEXT,
+    owner       VARCHAR(64),
+    is_private  BOOLEAN
+);
+
+-- Which node posts the outbox now: one row, taken over by another node when it expires.
+CREATE TABLE webhook_lease (
+    name       VARCHAR(16) PRIMARY KEY,
+    holder     VARCHAR(64) NOT NULL,
+    expires_at BIGINT      NOT NULL
+);
+
+-- Who is online for user.online and user.offline, cluster-wide: a row per node that has a user
+-- connected (after the offline debounce), one row per user whose flag says what was reported last
+-- (locked by the transaction that changes it: two nodes never both report the same change), and
+-- each node's heartbeat, so the rows of a node that died are reaped by the others.
+CREATE TABLE online_nodes (
+    user_name VARCHAR(64) NOT NULL,
+    node      VARCHAR(64) NOT NULL,
+    PRIMARY KEY (user_name, node)
+);
+CREATE INDEX online_nodes_node ON online_nodes (node);
+CREATE TABLE online_users (
+    user_name VARCHAR(64) PRIMARY KEY,
+    online    BOOLEAN     NOT NULL
+);
+CREATE TABLE webhook_nodes (
+    node    VARCHAR(64) PRIMARY KEY,
+    seen_at BIGINT      NOT NULL
+);
