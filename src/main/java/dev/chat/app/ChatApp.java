@@ -2,38 +2,38 @@ package dev.chat.app;
 
 import dev.chat.auth.Accounts;
 import dev.chat.auth.ClientAddress;
-import dev.chat.auth.HandshakePeers;
 import dev.chat.auth.FileUserStore;
 import dev.chat.auth.HandshakeAuthenticator;
+import dev.chat.auth.HandshakePeers;
 import dev.chat.auth.IdentityProvider;
-import dev.chat.auth.OidcDiscovery;
-import dev.chat.auth.OidcEndpoints;
 import dev.chat.auth.JwtTokenIssuer;
 import dev.chat.auth.JwtTokenVerifier;
 import dev.chat.auth.LoginThrottle;
-import dev.chat.auth.RegistrationThrottle;
-import dev.chat.auth.Sessions;
-import dev.chat.event.RoomEvent;
+import dev.chat.auth.OidcDiscovery;
+import dev.chat.auth.OidcEndpoints;
 import dev.chat.auth.OriginPolicy;
 import dev.chat.auth.PasswordHasher;
+import dev.chat.auth.RegistrationThrottle;
+import dev.chat.auth.Sessions;
 import dev.chat.bus.Bus;
 import dev.chat.bus.MemoryBus;
 import dev.chat.config.ChatConfig;
 import dev.chat.connection.Connection;
-import dev.chat.connection.OutboxBudget;
 import dev.chat.connection.Connections;
+import dev.chat.connection.OutboxBudget;
 import dev.chat.connection.SendStarts;
+import dev.chat.event.RoomEvent;
+import dev.chat.log.LogSampler;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.presence.LocalPresence;
 import dev.chat.presence.Presence;
+import dev.chat.protocol.UserName;
 import dev.chat.redis.RedisBus;
 import dev.chat.redis.RedisLink;
 import dev.chat.redis.RedisPresence;
-import dev.chat.protocol.UserName;
 import dev.chat.redis.RedisUsers;
-import dev.chat.room.DeliveryOrder;
-import dev.chat.log.LogSampler;
 import dev.chat.room.AcceptedSends;
+import dev.chat.room.DeliveryOrder;
 import dev.chat.room.MessageChanges;
 import dev.chat.room.Messages;
 import dev.chat.room.PrivateRooms;
@@ -41,19 +41,24 @@ import dev.chat.room.RoomRegistry;
 import dev.chat.store.Database;
 import dev.chat.store.JdbcMemberships;
 import dev.chat.store.JdbcMessageStore;
+import dev.chat.store.JdbcOnlineUsers;
 import dev.chat.store.JdbcRoomAccess;
 import dev.chat.store.JdbcSessionStore;
 import dev.chat.store.JdbcUserStore;
 import dev.chat.store.Retention;
+import dev.chat.store.StoreUnavailableException;
+import dev.chat.store.WebhookOutbox;
 import dev.chat.web.Health;
 import dev.chat.web.HttpApi;
 import dev.chat.web.SecurityHeaders;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import dev.chat.webhook.OnlineUsers;
+import dev.chat.webhook.WebhookDelivery;
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -114,8 +119,8 @@ public final class ChatApp implements AutoCloseable {
     /** Samples the log lines any client can cause at will (rejected handshakes, failed logins): see {@link LogSampler}. */
     private final LogSampler logSampler;
     /** Webhooks ({@code CHAT_WEBHOOK_URL}): the sender and the online users' reports; both null when off. */
-    private final dev.chat.webhook.WebhookDelivery webhooks;
-    private final dev.chat.webhook.OnlineUsers onlineUsers;
+    private final WebhookDelivery webhooks;
+    private final OnlineUsers onlineUsers;
 
     private ChatApp(ChatConfig config) {
         this.config = config;
@@ -138,8 +143,8 @@ public final class ChatApp implements AutoCloseable {
         this.epoch = database.epoch();
         JdbcUserStore users = new JdbcUserStore(database, clock);
         this.users = users;
-        dev.chat.store.WebhookOutbox outbox = config.webhooks().enabled() ? dev.chat.store.WebhookOutbox.of(database)
-                : dev.chat.store.WebhookOutbox.off();
+        WebhookOutbox outbox = config.webhooks().enabled() ? WebhookOutbox.of(database)
+                : WebhookOutbox.off();
         this.store = new JdbcMessageStore(database, clock, config.dedupeWindow(), metrics, outbox);
         this.retention = config.retention() == null ? null : new Retention(database, config.retention(), clock);
         JdbcRoomAccess access = new JdbcRoomAccess(database, clock, outbox);
@@ -190,8 +195,8 @@ public final class ChatApp implements AutoCloseable {
                 config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
         if (outbox.enabled()) {
-            this.webhooks = new dev.chat.webhook.WebhookDelivery(config.webhooks(), outbox, nodeId, epoch, metrics);
-            this.onlineUsers = new dev.chat.webhook.OnlineUsers(new dev.chat.store.JdbcOnlineUsers(database, outbox, clock), nodeId,
+            this.webhooks = new WebhookDelivery(config.webhooks(), outbox, nodeId, epoch, metrics);
+            this.onlineUsers = new OnlineUsers(new JdbcOnlineUsers(database, outbox, clock), nodeId,
                     config.webhooks().offlineDebounce());
             connections.tellUsers(onlineUsers);
         } else {
@@ -446,7 +451,7 @@ public final class ChatApp implements AutoCloseable {
                     LOG.log(Level.WARNING, "CHAT_PUBLIC_ROOMS names {0}, which a user created private before: it stays private"
                             + " (its messages are theirs); choose another name, or delete the room from the database", room);
                 }
-            } catch (dev.chat.store.StoreUnavailableException e) {
+            } catch (StoreUnavailableException e) {
                 LOG.log(Level.WARNING, "room {0} could not be held public ({1}); the next start tries again", room, e.getMessage());
             }
         }

@@ -1,6 +1,7 @@
 package dev.chat.store;
 
 import dev.chat.event.RoomEvent;
+import dev.chat.event.WebhookEvent;
 import dev.chat.metrics.ChatMetrics;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -286,7 +287,7 @@ final class GroupCommit implements AutoCloseable {
         PreparedStatement insert = s.insert();
         PreparedStatement advance = s.advance();
         boolean pendingInserts = false;
-        List<dev.chat.event.WebhookEvent> events = outbox.enabled() ? new ArrayList<>() : null;
+        List<WebhookEvent> events = outbox.enabled() ? new ArrayList<>() : null;
         for (Map.Entry<String, List<Integer>> e : byRoom.entrySet()) {
             String room = e.getKey();
             long seq = lockRoom(lock, room, now);
@@ -335,7 +336,7 @@ final class GroupCommit implements AutoCloseable {
                 insert.addBatch();
                 pendingInserts = true;
                 if (events != null) {
-                    dev.chat.event.WebhookEvent event = webhookEvent(committed);
+                    WebhookEvent event = webhookEvent(committed);
                     if (event != null) {
                         events.add(event);
                     }
@@ -356,14 +357,14 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /** What a webhook reports of a committed event of a room: a reaction is no news to it (null). */
-    private static dev.chat.event.WebhookEvent webhookEvent(RoomEvent.Posted m) {
+    private static WebhookEvent webhookEvent(RoomEvent.Posted m) {
         RoomEvent.Detail d = m.details();
         return switch (d.kind()) {
-            case RoomEvent.Detail.MESSAGE -> new dev.chat.event.WebhookEvent.MessageCreated(m.room(), m.seq(), m.from(), m.text(),
+            case RoomEvent.Detail.MESSAGE -> new WebhookEvent.MessageCreated(m.room(), m.seq(), m.from(), m.text(),
                     d.replyTo(), m.ts());
-            case RoomEvent.Detail.EDIT -> new dev.chat.event.WebhookEvent.MessageEdited(m.room(), m.seq(), d.target(), m.from(),
+            case RoomEvent.Detail.EDIT -> new WebhookEvent.MessageEdited(m.room(), m.seq(), d.target(), m.from(),
                     m.text(), m.ts());
-            case RoomEvent.Detail.DELETE -> new dev.chat.event.WebhookEvent.MessageDeleted(m.room(), m.seq(), d.target(), m.from(), m.ts());
+            case RoomEvent.Detail.DELETE -> new WebhookEvent.MessageDeleted(m.room(), m.seq(), d.target(), m.from(), m.ts());
             default -> null;
         };
     }

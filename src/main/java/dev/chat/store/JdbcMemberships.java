@@ -1,5 +1,6 @@
 package dev.chat.store;
 
+import dev.chat.event.WebhookEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -72,7 +73,7 @@ public final class JdbcMemberships implements Memberships {
                     }
                 }
                 if (!room.startsWith("@")) {
-                    emit.accept(new dev.chat.event.WebhookEvent.MemberJoined(room, user, now));
+                    emit.accept(new WebhookEvent.MemberJoined(room, user, now));
                 }
                 return true;
             });
@@ -121,7 +122,7 @@ public final class JdbcMemberships implements Memberships {
                     }
                 }
                 if (!room.startsWith("@")) { // a direct conversation is no room of the webhooks' member events
-                    emit.accept(new dev.chat.event.WebhookEvent.MemberLeft(room, user, clock.millis()));
+                    emit.accept(new WebhookEvent.MemberLeft(room, user, clock.millis()));
                 }
                 return true;
             });

@@ -1,5 +1,6 @@
 package dev.chat.store;
 
+import dev.chat.event.WebhookEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -69,7 +70,7 @@ public final class JdbcRoomAccess implements RoomAccess {
                         return false;
                     }
                 }
-                emit.accept(new dev.chat.event.WebhookEvent.RoomCreated(room, owner, isPrivate, now));
+                emit.accept(new WebhookEvent.RoomCreated(room, owner, isPrivate, now));
                 return true;
             });
             if (created) {
