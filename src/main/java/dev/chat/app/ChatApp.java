@@ -194,13 +194,14 @@ public final class ChatApp implements AutoCloseable {
                 config.maxConnections(), config.maxConnectionsPerUser(), config.maxConnectionsPerAddress(),
                 config.idleTimeout().toNanos(), config.jwtLeeway(),
                 clock, rooms, closer, writer, metrics);
-        if (outbox.enabled()) {
-            this.webhooks = new WebhookDelivery(config.webhooks(), outbox, nodeId, epoch, metrics);
+        this.webhooks = outbox.enabled() ? new WebhookDelivery(config.webhooks(), outbox, nodeId, epoch, metrics) : null;
+        // who is online on which node is kept in the database for the webhooks' user events, and in a
+        // cluster for the server API's "online" (a user connected only to another node, in no room)
+        if (outbox.enabled() || (config.clustered() && config.serverApi().enabled())) {
             this.onlineUsers = new OnlineUsers(new JdbcOnlineUsers(database, outbox, clock), nodeId,
                     config.webhooks().offlineDebounce());
             connections.tellUsers(onlineUsers);
         } else {
-            this.webhooks = null;
             this.onlineUsers = null;
         }
         this.dispatcher = new RequestDispatcher(rooms, messages, new MessageChanges(messages, store, access), privateRooms,
@@ -211,7 +212,7 @@ public final class ChatApp implements AutoCloseable {
         RegistrationThrottle registrations = new RegistrationThrottle(config.registerMaxPerAddress(), java.time.Duration.ofHours(1),
                 System::nanoTime);
         dev.chat.room.Administration admin = new dev.chat.room.Administration(messages, rooms, access, memberships, store, users, bus,
-                config.maxRoomsPerUser());
+                config.maxRoomsPerUser(), onlineUsers == null ? user -> false : onlineUsers::onlineAnywhere);
         dev.chat.auth.ApiKeys apiKeys = new dev.chat.auth.ApiKeys(config.serverApi().keys(), config.serverApi().allowedAddresses());
         this.httpApi = new HttpApi(accounts, sessions, verifier, throttle, registrations, origins, clientAddress, config, metrics,
                 health, logSampler, oidc, apiKeys, admin);
@@ -295,8 +296,10 @@ public final class ChatApp implements AutoCloseable {
         if (app.retention != null) {
             app.retention.start();
         }
-        if (app.webhooks != null) {
+        if (app.onlineUsers != null) {
             app.onlineUsers.start();
+        }
+        if (app.webhooks != null) {
             app.webhooks.start();
         }
         long ping = config.pingInterval().toMillis();
@@ -346,8 +349,10 @@ public final class ChatApp implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             heartbeat.shutdownNow();
-            if (webhooks != null) {
+            if (onlineUsers != null) {
                 onlineUsers.close(); // the connections are closed: their users are off this node now
+            }
+            if (webhooks != null) {
                 webhooks.close();
             }
             closer.shutdown();

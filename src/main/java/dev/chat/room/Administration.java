@@ -12,6 +12,7 @@ import dev.chat.store.MessageStore;
 import dev.chat.store.RoomAccess;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -43,11 +44,17 @@ public final class Administration {
     private final UserStore users;
     private final Bus bus;
     private final int maxRoomsPerUser;
+    private final Predicate<String> onlineElsewhere;
 
-    /** @param maxRoomsPerUser {@code CHAT_MAX_ROOMS_PER_USER}: a member added here counts like a join */
+    /**
+     * @param maxRoomsPerUser {@code CHAT_MAX_ROOMS_PER_USER}: a member added here counts like a join
+     * @param onlineElsewhere whether a user has a connection on another node (what every node reported
+     *                        to the database), for a user in no room, whom presence cannot see
+     */
     public Administration(Messages messages, RoomRegistry rooms, RoomAccess access, Memberships memberships, MessageStore store,
-                          UserStore users, Bus bus, int maxRoomsPerUser) {
+                          UserStore users, Bus bus, int maxRoomsPerUser, Predicate<String> onlineElsewhere) {
         this.maxRoomsPerUser = maxRoomsPerUser;
+        this.onlineElsewhere = onlineElsewhere;
         this.messages = messages;
         this.rooms = rooms;
         this.access = access;
@@ -210,6 +217,7 @@ public final class Administration {
         for (int i = 0; i < of.size() && !online; i++) {
             online = rooms.online(of.get(i)).contains(user);
         }
+        online = online || onlineElsewhere.test(user);
         return new UserView(user, online, of, users.banned(user));
     }
 

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Who is online across the cluster, for {@code user.online} and {@code user.offline}: each node says
+ * Who is online across the cluster, for {@code user.online} and {@code user.offline} and the server
+ * API's {@code online} ({@link #isOnline}): each node says
  * which users it has ({@link #report}), a row per node and user in {@code online_nodes}; the user's
  * row in {@code online_users} holds what was reported last and is locked by every change, so of two
  * nodes changing one user at once the second sees the first's result, and each change of the
@@ -30,6 +31,8 @@ public final class JdbcOnlineUsers {
             + " ON CONFLICT (node) DO UPDATE SET seen_at = excluded.seen_at";
     private static final String ORPHANS = "SELECT o.user_name, o.node FROM online_nodes o WHERE o.node <> ? AND NOT EXISTS"
             + " (SELECT 1 FROM webhook_nodes w WHERE w.node = o.node AND w.seen_at >= ?) LIMIT 1000";
+    private static final String ANYWHERE = "SELECT 1 FROM online_nodes o JOIN webhook_nodes w ON w.node = o.node"
+            + " WHERE o.user_name = ? AND w.seen_at >= ? LIMIT 1";
     private static final String OWN = "SELECT user_name FROM online_nodes WHERE node = ?";
     private static final String FORGET_NODES = "DELETE FROM webhook_nodes WHERE seen_at < ?"
             + " AND NOT EXISTS (SELECT 1 FROM online_nodes o WHERE o.node = webhook_nodes.node)";
@@ -94,6 +97,22 @@ public final class JdbcOnlineUsers {
             ps.setString(1, node);
             ps.setLong(2, clock.millis());
             ps.executeUpdate();
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /**
+     * Whether a node that beat within {@code aliveMillis} has {@code user} connected (as it last
+     * reported): the server API's {@code online} for a user connected only to another node.
+     */
+    public boolean isOnline(String user, long aliveMillis) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(ANYWHERE)) {
+            ps.setString(1, user);
+            ps.setLong(2, clock.millis() - aliveMillis);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         } catch (SQLException e) {
             throw unavailable(e);
         }

@@ -72,6 +72,15 @@ public final class OnlineUsers implements dev.chat.connection.Connections.UserLi
         executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Whether any live node reported {@code user} connected: a user connected to another node only, in
+     * no room (so in no presence), is online too. Up to a tick late for a new connection, and true for
+     * the debounce after the last one closed, as the webhooks see it.
+     */
+    public boolean onlineAnywhere(String user) {
+        return connected.containsKey(user) || store.isOnline(user, NODE_TIMEOUT_MILLIS);
+    }
+
     /** A connection of {@code user} opened here. */
     @Override
     public void connected(String user) {

@@ -92,6 +92,14 @@ class ClusterIT {
         return c;
     }
 
+    private static void awaitOnline(dev.chat.testing.ServerApiClient api, String user, boolean online, String why) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (!Boolean.valueOf(online).equals(dev.chat.testing.ServerApiClient.json(api.get("users/" + user)).get("online"))) {
+            assertTrue(System.nanoTime() < deadline, why);
+            Thread.sleep(50);
+        }
+    }
+
     private static long seq(Map<String, Object> frame) {
         return ((Number) frame.get("seq")).longValue();
     }
@@ -368,7 +376,7 @@ class ClusterIT {
     /** The server API acts cluster-wide: a bot's post and a disconnect made on one node reach the other's clients; both nodes read the same room. */
     @Test
     void theServerApiOnOneNodeActsOnTheOthersClients(TestInfo test) throws Exception {
-        Map<String, String> keys = Map.of("CHAT_API_KEYS", dev.chat.testing.ServerApiClient.KEYS);
+        Map<String, String> keys = Map.of("CHAT_API_KEYS", dev.chat.testing.ServerApiClient.KEYS, "CHAT_WEBHOOK_OFFLINE_DEBOUNCE", "1s");
         JarNode a = node(test, keys);
         JarNode b = node(test, keys);
         dev.chat.testing.ServerApiClient onA = dev.chat.testing.ServerApiClient.of(java.net.URI.create(a.base()));
@@ -402,6 +410,13 @@ class ClusterIT {
         assertEquals(List.of(List.of("bob"), List.of("bob"), seq), List.of(room.get("members"), room.get("online"), ((Number) room.get("seq")).longValue()),
                 "online across nodes: bob is connected to the other node");
         assertEquals(true, dev.chat.testing.ServerApiClient.json(onA.get("users/bob")).get("online"));
+        String carolsToken = b.token("carol");
+        assertEquals(false, dev.chat.testing.ServerApiClient.json(onA.get("users/carol")).get("online"));
+        try (WsClient carol = client(b, carolsToken)) {
+            // in no room, so in no presence: only what node b reported to the database says carol is here
+            awaitOnline(onA, "carol", true, "carol, connected to b only and in no room, is online seen from a");
+        }
+        awaitOnline(onA, "carol", false, "carol's last connection closed: offline after the debounce");
 
         assertEquals(202, onA.post("users/bob/disconnect", "{}").statusCode());
         assertEquals(4503, bob.awaitClose());
