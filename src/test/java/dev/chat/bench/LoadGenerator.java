@@ -30,6 +30,8 @@ import redis.clients.jedis.Jedis;
  * run   --dialect chat|raw --target 127.0.0.1:PORT[,127.0.0.1:PORT] --connections N --publishers P
  *       [--window W | --rate R] [--warmup S] [--duration S] [--size BYTES] [--ramp CONN_PER_S]
  *       [--users U] [--pids PID,...] [--label NAME] [--hold S] [--gc]
+ rooms --target 127.0.0.1:PORT[,...] --connections N [--room-size 10] [--rate MSG_PER_S] [--churn FRACTION_PER_S]
+       [--warmup S] [--duration S] [--ramp CONN_PER_S] [--pids PID,...] [--label NAME]   (see {@link RoomsLoad})
  * seed-file  DIR USERS         users.json for a single node (cheap hash, tokens signed with the test secret)
  * seed-redis URL USERS [PREFIX] the same users in a cluster's Redis hash
  * </pre>
@@ -46,22 +48,8 @@ public final class LoadGenerator implements WsLoop.Handler {
                    String label, double hold, boolean gc) {
 
         static Options parse(String[] args) {
-            Map<String, String> m = new HashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                if (!args[i].startsWith("--")) {
-                    throw new IllegalArgumentException("unexpected argument " + args[i]);
-                }
-                String key = args[i].substring(2);
-                m.put(key, key.equals("gc") ? "true" : args[++i]);
-            }
-            List<InetSocketAddress> targets = new ArrayList<>();
-            for (String t : m.getOrDefault("target", "127.0.0.1:8080").split(",")) {
-                String[] hp = t.split(":");
-                if (!hp[0].equals("127.0.0.1") && !hp[0].equals("localhost")) {
-                    throw new IllegalArgumentException("loopback only: " + t);
-                }
-                targets.add(new InetSocketAddress("127.0.0.1", Integer.parseInt(hp[1])));
-            }
+            Map<String, String> m = flags(args);
+            List<InetSocketAddress> targets = LoadGenerator.targets(m);
             int connections = Integer.parseInt(m.getOrDefault("connections", "10"));
             List<String> pids = m.containsKey("pids") ? List.of(m.get("pids").split(",")) : List.of();
             return new Options(m.getOrDefault("dialect", "chat"), targets, connections,
@@ -72,6 +60,32 @@ public final class LoadGenerator implements WsLoop.Handler {
                     Integer.parseInt(m.getOrDefault("users", Integer.toString(connections))), pids,
                     m.getOrDefault("label", "run"), Double.parseDouble(m.getOrDefault("hold", "0")), m.containsKey("gc"));
         }
+    }
+
+    /** {@code --key value} pairs ({@code --gc} alone). */
+    static Map<String, String> flags(String[] args) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String key = args[i].substring(2);
+            m.put(key, key.equals("gc") ? "true" : args[++i]);
+        }
+        return m;
+    }
+
+    /** {@code --target 127.0.0.1:PORT[,...]}: loopback only. */
+    static List<InetSocketAddress> targets(Map<String, String> m) {
+        List<InetSocketAddress> targets = new ArrayList<>();
+        for (String t : m.getOrDefault("target", "127.0.0.1:8080").split(",")) {
+            String[] hp = t.split(":");
+            if (!hp[0].equals("127.0.0.1") && !hp[0].equals("localhost")) {
+                throw new IllegalArgumentException("loopback only: " + t);
+            }
+            targets.add(new InetSocketAddress("127.0.0.1", Integer.parseInt(hp[1])));
+        }
+        return targets;
     }
 
     /** What one run measured. Latencies in milliseconds, CPU in percent of one core. */
@@ -170,6 +184,14 @@ public final class LoadGenerator implements WsLoop.Handler {
         switch (args[0]) {
             case "seed-file" -> seedFile(Path.of(rest[0]), Integer.parseInt(rest[1]));
             case "seed-redis" -> seedRedis(rest[0], Integer.parseInt(rest[1]), rest.length > 2 ? rest[2] : "chat:");
+            case "rooms" -> {
+                Map<String, Object> r = RoomsLoad.run(RoomsLoad.Options.parse(rest));
+                StringBuilder line = new StringBuilder("RESULT");
+                r.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+                System.out.println(line);
+                boolean clean = ((Number) r.get("lost")).longValue() == 0 && ((Number) r.get("dup")).longValue() == 0;
+                System.exit(clean ? 0 : 1);
+            }
             case "run" -> {
                 Result r = run(Options.parse(rest));
                 System.out.println(r.line());

@@ -57,4 +57,21 @@ class LoadGeneratorSmokeTest {
             assertEquals(0, r.duplicates() + r.gaps() + r.errors(), r::line);
         }
     }
+
+    @Test
+    void roomsWithPeopleComingAndGoingLoseNothing() throws Exception {
+        try (TestServer server = server(40)) {
+            String pid = Long.toString(ProcessHandle.current().pid());
+            Map<String, Object> r = RoomsLoad.run(new RoomsLoad.Options(
+                    List.of(new InetSocketAddress("127.0.0.1", server.server().port())), 40, 10, 10, 0.1, 0.5, 3, 1000,
+                    List.of(pid), "smoke-rooms"));
+            assertEquals(40, r.get("members"), r::toString);
+            assertTrue(((Number) r.get("sent")).longValue() > 500, r::toString);
+            assertTrue(((Number) r.get("reconnects")).longValue() >= 5, r::toString);
+            assertEquals(0L, r.get("lost"), r::toString);
+            assertEquals(0L, r.get("dup"), r::toString);
+            assertEquals(0L, ((Number) r.get("errors")).longValue() + ((Number) r.get("closed")).longValue(), r::toString);
+            assertTrue(((Number) r.get("delivered")).longValue() > 0, r::toString);
+        }
+    }
 }

@@ -312,6 +312,14 @@ final class WsLoop implements AutoCloseable {
         c.tailLength = n;
     }
 
+    /** What {@link Handler#closed} is told of a connection {@link #drop} closed. */
+    static final String DROPPED = "dropped";
+
+    /** Closes the socket without a close frame, as a lost network would; the handler hears {@link #DROPPED}. */
+    void drop(Conn c) {
+        fail(c, DROPPED);
+    }
+
     private void fail(Conn c, String why) {
         if (c.state == CLOSED) {
             return;
