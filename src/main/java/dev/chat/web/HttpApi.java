@@ -35,7 +35,8 @@ import java.util.OptionalLong;
  * The HTTP API ({@code api/*}) and the operations endpoints ({@code metrics}, {@code health/*}),
  * independent of the runtime: the servlet in the WAR and a Grizzly handler in the jar both hand it
  * the method, the path below the context root and the body, and write back the {@link Response}.
- * API bodies are JSON both ways; errors are {@code {"error":"..."}}. The session endpoints are
+ * API bodies are JSON both ways; errors are {@code {"error":"..."}}; every endpoint is in the OpenAPI
+ * document {@code api/openapi.json} serves ({@link OpenApiDocument}). The session endpoints are
  * {@link SessionApi}'s; cookies leave through {@link Response#cookies}, so neither runtime's types appear here.
  */
 public final class HttpApi {
@@ -65,6 +66,8 @@ public final class HttpApi {
     private final Health health;
     /** SHA-256 of {@code CHAT_METRICS_TOKEN}, or null when {@code metrics} is open. */
     private final byte[] metricsTokenDigest;
+    /** {@code api/openapi.json}'s body, read once: the document never changes while the node runs. */
+    private final String openApi = OpenApiDocument.load(dev.chat.config.Version.current());
 
     /** @param health the checks {@code health/*} answers */
     public HttpApi(Accounts accounts, Sessions sessions, JwtTokenVerifier verifier, LoginThrottle throttle,
@@ -160,6 +163,7 @@ public final class HttpApi {
                         new SessionApi.Request(m, from, secure), remoteAddress)));
                 case "api/protocol" -> get(method, () -> json(200, protocol()));
                 case "api/auth" -> get(method, () -> json(200, auth()));
+                case "api/openapi.json" -> get(method, () -> new Response(200, Response.JSON, openApi));
                 case "metrics" -> get(method, () -> metricsAllowed(from.authorization())
                         ? new Response(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
                         : new Response(401, Response.JSON, jsonb.toJson(Map.of("error", "metrics need Authorization: Bearer <CHAT_METRICS_TOKEN>")),
