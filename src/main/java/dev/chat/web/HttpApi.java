@@ -199,7 +199,7 @@ public final class HttpApi {
     }
 
     private Response get(String method, java.util.function.Supplier<Response> answer) {
-        return "GET".equals(method) ? answer.get() : error(405, "use GET");
+        return "GET".equals(method) ? answer.get() : notAllowed("GET");
     }
 
     /** MicroProfile Health's answer over the checks of {@code kind} (every check when null). */
@@ -272,7 +272,7 @@ public final class HttpApi {
 
     private Response post(String method, byte[] body, Headers from, java.util.function.Function<Map<String, Object>, Response> action) {
         if (!"POST".equals(method)) {
-            return error(405, "use POST");
+            return notAllowed("POST");
         }
         // A form or text/plain POST is one any web page may send from its visitors' browsers (with their
         // address: a lockout or a registration in their name); a JSON one needs a preflight we never grant.
@@ -429,6 +429,11 @@ public final class HttpApi {
 
     private Response json(int status, Object body) {
         return new Response(status, Response.JSON, jsonb.toJson(body));
+    }
+
+    /** 405 names the method the endpoint has (RFC 9110 §15.5.6: {@code Allow} is required). */
+    private Response notAllowed(String allowed) {
+        return new Response(405, Response.JSON, jsonb.toJson(Map.of("error", "use " + allowed)), Map.of("Allow", allowed));
     }
 
     private Response error(int status, String message) {

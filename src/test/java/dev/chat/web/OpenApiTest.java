@@ -460,6 +460,9 @@ class OpenApiTest {
         }
         String where = at;
         response.path("headers").properties().forEach(h -> {
+            if (h.getValue().path("required").asBoolean(false)) {
+                assertTrue(answer.headers().firstValue(h.getKey()).isPresent(), what + ": the required header " + h.getKey() + " of " + where);
+            }
             JsonNode constant = h.getValue().path("schema").path("const");
             if (!constant.isMissingNode()) {
                 assertEquals(constant.asString(), answer.headers().firstValue(h.getKey()).orElse(null), what + ": header " + h.getKey() + " of " + where);
