@@ -9,6 +9,8 @@
 #   deploy/bench.sh idle-sized      # the same for the two Java servers with SIZED_OPTS (heap sized to its use)
 #   deploy/bench.sh cluster-fanout  # 2 nodes + Redis (deploy/cluster.sh) against 1 node, same load
 #   deploy/bench.sh cluster-chat
+#   deploy/bench.sh rooms           # 10 000 connections: 10-member rooms and direct conversations, 1 msg/s each,
+#                                   # 1 % of the connections a second dropping and recovering; one node, then 2 nodes + Redis
 #   deploy/bench.sh smoke           # a few seconds of each against our server only
 #   deploy/bench.sh all             # all of the above but smoke, then report
 #   deploy/bench.sh report          # results table (target/bench/results.md) and plot (docs/bench/bench.png)
@@ -19,7 +21,7 @@
 #
 # Settings (environment): SERVERS (chat,tyrus,gorilla; chatpg too), DURATION (s, measured), WARMUP (s), REPEAT
 # (rounds per scenario, servers interleaved; the report shows the median round of each server),
-# CONNECTIONS (idle, 10000), SERVER_OPTS (JVM options of both Java servers), SIZED_OPTS (theirs in
+# CONNECTIONS (idle and rooms, 10000), CHURN (rooms: share of the connections dropped a second, 0.01), SERVER_OPTS (JVM options of both Java servers), SIZED_OPTS (theirs in
 # idle-sized), JFR=1 (record our server to target/bench/SCENARIO.jfr), GORILLA_CHAT_SRC (the
 # example's sources: hub.go, client.go, main.go; default the Debian package's examples/chat; the
 # baseline is skipped when absent), BENCH_NO_BUILD=1 (skip the Maven build), CHAT_JAR (our server's
@@ -44,6 +46,10 @@ CHAT_PORT=18080 TYRUS_PORT=18090 GORILLA_PORT=18070 CLUSTER_BASE=18081 CLUSTER_R
 # The generator and each server may hold 10 000+ sockets.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (( $(ulimit -n) >= 12000 )) || echo "warning: ulimit -n is $(ulimit -n); idle needs more than 10 000" >&2
+
+# Every generated connection comes from 127.0.0.1: the per-address caps (200 connections, 20
+# handshakes a second by default) would refuse all but the first few hundred.
+ONE_ADDRESS=(env CHAT_MAX_CONNECTIONS_PER_ADDRESS=20000 CHAT_MAX_HANDSHAKES_PER_ADDRESS_PER_SECOND=100000)
 
 PIDS=()
 cleanup() {
@@ -82,7 +88,7 @@ start_chat() {
   [[ -n ${JFR_FILE:-} ]] && jfr=("-XX:StartFlightRecording=filename=$JFR_FILE,settings=profile")
   CHAT_PORT=$CHAT_PORT CHAT_JWT_SECRET=$SECRET CHAT_DATA_DIR=$data CHAT_REGISTRATION=false \
     CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_ROOM_RATE_PER_SEC=1000000 CHAT_MAX_CONNECTIONS=20000 CHAT_MAX_ROOM_MEMBERS=20000 \
-    java $SERVER_OPTS "${jfr[@]}" -jar "${CHAT_JAR:-target/chat-server.jar}" > "$OUT/chat.log" 2>&1 &
+    "${ONE_ADDRESS[@]}" java $SERVER_OPTS "${jfr[@]}" -jar "${CHAT_JAR:-target/chat-server.jar}" > "$OUT/chat.log" 2>&1 &
   PID=$!; PIDS+=("$PID"); PORT=$CHAT_PORT; DIALECT=chat
   wait_for "$OUT/chat.log" "chat-server listening"
 }
@@ -119,11 +125,11 @@ stop_server() {
   sleep 1
 }
 
-# record SCENARIO SERVER GENERATOR-ARGS...: runs the generator, keeps its RESULT line.
+# record SCENARIO SERVER GENERATOR-ARGS...: runs the generator (its GEN_CMD, default run), keeps its RESULT line.
 record() {
   local scenario=$1 server=$2; shift 2
   local line
-  line=$("${GEN[@]}" run --label "$scenario/$server" "$@" | grep '^RESULT' || true)
+  line=$("${GEN[@]}" "${GEN_CMD:-run}" --label "$scenario/$server" "$@" | grep '^RESULT' || true)
   echo "$line"
   [[ -n $line ]] && echo -e "$(date -u +%FT%TZ)\t$scenario\t$server\t${line#RESULT }" >> "$OUT/results.tsv"
 }
@@ -156,7 +162,7 @@ start_cluster() {
   RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
   rm -rf "$OUT/cluster"
   CHAT_JWT_SECRET=$SECRET CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_ROOM_RATE_PER_SEC=1000000 CHAT_MAX_ROOM_MEMBERS=20000 \
-    RUN_DIR=$OUT/cluster REDIS_PORT=$CLUSTER_REDIS BASE_PORT=$CLUSTER_BASE JAVA_OPTS=$SERVER_OPTS \
+    "${ONE_ADDRESS[@]}" RUN_DIR=$OUT/cluster REDIS_PORT=$CLUSTER_REDIS BASE_PORT=$CLUSTER_BASE JAVA_OPTS=$SERVER_OPTS \
     deploy/cluster.sh start 2
   "${GEN[@]}" seed-redis "redis://127.0.0.1:$CLUSTER_REDIS/0" "$CONNECTIONS"
   CLUSTER_PIDS=$(cat "$OUT/cluster/node1.pid"),$(cat "$OUT/cluster/node2.pid"),$(cat "$OUT/cluster/redis.pid")
@@ -175,11 +181,16 @@ cluster_run() { # SCENARIO ARGS...: one node, then two nodes + Redis, same load
 
 cluster-fanout() { cluster_run cluster-fanout "${FANOUT[@]}" --warmup "$WARMUP" --duration "$DURATION"; }
 cluster-chat() { cluster_run cluster-chat "${CHAT[@]}" --warmup "$WARMUP" --duration "$((DURATION * 2))"; }
+# rooms: the generator's own scenario (RoomsLoad), which speaks only our protocol; the dialect flag
+# for_servers adds is dropped by it
+ROOMS=(--connections "$CONNECTIONS" --room-size 10 --rate 1 --churn "${CHURN:-0.01}" --ramp 2000)
+rooms() { GEN_CMD=rooms cluster_run rooms "${ROOMS[@]}" --warmup "$WARMUP" --duration "$((DURATION * 2))"; }
 
 smoke() {
   SERVERS=chat for_servers smoke-fanout --connections 51 --publishers 1 --window 16 --warmup 1 --duration 2
   SERVERS=chat for_servers smoke-chat --connections 20 --publishers 20 --rate 10 --warmup 1 --duration 2
   SERVERS=chat CONNECTIONS=200 for_servers smoke-idle --connections 200 --publishers 0 --hold 1 --warmup 0 --duration 0
+  SERVERS=chat GEN_CMD=rooms for_servers smoke-rooms --connections 200 --room-size 10 --rate 2 --churn 0.05 --warmup 1 --duration 3
 }
 
 report() {
@@ -189,8 +200,8 @@ report() {
 }
 
 case ${1:-} in
-  fanout|chat|idle|idle-sized|cluster-fanout|cluster-chat|smoke) build; "$1" ;;
-  all) build; fanout; chat; idle; idle-sized; cluster-fanout; cluster-chat; report ;;
+  fanout|chat|idle|idle-sized|cluster-fanout|cluster-chat|rooms|smoke) build; "$1" ;;
+  all) build; fanout; chat; idle; idle-sized; cluster-fanout; cluster-chat; rooms; report ;;
   report) report ;;
-  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
 esac

@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -55,6 +56,8 @@ final class RoomsLoad implements WsLoop.Handler {
     private static final byte[] REPLAY = "\"replay\":true".getBytes(StandardCharsets.US_ASCII);
     private static final long DRAIN_NANOS = 15_000_000_000L;
     private static final long SETUP_NANOS = 180_000_000_000L;
+    /** How long a connection the server closed waits before it dials again (a page backs off longer). */
+    private static final long RETRY_NANOS = 500_000_000L;
 
     private final Options o;
     private final WsLoop loop;
@@ -72,6 +75,7 @@ final class RoomsLoad implements WsLoop.Handler {
     private final Histogram latency = new Histogram(60_000_000L, 3); // microseconds
     private final Random random = new Random(42);
     private final List<String> problems = new ArrayList<>();
+    private final ArrayDeque<long[]> comeBack = new ArrayDeque<>();
     private int readyCount;
     private long sent;
     private long liveDeliveries;
@@ -172,6 +176,7 @@ final class RoomsLoad implements WsLoop.Handler {
                 drop();
                 nextDrop += (long) dropEvery;
             }
+            redial(now);
             loop.poll(1);
         }
         long drainUntil = System.nanoTime() + DRAIN_NANOS;
@@ -230,6 +235,7 @@ final class RoomsLoad implements WsLoop.Handler {
             if (now - start > SETUP_NANOS) {
                 throw new IllegalStateException("setup did not finish: " + readyCount + " of " + o.connections());
             }
+            redial(now);
             loop.poll(1);
         }
         System.err.printf(Locale.ROOT, "%s: %d connections in %d rooms of %d and %d direct conversations in %.1f s%n",
@@ -238,7 +244,8 @@ final class RoomsLoad implements WsLoop.Handler {
 
     private void idle(double seconds) throws IOException {
         long until = System.nanoTime() + (long) (seconds * 1e9);
-        while (System.nanoTime() < until) {
+        for (long now = System.nanoTime(); now < until; now = System.nanoTime()) {
+            redial(now);
             loop.poll(50);
         }
     }
@@ -289,10 +296,14 @@ final class RoomsLoad implements WsLoop.Handler {
             ready[c.index] = false;
             readyCount--;
         }
-        try {
-            conns[c.index] = loop.connect(c.index); // the user comes back, as a page would
-        } catch (IOException e) {
-            problems.add("reconnect failed: " + e.getMessage());
+        comeBack.add(new long[] {System.nanoTime() + RETRY_NANOS, c.index}); // as a page would, after a pause
+    }
+
+    /** Dials again the connections the server closed whose pause is over. */
+    private void redial(long now) throws IOException {
+        for (long[] due = comeBack.peek(); due != null && due[0] <= now; due = comeBack.peek()) {
+            comeBack.poll();
+            conns[(int) due[1]] = loop.connect((int) due[1]);
         }
     }
 

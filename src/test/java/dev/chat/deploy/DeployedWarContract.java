@@ -317,7 +317,14 @@ abstract class DeployedWarContract {
         assertEquals(1, ((Number) json(r.body()).get("protocol")).intValue());
         assertTrue(r.body().contains("{\"code\":4500,\"name\":\"unauthorized\",\"reconnect\":false"), r.body());
         assertEquals(404, server.post("api/nothing", "{}").statusCode());
-        assertEquals(405, server.get("api/login").statusCode());
+        HttpResponse<String> wrongMethod = server.get("api/login");
+        assertEquals(405, wrongMethod.statusCode());
+        assertEquals("POST", wrongMethod.headers().firstValue("Allow").orElse(null), "the container passes the API's headers on");
+        HttpResponse<String> openApi = server.get("api/openapi.json");
+        assertEquals(200, openApi.statusCode(), openApi::body);
+        Map<String, Object> document = json(openApi.body());
+        assertEquals("3.1.0", document.get("openapi"));
+        assertEquals(json(r.body()).get("version"), ((Map<?, ?>) document.get("info")).get("version"), "the WAR serves its own document");
         HttpResponse<String> page = server.get("");
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("<script type=\"module\" src=\"app.js\""), page.body());
