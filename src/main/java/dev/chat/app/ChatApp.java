@@ -350,7 +350,7 @@ public final class ChatApp implements AutoCloseable {
         } finally {
             heartbeat.shutdownNow();
             if (onlineUsers != null) {
-                onlineUsers.close(); // the connections are closed: their users are off this node now
+                onlineUsers.close(config.clustered()); // the connections are closed: their users are off this node now
             }
             if (webhooks != null) {
                 webhooks.close();

@@ -23,6 +23,8 @@ import java.time.Duration;
 public record WebhookSettings(URI url, byte[] secret, Duration retryFor, Duration timeout, Duration offlineDebounce) {
     /** The signing key is an HMAC-SHA256 key: as long as its output, so it is never guessed. */
     public static final int MIN_SECRET_BYTES = 32;
+    /** A URL refused with its own problem, so the general one is not added too. */
+    private static final URI NO_URL = URI.create("http://refused");
 
     public boolean enabled() {
         return url != null;
@@ -40,11 +42,18 @@ public record WebhookSettings(URI url, byte[] secret, Duration retryFor, Duratio
                 url = new URI(value);
                 if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
                     url = null;
+                } else if (url.getRawUserInfo() != null) {
+                    // the HTTP client would not send it (no Basic auth from a URL): every batch would be refused
+                    r.problem("CHAT_WEBHOOK_URL must not carry user:password@: put a token in its path or query;"
+                            + " every batch is signed with CHAT_WEBHOOK_SECRET");
+                    url = NO_URL;
                 }
             } catch (java.net.URISyntaxException e) {
                 url = null;
             }
-            if (url == null) {
+            if (url == NO_URL) {
+                url = null;
+            } else if (url == null) {
                 // not echoed: a URL may carry credentials (user:password@ or a token in its query)
                 r.problem("CHAT_WEBHOOK_URL is invalid: expected an http:// or https:// URL with a host");
             }
@@ -60,15 +69,15 @@ public record WebhookSettings(URI url, byte[] secret, Duration retryFor, Duratio
         return new WebhookSettings(url, secret, retryFor, timeout, debounce);
     }
 
-    /** The receiver's scheme, host, port and path only: a URL's user info and query may be credentials. */
+    /** The receiver's scheme, host and port only: its path and query may be credentials (Slack's, Discord's are). */
     @Override
     public String toString() {
         if (url == null) {
             return "(off)";
         }
-        String where = url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort())
-                + (url.getRawPath() == null ? "" : url.getRawPath());
-        return "url=" + where + (url.getRawQuery() != null || url.getRawUserInfo() != null ? " (credentials ****)" : "")
+        String where = url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+        boolean more = url.getRawPath() != null && !url.getRawPath().isEmpty() && !"/".equals(url.getRawPath()) || url.getRawQuery() != null;
+        return "url=" + where + (more ? "/****" : "")
                 + ", secret=****, retryFor=" + retryFor.toMillis() + "ms, timeout=" + timeout.toMillis()
                 + "ms, offlineDebounce=" + offlineDebounce.toMillis() + "ms";
     }

@@ -131,10 +131,12 @@ public final class Connections implements Connection.ConnectionListener {
         }
         Connection c = new Connection(id, principal, traceId, sink, limits, this, closer, writer, metrics, System.nanoTime());
         rooms.opening(c, first);
+        // the user listener hears of the connection before anything can close it (the expiry timer, a
+        // session's end): a close it heard of first would leave the user counted online for good
+        users.connected(c.user());
         open.put(id, c);
         expiry.arm(c);
         rooms.opened(c);
-        users.connected(c.user());
         metrics.connected();
         LOG.log(Level.INFO, "open {0}", c);
         return new Admission.Admitted(c);

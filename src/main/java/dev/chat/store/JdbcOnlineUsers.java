@@ -33,6 +33,7 @@ public final class JdbcOnlineUsers {
             + " (SELECT 1 FROM webhook_nodes w WHERE w.node = o.node AND w.seen_at >= ?) LIMIT 1000";
     private static final String ANYWHERE = "SELECT 1 FROM online_nodes o JOIN webhook_nodes w ON w.node = o.node"
             + " WHERE o.user_name = ? AND w.seen_at >= ? LIMIT 1";
+    private static final String LAST_BEAT = "SELECT seen_at FROM webhook_nodes WHERE node = ?";
     private static final String OWN = "SELECT user_name FROM online_nodes WHERE node = ?";
     private static final String FORGET_NODES = "DELETE FROM webhook_nodes WHERE seen_at < ?"
             + " AND NOT EXISTS (SELECT 1 FROM online_nodes o WHERE o.node = webhook_nodes.node)";
@@ -91,11 +92,42 @@ public final class JdbcOnlineUsers {
         }
     }
 
-    /** {@code node} is alive. */
-    public void beat(String node) {
+    /**
+     * {@code node} is alive; answers whether its previous beat was older than {@code timeoutMillis} (or
+     * there was none), so another node may have taken its users off it: they must be reported again.
+     */
+    public boolean beat(String node, long timeoutMillis) {
+        long now = clock.millis();
+        try (Connection c = db.connection()) {
+            long last = -1;
+            try (PreparedStatement ps = c.prepareStatement(LAST_BEAT)) {
+                ps.setString(1, node);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        last = rs.getLong(1);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(BEAT)) {
+                ps.setString(1, node);
+                ps.setLong(2, now);
+                ps.executeUpdate();
+            }
+            return last < 0 || last < now - timeoutMillis;
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /**
+     * A stopping node leaves its users to the others: its beat is set back so that they take its
+     * users off it {@code afterMillis} from now, unless they reconnected elsewhere meanwhile (a
+     * rolling restart is no news to a webhook).
+     */
+    public void leave(String node, long timeoutMillis, long afterMillis) {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(BEAT)) {
             ps.setString(1, node);
-            ps.setLong(2, clock.millis());
+            ps.setLong(2, clock.millis() - timeoutMillis + afterMillis);
             ps.executeUpdate();
         } catch (SQLException e) {
             throw unavailable(e);

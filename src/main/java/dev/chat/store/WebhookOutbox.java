@@ -19,8 +19,10 @@ import java.util.function.Consumer;
  * statements run as they always did, one autocommit each.
  *
  * <p>Ids come from the database (a sequence, SQLite's AUTOINCREMENT) and are never handed out twice.
- * Within a room they follow the commits: a room's events are written under its row lock (messages) or
- * in transactions that commit before the next reads them, so reading in id order keeps a room's order.
+ * A room's messages, edits and deletes are written under its row lock, so their ids follow their
+ * commits; a membership change takes no such lock, and one that commits concurrently with a message
+ * may hold the lower id but become visible later, and so be sent after it (the README says: dedupe
+ * by the set of ids, not by the highest one). Two transactions that do not overlap are always in order.
  */
 public final class WebhookOutbox {
     private static final String INSERT = "INSERT INTO webhook_outbox (happened_at, type, room, user_name, seq, target, reply_to,"
@@ -28,7 +30,8 @@ public final class WebhookOutbox {
     private static final String NEXT = "SELECT id, happened_at, type, room, user_name, seq, target, reply_to, text, owner, is_private"
             + " FROM webhook_outbox ORDER BY id LIMIT ?";
     private static final String DELETE = "DELETE FROM webhook_outbox WHERE id = ?";
-    private static final String BACKLOG = "SELECT COUNT(*), MIN(happened_at) FROM webhook_outbox";
+    /** The oldest event by the primary key, not by a scan of {@code happened_at} (no index): ids follow time closely. */
+    private static final String BACKLOG = "SELECT COUNT(*), (SELECT happened_at FROM webhook_outbox ORDER BY id LIMIT 1) FROM webhook_outbox";
     private static final String LEASE = "INSERT INTO webhook_lease (name, holder, expires_at) VALUES ('webhook', ?, ?)"
             + " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"
             + " WHERE webhook_lease.holder = excluded.holder OR webhook_lease.expires_at < ?";

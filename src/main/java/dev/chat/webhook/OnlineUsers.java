@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * state changed ({@link JdbcOnlineUsers}). All of it on one thread ({@code chat-webhook-online}), so a
  * user's reports from this node never overtake each other; the connection threads only count.
  */
-public final class OnlineUsers implements dev.chat.connection.Connections.UserListener, AutoCloseable {
+public final class OnlineUsers implements dev.chat.connection.Connections.UserListener {
     private static final System.Logger LOG = System.getLogger(OnlineUsers.class.getName());
     /** How often due reports are made and failed ones tried again. */
     private static final long TICK_MILLIS = 200;
@@ -53,16 +53,19 @@ public final class OnlineUsers implements dev.chat.connection.Connections.UserLi
     }
 
     /**
-     * Beats, takes back what a node of this name reported before it stopped (its connections are gone),
-     * then reports every {@link #TICK_MILLIS}. Before the first connection: those reports go first.
+     * Beats, takes back (after the debounce) what a node of this name reported before it stopped (its
+     * connections are gone; those who came back here since stay), then reports every {@link #TICK_MILLIS}.
      */
     public void start() {
         executor.execute(() -> {
             try {
-                store.beat(node);
+                store.beat(node, NODE_TIMEOUT_MILLIS);
                 beatAt = System.currentTimeMillis();
+                // a node of this name had them before it stopped: each goes after the debounce unless back here
+                long at = System.currentTimeMillis() + debounceMillis;
                 for (String user : store.usersOf(node)) {
-                    store.report(user, node, false);
+                    reported.add(user);
+                    due.putIfAbsent(user, at);
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "who this node had online before its start could not be taken back ({0});"
@@ -108,7 +111,14 @@ public final class OnlineUsers implements dev.chat.connection.Connections.UserLi
         try {
             if (now - beatAt >= BEAT_MILLIS) {
                 beatAt = now;
-                store.beat(node);
+                if (store.beat(node, NODE_TIMEOUT_MILLIS) && !reported.isEmpty()) {
+                    // silent too long (a database outage, a stalled thread): the others may have taken this
+                    // node's users off it; every user still connected here is reported again
+                    LOG.log(Level.INFO, "this node''s online users are reported again after a silence of more than {0} ms",
+                            NODE_TIMEOUT_MILLIS);
+                    reported.clear();
+                    connected.keySet().forEach(user -> due.put(user, 0L));
+                }
                 store.reap(node, NODE_TIMEOUT_MILLIS);
             }
         } catch (RuntimeException e) {
@@ -138,16 +148,23 @@ public final class OnlineUsers implements dev.chat.connection.Connections.UserLi
         }
     }
 
-    /** Stops; this node's users are taken off it now (a stopping node's connections are closed already). */
-    @Override
-    public void close() {
+    /**
+     * Stops (this node's connections are closed already). Alone, its users are taken off it now; in
+     * a cluster ({@code handOver}) the other nodes take them off after the debounce, as for any
+     * closed connection: those who reconnected to another node meanwhile stay online, no news.
+     */
+    public void close(boolean handOver) {
         executor.execute(() -> {
-            for (String user : Set.copyOf(reported)) {
-                try {
-                    store.report(user, node, false);
-                } catch (RuntimeException e) {
-                    return; // the other nodes take them off when this node's rows time out
+            try {
+                if (handOver) {
+                    store.leave(node, NODE_TIMEOUT_MILLIS, debounceMillis);
+                } else {
+                    for (String user : Set.copyOf(reported)) {
+                        store.report(user, node, false);
+                    }
                 }
+            } catch (RuntimeException e) {
+                return; // the other nodes, or this one at its next start, take them off
             }
             reported.clear();
         });

@@ -4,7 +4,6 @@ import dev.chat.config.WebhookSettings;
 import dev.chat.metrics.ChatMetrics;
 import dev.chat.store.StoreUnavailableException;
 import dev.chat.store.WebhookOutbox;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,7 +11,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The cluster's one webhook sender ({@code chat-webhook}, a thread on every node; the node that holds
@@ -50,8 +53,8 @@ public final class WebhookDelivery implements AutoCloseable {
     private final ChatMetrics metrics;
     private final WebhookSignature signature;
     /**
-     * Longer than one POST can take twice, so a holder renewing before and after each POST never loses
-     * the lease to a node that would send the same batch meanwhile.
+     * Longer than one POST can take twice: a holder renews it once half is left, before each POST and
+     * each second of a backoff, so at least one POST's time is always left of it when a POST starts.
      */
     private final long leaseMillis;
     private final HttpClient client;
@@ -60,6 +63,8 @@ public final class WebhookDelivery implements AutoCloseable {
     private volatile long queued;
     private volatile long oldestAt;
     private long backlogReadAt;
+    /** Until when this node's lease runs, as it last wrote it; 0 when it does not hold it. */
+    private long heldUntil;
 
     public WebhookDelivery(WebhookSettings settings, WebhookOutbox outbox, String node, String epoch, ChatMetrics metrics) {
         this.settings = settings;
@@ -94,7 +99,7 @@ public final class WebhookDelivery implements AutoCloseable {
         while (running) {
             try {
                 readBacklog();
-                if (!outbox.lease(node, System.currentTimeMillis(), leaseMillis)) {
+                if (!holdLease()) {
                     pause(STANDBY_MILLIS);
                     continue;
                 }
@@ -115,6 +120,19 @@ public final class WebhookDelivery implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "the webhook lease was not given up ({0}); it expires", e.toString());
         }
+    }
+
+    /**
+     * Whether this node holds the lease, renewing it once less than half of it is left: a write every
+     * few seconds, not at every idle poll (on SQLite each write waits for the one write lock).
+     */
+    private boolean holdLease() {
+        long now = System.currentTimeMillis();
+        if (now < heldUntil - leaseMillis / 2) {
+            return true;
+        }
+        heldUntil = outbox.lease(node, now, leaseMillis) ? now + leaseMillis : 0;
+        return heldUntil != 0;
     }
 
     private void readBacklog() {
@@ -147,11 +165,11 @@ public final class WebhookDelivery implements AutoCloseable {
     /** Posts {@code batch} until it is taken, rejected or expired, or this node no longer holds the lease. */
     private void deliver(List<WebhookOutbox.Queued> batch) {
         for (int attempt = 1; running; attempt++) {
-            if (attempt > 1) {
-                batch = dropExpired(batch);
-                if (batch.isEmpty()) {
-                    return;
-                }
+            // before every attempt, the first too: after a long outage the oldest events are past
+            // CHAT_WEBHOOK_RETRY_FOR already, and they are dropped without a POST, so that setting bounds the outbox
+            batch = dropExpired(batch);
+            if (batch.isEmpty()) {
+                return;
             }
             String body = WebhookCodec.batch(epoch, batch);
             Outcome outcome = post(body, attempt);
@@ -202,8 +220,11 @@ public final class WebhookDelivery implements AutoCloseable {
                 .header("User-Agent", "chat/" + dev.chat.config.Version.current())
                 .header(WebhookSignature.HEADER, signature.sign(System.currentTimeMillis() / 1000, body))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        // the request's own timeout ends at the answer's headers; the wait below also bounds its body,
+        // which a receiver could trickle for ever while the lease runs out
+        CompletableFuture<HttpResponse<Void>> answer = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
         try {
-            int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            int status = answer.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).statusCode();
             if (status >= 200 && status < 300) {
                 return Outcome.TAKEN;
             }
@@ -214,9 +235,13 @@ public final class WebhookDelivery implements AutoCloseable {
                 return Outcome.REJECTED;
             }
             logRetry(attempt, "answered " + status);
-        } catch (IOException e) {
-            logRetry(attempt, e.toString()); // a timeout (HttpTimeoutException) among them
+        } catch (ExecutionException e) {
+            logRetry(attempt, String.valueOf(e.getCause())); // a connection failure or HttpTimeoutException
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            logRetry(attempt, "took longer than CHAT_WEBHOOK_TIMEOUT to answer");
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             running = false;
         }
@@ -236,7 +261,7 @@ public final class WebhookDelivery implements AutoCloseable {
         for (long now = System.currentTimeMillis(); running && now < until; now = System.currentTimeMillis()) {
             pause(Math.min(1000, until - now));
             readBacklog(); // a long outage is when the backlog matters
-            if (!outbox.lease(node, System.currentTimeMillis(), leaseMillis)) {
+            if (!holdLease()) {
                 return false;
             }
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.Databases;
 import dev.chat.testing.JarNode;
+import dev.chat.testing.PostgresServer;
 import dev.chat.testing.RedisServer;
 import dev.chat.testing.ServerApiClient;
 import dev.chat.testing.TestServer;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * (kill -9) while the receiver fails, and the other takes over and delivers every event, in order,
  * once per id, and reports the killed node's user offline.
  */
-@Timeout(180)
+@Timeout(240)
 class WebhookClusterIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private final List<JarNode> nodes = new ArrayList<>();
@@ -117,7 +118,13 @@ class WebhookClusterIT {
         JarNode survivor = sender == a ? b : a;
         assertEquals(0, metric(survivor, "chat_webhook_retried_total"), "one node sends for the cluster");
         client(sender, sender.token("bob"));
-        Thread.sleep(1000); // bob's connection is reported (at once, on its node's online thread) before the kill
+        // bob, in no room, is online for the survivor only once his node reported him to the database
+        ServerApiClient onSurvivor = survivor == a ? onA : onB;
+        deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Boolean.TRUE.equals(ServerApiClient.json(onSurvivor.get("users/bob")).get("online"))) {
+            assertTrue(System.nanoTime() < deadline, "bob's connection was never reported");
+            Thread.sleep(50);
+        }
         sender.kill();
         receiver.failAlways(0);
 
@@ -141,6 +148,58 @@ class WebhookClusterIT {
         assertEquals(List.of("user.online"), alice, "alice, on both nodes, was online once and is still (the survivor has her)");
         assertEquals(0, receiver.badSignatures());
         assertTrue(metric(survivor, "chat_webhook_delivered_total") >= n, "the survivor took the sending over");
+    }
+
+    /**
+     * A database outage longer than the node timeout (15 s) silences every node's heartbeat; once it is
+     * back, the first node to beat takes the other's users off it. The other, finding its own beat was
+     * stale, reports its users again: everyone still connected is online again, on every node's API and
+     * in the last event the receiver got for them.
+     */
+    @Test
+    void usersOfANodeSilencedByADatabaseOutageAreReportedAgainWhenItIsBack() throws Exception {
+        redis = RedisServer.start();
+        receiver = WebhookReceiver.start();
+        try (PostgresServer pg = PostgresServer.start()) {
+            Map<String, String> database = new HashMap<>(Map.of("CHAT_DB_URL", pg.jdbcUrl(), "CHAT_DB_USER", pg.user()));
+            if (!pg.password().isEmpty()) {
+                database.put("CHAT_DB_PASSWORD", pg.password());
+            }
+            JarNode a = node(database, "wh-a");
+            JarNode b = node(database, "wh-b");
+            ServerApiClient onA = ServerApiClient.of(URI.create(a.base()));
+            ServerApiClient onB = ServerApiClient.of(URI.create(b.base()));
+            client(a, a.token("alice")); // in no room: only the database says where she is
+            client(b, b.token("bob"));
+            receiver.await(WebhookReceiver.is("user.online", "user", "alice"), WAIT, "alice online");
+            receiver.await(WebhookReceiver.is("user.online", "user", "bob"), WAIT, "bob online");
+
+            pg.stop();
+            Thread.sleep(17_000); // the fault under test: an outage longer than the 15 s after which a node's users are reaped
+            pg.restart();
+
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!(online(onB, "alice") && online(onA, "bob") && lastState("alice").equals("user.online")
+                    && lastState("bob").equals("user.online"))) {
+                assertTrue(System.nanoTime() < deadline, () -> "after the outage: alice on b " + online(onB, "alice") + ", bob on a "
+                        + online(onA, "bob") + ", events " + receiver.taken());
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static boolean online(ServerApiClient api, String user) {
+        try {
+            return Boolean.TRUE.equals(ServerApiClient.json(api.get("users/" + user)).get("online"));
+        } catch (Exception e) {
+            return false; // the node may still be finding its database again
+        }
+    }
+
+    private String lastState(String user) {
+        List<String> states = receiver.taken().stream().filter(e -> e.getString("type").startsWith("user.") && e.getString("user").equals(user))
+                .map(e -> e.getString("type")).toList();
+        return states.isEmpty() ? "" : states.get(states.size() - 1);
     }
 
     private List<JsonObject> messages() {

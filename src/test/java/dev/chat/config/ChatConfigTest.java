@@ -508,7 +508,7 @@ class ChatConfigTest {
     @Test
     void aWebhookNeedsAnHttpUrlAndALongSecretBothOfWhichStayOutOfTheLog() {
         String secret = "whsec-0123456789abcdef0123456789abcdef";
-        ChatConfig c = load(Map.of("CHAT_WEBHOOK_URL", "https://hooks:pa55@backend.example.com:8443/chat/events?token=t0k3n",
+        ChatConfig c = load(Map.of("CHAT_WEBHOOK_URL", "https://backend.example.com:8443/hooks/pa55/events?token=t0k3n",
                 "CHAT_WEBHOOK_SECRET", secret, "CHAT_WEBHOOK_RETRY_FOR", "2h", "CHAT_WEBHOOK_OFFLINE_DEBOUNCE", "0"));
         assertTrue(c.webhooks().enabled());
         assertEquals(Duration.ofHours(2), c.webhooks().retryFor());
@@ -517,7 +517,7 @@ class ChatConfigTest {
         for (String hidden : List.of(secret, "pa55", "t0k3n")) {
             assertFalse(c.toString().contains(hidden), c::toString);
         }
-        assertTrue(c.toString().contains("url=https://backend.example.com:8443/chat/events (credentials ****)"), c::toString);
+        assertTrue(c.toString().contains("url=https://backend.example.com:8443/****,"), c::toString);
         assertFalse(load(Map.of()).webhooks().enabled(), "no URL: no webhooks");
         Map<Map<String, String>, String> bad = Map.of(
                 Map.of("CHAT_WEBHOOK_URL", "ftp://backend.example.com/x?token=t0k3n", "CHAT_WEBHOOK_SECRET", secret),
@@ -526,12 +526,15 @@ class ChatConfigTest {
                 Map.of("CHAT_WEBHOOK_URL", "https://backend.example.com/x", "CHAT_WEBHOOK_SECRET", "too-short-0123456789"),
                 "CHAT_WEBHOOK_SECRET is too short",
                 Map.of("CHAT_WEBHOOK_SECRET", secret), "CHAT_WEBHOOK_SECRET is set but CHAT_WEBHOOK_URL is not",
+                Map.of("CHAT_WEBHOOK_URL", "https://hooks:pa55@backend.example.com/x", "CHAT_WEBHOOK_SECRET", secret),
+                "CHAT_WEBHOOK_URL must not carry user:password@",
                 Map.of("CHAT_WEBHOOK_TIMEOUT", "10ms"), "CHAT_WEBHOOK_TIMEOUT");
         bad.forEach((settings, problem) -> {
             ConfigException e = rejected(settings);
             assertEquals(1, e.problems().size(), e.problems()::toString);
             assertTrue(e.problems().get(0).startsWith(problem), e.problems()::toString);
-            assertFalse(e.getMessage().contains(secret) || e.getMessage().contains("t0k3n") || e.getMessage().contains("too-short"),
+            assertFalse(e.getMessage().contains(secret) || e.getMessage().contains("t0k3n") || e.getMessage().contains("too-short")
+                            || e.getMessage().contains("pa55"),
                     e::getMessage);
         });
     }

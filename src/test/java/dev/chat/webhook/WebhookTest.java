@@ -143,15 +143,21 @@ class WebhookTest {
 
     @Test
     void aReconnectWithinTheDebounceIsNoNewsAndTwoConnectionsAreOneUser() throws Exception {
-        start(Map.of("CHAT_WEBHOOK_OFFLINE_DEBOUNCE", "2s"));
+        ServerApiClient api = start(Map.of("CHAT_WEBHOOK_OFFLINE_DEBOUNCE", "2s"));
         String carol = server.token("carol");
         WsClient one = server.client(carol);
         WsClient two = server.client(carol);
         receiver.await(WebhookReceiver.is("user.online", "user", "carol"), WAIT, "carol online");
+        long closedAt = System.nanoTime();
         one.close();
         two.close();
-        WsClient again = server.client(carol); // a reload: back within the debounce
-        Thread.sleep(3000); // past the debounce: an offline would have been reported by now
+        // a slow reload: back after 1 s, far longer than a report takes without the debounce (a tick, 0.2 s)
+        Thread.sleep(1000);
+        WsClient again = server.client(carol);
+        // past the debounce and its tick, an offline would be in the outbox, before a message posted now
+        Thread.sleep(Math.max(0, 2700 - (System.nanoTime() - closedAt) / 1_000_000));
+        assertEquals(201, api.post("messages", "{\"room\":\"general\",\"from\":\"bot:mark\",\"text\":\"marker\"}").statusCode());
+        receiver.await(WebhookReceiver.is("message.created", "text", "marker"), WAIT, "the marker");
         List<JsonObject> sofar = receiver.taken();
         again.close();
         receiver.await(WebhookReceiver.is("user.offline", "user", "carol"), WAIT, "carol offline");
@@ -213,7 +219,7 @@ class WebhookTest {
 
     @Test
     void anEventTheReceiverDidNotTakeWithinRetryForIsDroppedAndCounted() throws Exception {
-        ServerApiClient api = start(Map.of("CHAT_WEBHOOK_RETRY_FOR", "1s"));
+        ServerApiClient api = start(Map.of("CHAT_WEBHOOK_RETRY_FOR", "3s")); // beyond the 1 s a batch gathers
         receiver.failAlways(500);
         assertEquals(201, api.post("messages", "{\"room\":\"general\",\"from\":\"bot:news\",\"text\":\"stale\"}").statusCode());
         awaitMetric("chat_webhook_failed_total{reason=\"expired\"}", 1);
