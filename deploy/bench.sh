@@ -161,10 +161,9 @@ idle-sized() { # the two Java servers again, heap sized to its use
 start_cluster() {
   RUN_DIR=$OUT/cluster deploy/cluster.sh stop >/dev/null 2>&1 || true
   rm -rf "$OUT/cluster"
-  CHAT_JWT_SECRET=$SECRET CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_ROOM_RATE_PER_SEC=1000000 CHAT_MAX_ROOM_MEMBERS=20000 \
-    "${ONE_ADDRESS[@]}" RUN_DIR=$OUT/cluster REDIS_PORT=$CLUSTER_REDIS BASE_PORT=$CLUSTER_BASE JAVA_OPTS=$SERVER_OPTS \
-    deploy/cluster.sh start 2
-  "${GEN[@]}" seed-redis "redis://127.0.0.1:$CLUSTER_REDIS/0" "$CONNECTIONS"
+  CHAT_JWT_SECRET=$SECRET CHAT_RATE_PER_SEC=1000000 CHAT_RATE_BURST=1000000 CHAT_ROOM_RATE_PER_SEC=1000000 CHAT_MAX_ROOM_MEMBERS=20000 CHAT_MAX_CONNECTIONS=20000 \
+    "${ONE_ADDRESS[@]}" RUN_DIR=$OUT/cluster REDIS_PORT=$CLUSTER_REDIS BASE_PORT=$CLUSTER_BASE JAVA_OPTS="$SERVER_OPTS" \
+    BEFORE_NODES="${GEN[*]} seed-redis redis://127.0.0.1:$CLUSTER_REDIS/0 $CONNECTIONS" deploy/cluster.sh start 2
   CLUSTER_PIDS=$(cat "$OUT/cluster/node1.pid"),$(cat "$OUT/cluster/node2.pid"),$(cat "$OUT/cluster/redis.pid")
 }
 
@@ -184,7 +183,9 @@ cluster-chat() { cluster_run cluster-chat "${CHAT[@]}" --warmup "$WARMUP" --dura
 # rooms: the generator's own scenario (RoomsLoad), which speaks only our protocol; the dialect flag
 # for_servers adds is dropped by it
 ROOMS=(--connections "$CONNECTIONS" --room-size 10 --rate 1 --churn "${CHURN:-0.01}" --ramp 2000)
-rooms() { GEN_CMD=rooms cluster_run rooms "${ROOMS[@]}" --warmup "$WARMUP" --duration "$((DURATION * 2))"; }
+# a 15 s warm-up: the first second makes 5 000 direct conversations and 10 000 room memberships,
+# whose commits take several seconds to drain on 2 cores (measured: p95 2 s with a 3 s warm-up, 40 ms with 15 s)
+rooms() { GEN_CMD=rooms cluster_run rooms "${ROOMS[@]}" --warmup "${ROOMS_WARMUP:-15}" --duration "$((DURATION * 2))"; }
 
 smoke() {
   SERVERS=chat for_servers smoke-fanout --connections 51 --publishers 1 --window 16 --warmup 1 --duration 2

@@ -11,7 +11,8 @@
 #
 # Settings: CHAT_JWT_SECRET (generated into the run dir if unset), REDIS_PORT (6390), PG_PORT
 # (6391), BASE_PORT (8081), RUN_DIR (./target/cluster), CHAT_DB_URL (set: use that database instead
-# of starting one; with CHAT_DB_USER/CHAT_DB_PASSWORD). Needs redis-server on PATH, Debian's
+# of starting one; with CHAT_DB_USER/CHAT_DB_PASSWORD), BEFORE_NODES (a command run once Redis is up, before the
+# nodes start: deploy/bench.sh seeds users with it). Needs redis-server on PATH, Debian's
 # postgresql package (/usr/lib/postgresql/*/bin) and target/chat-server.jar (mvn -B -q package -DskipTests).
 # PostgreSQL refuses to run as root: as root, it runs as the postgres user.
 set -euo pipefail
@@ -62,6 +63,11 @@ start() {
     --appendonly yes --appendfsync everysec --save "" --daemonize no > "$RUN_DIR/redis.log" 2>&1 &
   echo $! > "$RUN_DIR/redis.pid"
   [[ -n ${CHAT_DB_URL:-} ]] || start_postgres
+  if [[ -n ${BEFORE_NODES:-} ]]; then
+    # e.g. users to import into Redis: a node imports them at its start (deploy/bench.sh seeds them so)
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break; sleep 0.1; done
+    $BEFORE_NODES
+  fi
   for i in $(seq 1 "$nodes"); do
     local port=$((BASE_PORT + i - 1))
     CHAT_PORT=$port CHAT_NODE_ID=node$i CHAT_JWT_SECRET=$CHAT_JWT_SECRET \

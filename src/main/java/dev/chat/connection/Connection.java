@@ -8,6 +8,9 @@ import dev.chat.protocol.EncodedFrame;
 import dev.chat.protocol.ProtocolCodec;
 import dev.chat.protocol.ServerFrame;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,6 +41,17 @@ public final class Connection {
      * the seq its live messages of the room start after. A later {@code join} replays up to it.
      */
     private final ConcurrentHashMap<String, Long> attachedAt = new ConcurrentHashMap<>();
+    /**
+     * Frames addressed to the user (direct messages, read positions) that reached this connection
+     * while it opened, before its welcome was queued; null once {@link #welcomed}. They wait so that
+     * none comes before the welcome, and a direct message committed after the welcome's read is
+     * delivered rather than falling between what the welcome counted and what reaches it live.
+     */
+    private volatile List<Held> beforeWelcome = new ArrayList<>(0);
+    private final Object welcomeLock = new Object();
+
+    /** A frame held before the welcome: a direct message ({@code encoded}, its conversation and seq) or another ({@code frame}). */
+    private record Held(String room, long seq, EncodedFrame encoded, ServerFrame frame) { }
     /** Serialises changes of this connection's rooms by its own requests and by its user's other devices. */
     private final Object membershipLock = new Object();
     private final int gateCapacity;
@@ -55,6 +69,7 @@ public final class Connection {
          */
         default void opening(Connection connection, dev.chat.protocol.ServerFrame first) {
             connection.send(first);
+            connection.welcomed(Map.of());
         }
 
         /** A connection was admitted (before any of its frames are handled). */
@@ -162,6 +177,54 @@ public final class Connection {
             return; // already sent by the join's replay
         }
         outbox.offer(frame, starts);
+    }
+
+    /**
+     * A direct message for this connection's user: queued, or held until the welcome says where the
+     * conversation {@code room} stands ({@link #welcomed}), which drops it if the welcome counted it.
+     */
+    public void deliverToUser(String room, long seq, EncodedFrame frame) {
+        if (!holdBeforeWelcome(new Held(room, seq, frame, null))) {
+            outbox.offer(frame);
+        }
+    }
+
+    /** Another frame for this connection's user (a read position): queued, or after the welcome. */
+    public void sendToUser(ServerFrame frame) {
+        if (!holdBeforeWelcome(new Held(null, 0, null, frame))) {
+            send(frame);
+        }
+    }
+
+    private boolean holdBeforeWelcome(Held held) {
+        if (beforeWelcome == null) {
+            return false; // nearly always: read without the lock, written once
+        }
+        synchronized (welcomeLock) {
+            if (beforeWelcome == null) {
+                return false;
+            }
+            beforeWelcome.add(held);
+            return true;
+        }
+    }
+
+    /**
+     * The welcome is queued, with {@code seqs}, where each conversation stood when it was read: what
+     * waited goes out now, but direct messages the welcome counted already (it is the history the
+     * client pages), and from now on frames for the user are queued at once.
+     */
+    public void welcomed(Map<String, Long> seqs) {
+        synchronized (welcomeLock) {
+            for (Held held : beforeWelcome) {
+                if (held.frame() != null) {
+                    send(held.frame());
+                } else if (held.seq() > seqs.getOrDefault(held.room(), 0L)) {
+                    outbox.offer(held.encoded());
+                }
+            }
+            beforeWelcome = null;
+        }
     }
 
     /** History replayed on a join; may take the outbox past its usual byte bound (see Outbox#offerReplay). */

@@ -8,6 +8,7 @@ import dev.chat.store.MessageStore;
 import dev.chat.store.StoreUnavailableException;
 import java.lang.System.Logger.Level;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -68,6 +69,8 @@ public final class DeliveryOrder implements Bus.Listener {
     private final MessageStore store;
     private final ChatMetrics metrics;
     private final ConcurrentHashMap<String, Cursor> cursors = new ConcurrentHashMap<>();
+    /** Each user's direct cursors (their keys), so a user's last close here finds them without a scan. */
+    private final ConcurrentHashMap<String, Set<String>> directKeys = new ConcurrentHashMap<>();
     private final ScheduledExecutorService filler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "chat-gap-fill");
         t.setDaemon(true);
@@ -164,7 +167,29 @@ public final class DeliveryOrder implements Bus.Listener {
      * exchanged a message, for the life of the node, each also read by every {@link #audit}.
      */
     public void untrackUser(String user, Predicate<String> connectedHere) {
-        cursors.keySet().removeIf(key -> key.startsWith("@") && unneeded(key, user, connectedHere));
+        // by the user's own keys: a scan of every cursor at every close cost a few milliseconds per close
+        // with thousands of conversations, a core's worth at 100 reconnects a second
+        Set<String> keys = directKeys.get(user);
+        if (keys == null) {
+            return;
+        }
+        for (String key : keys) {
+            if (unneeded(key, user, connectedHere) && cursors.remove(key) != null) {
+                for (String u : servedBy(key)) {
+                    directKeys.computeIfPresent(u, (x, set) -> {
+                        set.remove(key);
+                        return set.isEmpty() ? null : set;
+                    });
+                }
+            }
+        }
+    }
+
+    /** The two users of a direct cursor's conversation (addressed to one of them or not): either one's close may end it. */
+    private static String[] servedBy(String key) {
+        int nul = key.indexOf('\0');
+        String[] pair = RoomEvent.directUsers(nul < 0 ? key : key.substring(0, nul));
+        return pair == null ? new String[0] : pair;
     }
 
     /** Whether a direct cursor is one of {@code user}'s conversations whose users have no connection here. */
@@ -213,6 +238,9 @@ public final class DeliveryOrder implements Bus.Listener {
             Cursor raced = cursors.putIfAbsent(key, fresh);
             c = raced == null ? fresh : raced;
             if (raced == null) {
+                for (String u : servedBy(key)) {
+                    directKeys.computeIfAbsent(u, x -> ConcurrentHashMap.newKeySet()).add(key);
+                }
                 Cursor starting = fresh;
                 try {
                     filler.schedule(() -> settle(key, starting), GAP_WAIT_MILLIS, TimeUnit.MILLISECONDS);

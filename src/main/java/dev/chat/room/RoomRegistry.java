@@ -16,6 +16,7 @@ import dev.chat.store.MessageStore;
 import dev.chat.store.RoomAccess;
 import dev.chat.store.StoreUnavailableException;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -392,6 +393,7 @@ public final class RoomRegistry implements Bus.Listener, Connection.ConnectionLi
             userRooms.opening(c, welcome); // which also makes the connection reachable as its user's
         } else {
             c.send(first);
+            c.welcomed(Map.of()); // no conversations listed: nothing addressed to the user waits
             inboxes.opened(c);
             if (!c.isOpen()) {
                 inboxes.closed(c);

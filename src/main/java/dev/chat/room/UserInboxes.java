@@ -79,7 +79,7 @@ final class UserInboxes {
         for (String user : users.length == 2 && users[0].equals(users[1]) ? new String[] {users[0]} : users) {
             for (Connection c : of(user)) {
                 if (!c.id().equals(p.originConnection())) {
-                    c.send(frame);
+                    c.deliverToUser(p.room(), p.seq(), frame);
                     sent++;
                 }
             }

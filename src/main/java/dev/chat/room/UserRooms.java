@@ -72,23 +72,28 @@ public final class UserRooms {
      */
     void opening(Connection c, ServerFrame.Welcome welcome) {
         synchronized (lockOf(c.user())) {
-            synchronized (c.membershipLock()) {
-                enter(c, welcome);
-            }
+            // reachable as the user's before the states are read: a direct message committed after the
+            // read reaches it (held until the welcome is queued), one before is in the welcome's seq
             inboxes.opened(c);
+            Map<String, Long> seqs;
+            synchronized (c.membershipLock()) {
+                seqs = enter(c, welcome);
+            }
+            c.welcomed(seqs);
             if (!c.isOpen()) {
                 inboxes.closed(c); // closed while opening, maybe before it was reachable: forget it
             }
         }
     }
 
-    private void enter(Connection c, ServerFrame.Welcome welcome) {
+    /** Sends the welcome with the user's rooms, which the connection enters; answers each conversation's seq in it. */
+    private Map<String, Long> enter(Connection c, ServerFrame.Welcome welcome) {
         List<String> names;
         try {
             names = memberships.roomsOf(c.user());
         } catch (StoreUnavailableException e) {
             c.send(welcome);
-            return;
+            return Map.of();
         }
         Map<String, ReplayGate> gates = new LinkedHashMap<>();
         for (String name : names) {
@@ -106,7 +111,7 @@ public final class UserRooms {
                 registry.remove(c, g.getKey());
             }
             c.send(welcome);
-            return;
+            return Map.of();
         }
         Map<String, Long> seqs = new HashMap<>();
         for (RoomState s : states) {
@@ -121,6 +126,7 @@ public final class UserRooms {
                 registry.remove(c, g.getKey()); // closed while opening, after its rooms were left
             }
         }
+        return seqs;
     }
 
     /** Answers {@code rooms}: every conversation of the user, as in {@code welcome}. */
@@ -215,7 +221,7 @@ public final class UserRooms {
         ServerFrame frame = new ServerFrame.Read(w.room(), w.with(), r.read(), r.unread(), r.mentions(), null);
         for (Connection c : inboxes.of(r.user())) {
             if (!c.id().equals(r.originConnection())) {
-                c.send(frame);
+                c.sendToUser(frame);
             }
         }
     }

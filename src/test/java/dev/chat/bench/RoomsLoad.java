@@ -73,6 +73,8 @@ final class RoomsLoad implements WsLoop.Handler {
     /** Per conversation, the highest seq seen anywhere (acks and messages). */
     private final long[] top;
     private final Histogram latency = new Histogram(60_000_000L, 3); // microseconds
+    /** The same, of rooms' and of direct conversations' messages apart. */
+    private final Histogram[] latencyOf = {new Histogram(60_000_000L, 3), new Histogram(60_000_000L, 3)};
     private final Random random = new Random(42);
     private final List<String> problems = new ArrayList<>();
     private final ArrayDeque<long[]> comeBack = new ArrayDeque<>();
@@ -147,8 +149,8 @@ final class RoomsLoad implements WsLoop.Handler {
         long warmupEnd = start + (long) (o.warmup() * 1e9);
         long end = warmupEnd + (long) (o.duration() * 1e9);
         double period = 1e9 / o.rate();
-        double dropEvery = o.churn() > 0 ? 1e9 / (o.churn() * o.connections()) : Double.MAX_VALUE;
-        long nextDrop = start + (long) dropEvery;
+        double dropEvery = o.churn() > 0 ? 1e9 / (o.churn() * o.connections()) : 0;
+        long nextDrop = o.churn() > 0 ? start + (long) dropEvery : Long.MAX_VALUE;
         long round = 0;
         int next = 0;
         double[] cpuFrom = null;
@@ -186,6 +188,9 @@ final class RoomsLoad implements WsLoop.Handler {
         double seconds = Math.max(1e-3, (measureTo - measureFrom) / 1e9);
         double serverCpuSeconds = cpuTo[0] - cpuFrom[0];
         long lost = missing();
+        if (lost > 0) {
+            describeHoles();
+        }
         problems.forEach(p -> System.err.println("problem: " + p));
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("label", o.label());
@@ -209,6 +214,8 @@ final class RoomsLoad implements WsLoop.Handler {
         f.put("p95_ms", fmt(latency.getValueAtPercentile(95) / 1000.0));
         f.put("p99_ms", fmt(latency.getValueAtPercentile(99) / 1000.0));
         f.put("max_ms", fmt(latency.getMaxValue() / 1000.0));
+        f.put("p99_room_ms", fmt(latencyOf[0].getValueAtPercentile(99) / 1000.0));
+        f.put("p99_direct_ms", fmt(latencyOf[1].getValueAtPercentile(99) / 1000.0));
         f.put("server_cpu_pct", fmt(100 * serverCpuSeconds / seconds));
         f.put("gen_cpu_pct", fmt(100 * (cpuTo[1] - cpuFrom[1]) / seconds));
         f.put("cpu_ms_per_1k_deliveries", fmt(deliveredInWindow == 0 ? 0 : 1e6 * serverCpuSeconds / deliveredInWindow));
@@ -396,7 +403,9 @@ final class RoomsLoad implements WsLoop.Handler {
             }
             long sentAt = number(b, k + 1, to);
             if (sentAt >= measureFrom && sentAt < measureTo) {
-                latency.recordValue(Math.min(60_000_000L, Math.max(0, (now - sentAt) / 1000)));
+                long micros = Math.min(60_000_000L, Math.max(0, (now - sentAt) / 1000));
+                latency.recordValue(micros);
+                latencyOf[slot].recordValue(micros);
             }
         }
     }
@@ -456,6 +465,23 @@ final class RoomsLoad implements WsLoop.Handler {
             if (m.containsKey("seq")) {
                 if (mark(u, 1, m.getJsonNumber("seq").longValue())) {
                     recoveredMessages++;
+                }
+            }
+        }
+    }
+
+    /** The first few holes, for whoever reads a run that lost something. */
+    private void describeHoles() {
+        int shown = 0;
+        for (int u = 0; u < o.connections() && shown < 5; u++) {
+            for (int slot = 0; slot < 2 && shown < 5; slot++) {
+                long upTo = top[slot == 0 ? roomOf(u) : directOf(u)];
+                int hole = have[u][slot].nextClearBit(1);
+                if (hole <= upTo) {
+                    shown++;
+                    problems.add("u" + u + " lacks seq " + hole + " of its " + (slot == 0 ? "room r" + roomOf(u) : "direct conversation")
+                            + " (up to " + upTo + "; it has " + have[u][slot] + "; connected " + ready[u] + ", its welcome's seq "
+                            + floor[u][slot] + ")");
                 }
             }
         }
