@@ -75,11 +75,14 @@ public final class UserRooms {
             // reachable as the user's before the states are read: a direct message committed after the
             // read reaches it (held until the welcome is queued), one before is in the welcome's seq
             inboxes.opened(c);
-            Map<String, Long> seqs;
-            synchronized (c.membershipLock()) {
-                seqs = enter(c, welcome);
+            Map<String, Long> seqs = Map.of();
+            try {
+                synchronized (c.membershipLock()) {
+                    seqs = enter(c, welcome);
+                }
+            } finally {
+                c.welcomed(seqs); // whatever happened: nothing may wait for a welcome for good
             }
-            c.welcomed(seqs);
             if (!c.isOpen()) {
                 inboxes.closed(c); // closed while opening, maybe before it was reachable: forget it
             }
