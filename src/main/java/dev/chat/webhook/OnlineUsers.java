@@ -45,6 +45,8 @@ public final class OnlineUsers implements dev.chat.connection.Connections.UserLi
         return t;
     });
     private long beatAt;
+    /** Set when this node's beat was found stale: all its users must be reported again. */
+    private boolean reportAll;
 
     public OnlineUsers(JdbcOnlineUsers store, String node, Duration debounce) {
         this.store = store;
@@ -113,22 +115,41 @@ public final class OnlineUsers implements dev.chat.connection.Connections.UserLi
                 beatAt = now;
                 if (store.beat(node, NODE_TIMEOUT_MILLIS) && !reported.isEmpty()) {
                     // silent too long (a database outage, a stalled thread): the others may have taken this
-                    // node's users off it; every user still connected here is reported again
+                    // node's users off it; every user is reported again, until that went through
                     LOG.log(Level.INFO, "this node''s online users are reported again after a silence of more than {0} ms",
                             NODE_TIMEOUT_MILLIS);
-                    reported.clear();
-                    connected.keySet().forEach(user -> due.put(user, 0L));
+                    reportAll = true;
                 }
                 store.reap(node, NODE_TIMEOUT_MILLIS);
             }
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "the online beat failed ({0}); it is tried again", e.toString());
         }
+        try {
+            if (reportAll) {
+                reportAll();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "reporting this node''s users again failed ({0}); it is tried again", e.toString());
+        }
         for (Map.Entry<String, Long> d : due.entrySet()) {
             if (d.getValue() <= now && due.remove(d.getKey(), d.getValue())) {
                 report(d.getKey(), now);
             }
         }
+    }
+
+    /** Each user this node reported is reported again: gone ones off it now, those here back on it. */
+    private void reportAll() {
+        for (String user : Set.copyOf(reported)) {
+            if (!connected.containsKey(user)) {
+                store.report(user, node, false); // gone meanwhile: its report may not have gone through
+                reported.remove(user);
+            }
+        }
+        reported.clear(); // those still here are reported anew (a reaped row is written again)
+        connected.keySet().forEach(user -> due.put(user, 0L));
+        reportAll = false;
     }
 
     private void report(String user, long now) {

@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chat.testing.Databases;
 import dev.chat.testing.JarNode;
-import dev.chat.testing.PostgresServer;
 import dev.chat.testing.RedisServer;
 import dev.chat.testing.ServerApiClient;
-import dev.chat.testing.TestServer;
 import dev.chat.testing.WebhookReceiver;
 import dev.chat.testing.WsClient;
 import jakarta.json.JsonObject;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,49 +28,24 @@ import org.junit.jupiter.api.Timeout;
  * (kill -9) while the receiver fails, and the other takes over and delivers every event, in order,
  * once per id, and reports the killed node's user offline.
  */
-@Timeout(240)
+@Timeout(180)
 class WebhookClusterIT {
-    private static final Duration WAIT = Duration.ofSeconds(60);
-    private final List<JarNode> nodes = new ArrayList<>();
-    private final List<WsClient> clients = new ArrayList<>();
+    private static final Duration WAIT = WebhookNodes.WAIT;
+    private final WebhookNodes cluster = new WebhookNodes();
     private RedisServer redis;
     private WebhookReceiver receiver;
 
     @AfterEach
     void stop() throws Exception {
-        clients.forEach(WsClient::close);
-        for (JarNode n : nodes) {
-            n.close();
-        }
-        if (receiver != null) {
-            receiver.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        cluster.close();
     }
 
     private JarNode node(Map<String, String> database, String name) throws Exception {
-        Map<String, String> env = new HashMap<>(database);
-        env.put("CHAT_REDIS_URL", redis.url());
-        env.put("CHAT_REDIS_PREFIX", "webhooks:");
-        env.put("CHAT_JWT_SECRET", TestServer.SECRET);
-        env.put("CHAT_NODE_ID", name);
-        env.put("CHAT_API_KEYS", ServerApiClient.KEYS);
-        env.put("CHAT_WEBHOOK_URL", receiver.url());
-        env.put("CHAT_WEBHOOK_SECRET", WebhookReceiver.SECRET);
-        env.put("CHAT_WEBHOOK_TIMEOUT", "500ms");
-        env.put("CHAT_WEBHOOK_OFFLINE_DEBOUNCE", "300ms");
-        JarNode node = JarNode.start(env);
-        nodes.add(node);
-        assertTrue(node.base() != null, node::log);
-        return node;
+        return cluster.node(database, name);
     }
 
     private WsClient client(JarNode node, String token) throws Exception {
-        WsClient c = node.client(token);
-        clients.add(c);
-        return c;
+        return cluster.client(node, token);
     }
 
     private static double metric(JarNode node, String series) throws Exception {
@@ -84,8 +55,8 @@ class WebhookClusterIT {
 
     @Test
     void theSendingNodeKilledWhileTheReceiverFailsLosesNoEventAndNoneArrivesTwice() throws Exception {
-        redis = RedisServer.start();
-        receiver = WebhookReceiver.start();
+        redis = cluster.redis();
+        receiver = cluster.receiver();
         Map<String, String> database = Databases.postgresSettings();
         JarNode a = node(database, "wh-a");
         JarNode b = node(database, "wh-b");
@@ -148,58 +119,6 @@ class WebhookClusterIT {
         assertEquals(List.of("user.online"), alice, "alice, on both nodes, was online once and is still (the survivor has her)");
         assertEquals(0, receiver.badSignatures());
         assertTrue(metric(survivor, "chat_webhook_delivered_total") >= n, "the survivor took the sending over");
-    }
-
-    /**
-     * A database outage longer than the node timeout (15 s) silences every node's heartbeat; once it is
-     * back, the first node to beat takes the other's users off it. The other, finding its own beat was
-     * stale, reports its users again: everyone still connected is online again, on every node's API and
-     * in the last event the receiver got for them.
-     */
-    @Test
-    void usersOfANodeSilencedByADatabaseOutageAreReportedAgainWhenItIsBack() throws Exception {
-        redis = RedisServer.start();
-        receiver = WebhookReceiver.start();
-        try (PostgresServer pg = PostgresServer.start()) {
-            Map<String, String> database = new HashMap<>(Map.of("CHAT_DB_URL", pg.jdbcUrl(), "CHAT_DB_USER", pg.user()));
-            if (!pg.password().isEmpty()) {
-                database.put("CHAT_DB_PASSWORD", pg.password());
-            }
-            JarNode a = node(database, "wh-a");
-            JarNode b = node(database, "wh-b");
-            ServerApiClient onA = ServerApiClient.of(URI.create(a.base()));
-            ServerApiClient onB = ServerApiClient.of(URI.create(b.base()));
-            client(a, a.token("alice")); // in no room: only the database says where she is
-            client(b, b.token("bob"));
-            receiver.await(WebhookReceiver.is("user.online", "user", "alice"), WAIT, "alice online");
-            receiver.await(WebhookReceiver.is("user.online", "user", "bob"), WAIT, "bob online");
-
-            pg.stop();
-            Thread.sleep(17_000); // the fault under test: an outage longer than the 15 s after which a node's users are reaped
-            pg.restart();
-
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!(online(onB, "alice") && online(onA, "bob") && lastState("alice").equals("user.online")
-                    && lastState("bob").equals("user.online"))) {
-                assertTrue(System.nanoTime() < deadline, () -> "after the outage: alice on b " + online(onB, "alice") + ", bob on a "
-                        + online(onA, "bob") + ", events " + receiver.taken());
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static boolean online(ServerApiClient api, String user) {
-        try {
-            return Boolean.TRUE.equals(ServerApiClient.json(api.get("users/" + user)).get("online"));
-        } catch (Exception e) {
-            return false; // the node may still be finding its database again
-        }
-    }
-
-    private String lastState(String user) {
-        List<String> states = receiver.taken().stream().filter(e -> e.getString("type").startsWith("user.") && e.getString("user").equals(user))
-                .map(e -> e.getString("type")).toList();
-        return states.isEmpty() ? "" : states.get(states.size() - 1);
     }
 
     private List<JsonObject> messages() {
