@@ -1,5 +1,6 @@
 package dev.chat.store;
 
+import dev.chat.event.RoomEvent;
 import dev.chat.event.WebhookEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -72,7 +73,7 @@ public final class JdbcMemberships implements Memberships {
                         return false;
                     }
                 }
-                if (!room.startsWith("@")) {
+                if (RoomEvent.directUsers(room) == null) { // a direct conversation is no room of the member events
                     emit.accept(new WebhookEvent.MemberJoined(room, user, now));
                 }
                 return true;
@@ -121,7 +122,7 @@ public final class JdbcMemberships implements Memberships {
                         return false;
                     }
                 }
-                if (!room.startsWith("@")) { // a direct conversation is no room of the webhooks' member events
+                if (RoomEvent.directUsers(room) == null) {
                     emit.accept(new WebhookEvent.MemberLeft(room, user, clock.millis()));
                 }
                 return true;

@@ -54,6 +54,10 @@ public final class JdbcOnlineUsers {
      */
     public void report(String user, String node, boolean here) {
         try (Connection c = db.connection()) {
+            if (!outbox.enabled()) {
+                place(c, user, node, here); // no webhooks (the server API's online only): the node's row is all there is
+                return;
+            }
             outbox.transaction(c, (tx, emit) -> {
                 boolean reported;
                 try (PreparedStatement ps = tx.prepareStatement(LOCK)) {
@@ -63,11 +67,7 @@ public final class JdbcOnlineUsers {
                         reported = rs.getBoolean(1);
                     }
                 }
-                try (PreparedStatement ps = tx.prepareStatement(here ? HERE : GONE)) {
-                    ps.setString(1, user);
-                    ps.setString(2, node);
-                    ps.executeUpdate();
-                }
+                place(tx, user, node, here);
                 boolean online;
                 try (PreparedStatement ps = tx.prepareStatement(NODES)) {
                     ps.setString(1, user);
@@ -89,6 +89,15 @@ public final class JdbcOnlineUsers {
             });
         } catch (SQLException e) {
             throw unavailable(e);
+        }
+    }
+
+    /** Writes or deletes the row that says {@code node} has {@code user}. */
+    private static void place(Connection c, String user, String node, boolean here) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(here ? HERE : GONE)) {
+            ps.setString(1, user);
+            ps.setString(2, node);
+            ps.executeUpdate();
         }
     }
 

@@ -20,7 +20,7 @@ final class Migrations implements ResourceProvider {
     /** Under {@code db/migration/} on the classpath, in version order. */
     static final List<String> FILES = List.of("V1__schema.sql", "V2__owner_indexes.sql", "V3__session_tokens.sql",
             "V4__longer_direct_rooms.sql", "V5__message_events.sql", "V6__bans.sql",
-            "V7__webhooks.sql");
+            "V7__webhooks.sql", "V8__webhook_sender_and_online_users.sql");
     /**
      * The few whose SQL one of the two databases does not accept, each written twice, under
      * {@code db/migration/postgresql/} and {@code db/migration/sqlite/}; the rest are shared.

@@ -458,11 +458,7 @@ public final class LoadGenerator implements WsLoop.Handler {
 
     /** Server CPU seconds (all pids) and this process's. */
     private double[] cpu() {
-        double server = 0;
-        for (String pid : o.pids()) {
-            server += ProcStats.cpuSeconds(pid);
-        }
-        return new double[] {server, ProcStats.cpuSeconds("self")};
+        return ProcStats.cpuSeconds(o.pids());
     }
 
     private long rss() {
@@ -472,10 +468,6 @@ public final class LoadGenerator implements WsLoop.Handler {
         if (o.gc()) {
             o.pids().forEach(ProcStats::gcIfJvm);
         }
-        long sum = 0;
-        for (String pid : o.pids()) {
-            sum += ProcStats.rssKiB(pid);
-        }
-        return sum;
+        return ProcStats.rssKiB(o.pids());
     }
 }

@@ -24,6 +24,24 @@ final class ProcStats {
         }
     }
 
+    /** The servers' CPU seconds so far (summed over {@code pids}) and this process's, in that order. */
+    static double[] cpuSeconds(java.util.List<String> pids) {
+        double server = 0;
+        for (String pid : pids) {
+            server += cpuSeconds(pid);
+        }
+        return new double[] {server, cpuSeconds("self")};
+    }
+
+    /** VmRSS in KiB summed over {@code pids}. */
+    static long rssKiB(java.util.List<String> pids) {
+        long sum = 0;
+        for (String pid : pids) {
+            sum += rssKiB(pid);
+        }
+        return sum;
+    }
+
     /** VmRSS in KiB, or -1 when the process is gone. */
     static long rssKiB(String pid) {
         try {

@@ -158,12 +158,12 @@ final class RoomsLoad implements WsLoop.Handler {
         while (true) {
             long now = System.nanoTime();
             if (cpuFrom == null && now >= warmupEnd) {
-                cpuFrom = cpu();
+                cpuFrom = ProcStats.cpuSeconds(o.pids());
                 measureFrom = now;
                 measureTo = end;
             }
             if (now >= end) {
-                cpuTo = cpu();
+                cpuTo = ProcStats.cpuSeconds(o.pids());
                 break;
             }
             // conversation c sends at start + round * period + c * period / conversations: phases spread
@@ -220,7 +220,7 @@ final class RoomsLoad implements WsLoop.Handler {
         f.put("gen_cpu_pct", fmt(100 * (cpuTo[1] - cpuFrom[1]) / seconds));
         f.put("cpu_ms_per_1k_deliveries", fmt(deliveredInWindow == 0 ? 0 : 1e6 * serverCpuSeconds / deliveredInWindow));
         f.put("deliveries_per_cpu_s", Math.round(serverCpuSeconds <= 0 ? 0 : deliveredInWindow / serverCpuSeconds));
-        f.put("rss_kib", rss());
+        f.put("rss_kib", ProcStats.rssKiB(o.pids()));
         f.put("seconds", fmt(seconds));
         return f;
     }
@@ -498,21 +498,5 @@ final class RoomsLoad implements WsLoop.Handler {
             }
         }
         return holes;
-    }
-
-    private double[] cpu() {
-        double server = 0;
-        for (String pid : o.pids()) {
-            server += ProcStats.cpuSeconds(pid);
-        }
-        return new double[] {server, ProcStats.cpuSeconds("self")};
-    }
-
-    private long rss() {
-        long sum = 0;
-        for (String pid : o.pids()) {
-            sum += ProcStats.rssKiB(pid);
-        }
-        return sum;
     }
 }
